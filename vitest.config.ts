@@ -1,0 +1,42 @@
+// Test projects: `unit` (pure code inside workerd), `integration` (workerd against the real local
+// platform started by test/global-setup.ts), and `node` (the local platform services themselves).
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+const workers = () =>
+  cloudflareTest({
+    wrangler: { configPath: "./wrangler.toml" },
+  });
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [workers()],
+        test: {
+          name: "unit",
+          include: ["test/**/*.unit.test.ts"],
+        },
+      },
+      {
+        plugins: [workers()],
+        test: {
+          name: "integration",
+          include: ["test/**/*.integration.test.ts"],
+          globalSetup: ["test/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: "node",
+          include: ["test/**/*.node.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
