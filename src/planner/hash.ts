@@ -1,0 +1,113 @@
+// The hash chain (format version 1). Every prefix of a tail has its own key:
+//   h0  = SHA-256("sql-runner/h0\0" || canonical JSON of {engine, extensions, hashFormat, settings})
+//   h_i = SHA-256(h_{i-1} [32 raw bytes] || u32be(len(path_i)) || path_i [UTF-8] || digest_i [32 raw bytes])
+//   digest_i = SHA-256(content_i)                      when step i includes nothing
+//   digest_i = SHA-256("sql-runner/includes\0" || SHA-256(content_i) || u32be(n)
+//                      || n x (u32be(len(path)) || path || SHA-256(content)))   otherwise
+// Content is the normalized UTF-8 text. docs/project-format.md describes the same format.
+
+export const HASH_FORMAT_VERSION = 1;
+
+const encoder = new TextEncoder();
+const H0_TAG = encoder.encode("sql-runner/h0\0");
+const INCLUDES_TAG = encoder.encode("sql-runner/includes\0");
+
+export async function sha256(data: Uint8Array | string): Promise<Uint8Array> {
+  const bytes = typeof data === "string" ? encoder.encode(data) : data;
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+}
+
+/** SHA-256 of bytes, or of a string's UTF-8 bytes, as 64 lowercase hex digits. */
+export async function sha256Hex(data: Uint8Array | string): Promise<string> {
+  return toHex(await sha256(data));
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+export function toHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const byte of bytes) out += HEX[byte];
+  return out;
+}
+
+export function fromHex(hex: string): Uint8Array {
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++)
+    bytes[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return bytes;
+}
+
+/** JSON with object keys sorted (by UTF-16 code unit) at every level and no whitespace. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const keys = Object.keys(value).sort();
+    const record = value as Record<string, unknown>;
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export interface HashedConfig {
+  engine: string;
+  extensions: Readonly<Record<string, string>>;
+  settings: Readonly<Record<string, string>>;
+}
+
+export async function computeH0(config: HashedConfig): Promise<Uint8Array> {
+  const json = canonicalJson({
+    hashFormat: HASH_FORMAT_VERSION,
+    engine: config.engine,
+    extensions: config.extensions,
+    settings: config.settings,
+  });
+  return sha256(concat([H0_TAG, encoder.encode(json)]));
+}
+
+export interface IncludedFile {
+  path: string;
+  sha256: Uint8Array;
+}
+
+/** digest_i of a step from its content hash and its included files (in first-reached order). */
+export async function stepDigest(
+  contentSha: Uint8Array,
+  includes: readonly IncludedFile[],
+): Promise<Uint8Array> {
+  if (includes.length === 0) return contentSha;
+  const parts: Uint8Array[] = [INCLUDES_TAG, contentSha, u32be(includes.length)];
+  for (const file of includes) parts.push(...framedPath(file.path), file.sha256);
+  return sha256(concat(parts));
+}
+
+/** h_i from h_{i-1}, the step's normalized path and its digest. */
+export async function chainHash(
+  previous: Uint8Array,
+  path: string,
+  digest: Uint8Array,
+): Promise<Uint8Array> {
+  return sha256(concat([previous, ...framedPath(path), digest]));
+}
+
+function framedPath(path: string): [Uint8Array, Uint8Array] {
+  const bytes = encoder.encode(path);
+  return [u32be(bytes.byteLength), bytes];
+}
+
+function u32be(n: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, n);
+  return out;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.byteLength;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}
