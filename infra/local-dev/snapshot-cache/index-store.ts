@@ -1,0 +1,232 @@
+// The snapshot-cache index: which layer holds which tail hash, with sizes and use times, in a SQLite
+// file (Node 22's built-in node:sqlite) so it survives a restart. Calls are synchronous, so each one
+// is atomic with respect to the other requests this single-threaded service serves.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync, type SQLOutputValue } from "node:sqlite";
+
+/** One indexed layer; times are epoch milliseconds. */
+export type LayerRow = {
+  tail_hash: string;
+  layer_id: string;
+  parent_hash: string | null;
+  engine: string;
+  settings_digest: string;
+  size_bytes: number;
+  ttl_seconds: number;
+  created_at: number;
+  last_used_at: number;
+};
+
+export type NewLayer = Omit<LayerRow, "created_at" | "last_used_at">;
+
+export type PublishResult =
+  | { kind: "created"; row: LayerRow }
+  | { kind: "existing"; row: LayerRow }
+  | { kind: "lost_race"; row: LayerRow }
+  | { kind: "layer_id_taken"; row: LayerRow };
+
+// Append-only: never edit an applied migration, add a new one.
+const MIGRATIONS = [
+  `CREATE TABLE layers (
+     tail_hash TEXT PRIMARY KEY,
+     layer_id TEXT NOT NULL UNIQUE,
+     parent_hash TEXT,
+     engine TEXT NOT NULL,
+     settings_digest TEXT NOT NULL,
+     size_bytes INTEGER NOT NULL,
+     ttl_seconds INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     last_used_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX layers_by_last_use ON layers (last_used_at);
+   CREATE TABLE orphans (layer_id TEXT PRIMARY KEY, since INTEGER NOT NULL) STRICT;`,
+];
+
+export function expiresAt(row: LayerRow): number {
+  return row.last_used_at + row.ttl_seconds * 1000;
+}
+
+function str(v: SQLOutputValue | undefined): string {
+  if (typeof v !== "string") throw new Error(`index row: expected text, got ${typeof v}`);
+  return v;
+}
+function num(v: SQLOutputValue | undefined): number {
+  if (typeof v !== "number") throw new Error(`index row: expected integer, got ${typeof v}`);
+  return v;
+}
+
+function toRow(r: Record<string, SQLOutputValue>): LayerRow {
+  return {
+    tail_hash: str(r.tail_hash),
+    layer_id: str(r.layer_id),
+    parent_hash: r.parent_hash === null ? null : str(r.parent_hash),
+    engine: str(r.engine),
+    settings_digest: str(r.settings_digest),
+    size_bytes: num(r.size_bytes),
+    ttl_seconds: num(r.ttl_seconds),
+    created_at: num(r.created_at),
+    last_used_at: num(r.last_used_at),
+  };
+}
+
+export class IndexStore {
+  readonly #db: DatabaseSync;
+
+  constructor(file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+    this.#db = new DatabaseSync(file);
+    this.#db.exec(
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
+    );
+    this.#db.exec("CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY) STRICT");
+    const applied = new Set(
+      this.#db
+        .prepare("SELECT id FROM migrations")
+        .all()
+        .map((r) => num(r.id)),
+    );
+    MIGRATIONS.forEach((sql, id) => {
+      if (applied.has(id)) return;
+      this.#tx(() => {
+        this.#db.exec(sql);
+        this.#db.prepare("INSERT INTO migrations (id) VALUES (?)").run(id);
+      });
+    });
+  }
+
+  #tx<T>(fn: () => T): T {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const out = fn();
+      this.#db.exec("COMMIT");
+      return out;
+    } catch (err) {
+      this.#db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  byHash(tailHash: string): LayerRow | null {
+    const r = this.#db.prepare("SELECT * FROM layers WHERE tail_hash = ?").get(tailHash);
+    return r ? toRow(r) : null;
+  }
+
+  byLayerId(layerId: string): LayerRow | null {
+    const r = this.#db.prepare("SELECT * FROM layers WHERE layer_id = ?").get(layerId);
+    return r ? toRow(r) : null;
+  }
+
+  /** Indexed rows among `hashes` (any order; the caller picks the longest prefix). */
+  findHashes(hashes: readonly string[]): LayerRow[] {
+    return this.#db
+      .prepare("SELECT * FROM layers WHERE tail_hash IN (SELECT value FROM json_each(?))")
+      .all(JSON.stringify(hashes))
+      .map(toRow);
+  }
+
+  all(): LayerRow[] {
+    return this.#db
+      .prepare("SELECT * FROM layers ORDER BY last_used_at, created_at")
+      .all()
+      .map(toRow);
+  }
+
+  totalBytes(): number {
+    const r = this.#db.prepare("SELECT COALESCE(SUM(size_bytes), 0) AS n FROM layers").get();
+    return r ? num(r.n) : 0;
+  }
+
+  count(): number {
+    const r = this.#db.prepare("SELECT COUNT(*) AS n FROM layers").get();
+    return r ? num(r.n) : 0;
+  }
+
+  touch(tailHash: string, now: number): LayerRow | null {
+    this.#db.prepare("UPDATE layers SET last_used_at = ? WHERE tail_hash = ?").run(now, tailHash);
+    return this.byHash(tailHash);
+  }
+
+  /**
+   * First writer wins. A publish of a hash that already has a layer touches it (and keeps it at
+   * least as long as the new ttl asks); a different layer id loses and is recorded as an orphan.
+   */
+  publish(layer: NewLayer, now: number): PublishResult {
+    return this.#tx((): PublishResult => {
+      const existing = this.byHash(layer.tail_hash);
+      if (existing) {
+        this.#db
+          .prepare(
+            "UPDATE layers SET last_used_at = ?, ttl_seconds = MAX(ttl_seconds, ?) WHERE tail_hash = ?",
+          )
+          .run(now, layer.ttl_seconds, layer.tail_hash);
+        const row = this.byHash(layer.tail_hash) ?? existing;
+        if (existing.layer_id === layer.layer_id) return { kind: "existing", row };
+        if (!this.byLayerId(layer.layer_id)) this.#addOrphan(layer.layer_id, now);
+        return { kind: "lost_race", row };
+      }
+      const holder = this.byLayerId(layer.layer_id);
+      if (holder) return { kind: "layer_id_taken", row: holder };
+      this.#db
+        .prepare(
+          `INSERT INTO layers (tail_hash, layer_id, parent_hash, engine, settings_digest, size_bytes,
+             ttl_seconds, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          layer.tail_hash,
+          layer.layer_id,
+          layer.parent_hash,
+          layer.engine,
+          layer.settings_digest,
+          layer.size_bytes,
+          layer.ttl_seconds,
+          now,
+          now,
+        );
+      this.#db.prepare("DELETE FROM orphans WHERE layer_id = ?").run(layer.layer_id);
+      const row = this.byHash(layer.tail_hash);
+      if (!row) throw new Error("index: inserted row vanished");
+      return { kind: "created", row };
+    });
+  }
+
+  /** Drops the row of `tailHash`; its directory becomes an orphan for GC to remove. */
+  unindex(tailHash: string, now: number): LayerRow | null {
+    return this.#tx(() => {
+      const row = this.byHash(tailHash);
+      if (!row) return null;
+      this.#db.prepare("DELETE FROM layers WHERE tail_hash = ?").run(tailHash);
+      this.#addOrphan(row.layer_id, now);
+      return row;
+    });
+  }
+
+  /** Drops rows GC is about to delete (the directories go next; a crash in between leaves orphans). */
+  removeRows(rows: readonly LayerRow[]): void {
+    this.#tx(() => {
+      const del = this.#db.prepare("DELETE FROM layers WHERE tail_hash = ? AND layer_id = ?");
+      for (const r of rows) del.run(r.tail_hash, r.layer_id);
+    });
+  }
+
+  orphans(): string[] {
+    return this.#db
+      .prepare("SELECT layer_id FROM orphans ORDER BY since")
+      .all()
+      .map((r) => str(r.layer_id));
+  }
+
+  forgetOrphan(layerId: string): void {
+    this.#db.prepare("DELETE FROM orphans WHERE layer_id = ?").run(layerId);
+  }
+
+  #addOrphan(layerId: string, now: number): void {
+    this.#db
+      .prepare("INSERT INTO orphans (layer_id, since) VALUES (?, ?) ON CONFLICT DO NOTHING")
+      .run(layerId, now);
+  }
+}

@@ -1,0 +1,136 @@
+// The Worker's client for snapshot-cache (docs/contracts/snapshot-cache.md). Every response is parsed
+// with the contract's zod schemas. A network failure, timeout, 5xx or refused token becomes
+// AppError 503 `snapshot_cache_unavailable`; messages never carry the service URL or upstream text
+// beyond its stable error code.
+import type { z } from "zod";
+import { AppError } from "../errors.ts";
+import {
+  ErrorResponse,
+  GcResponse,
+  HealthResponse,
+  type LayerMeta,
+  LayerResponse,
+  type LookupRequest,
+  LookupResponse,
+  type PublishRequest,
+  PublishResponse,
+} from "./contracts/snapshot-cache.ts";
+
+export type SnapshotCacheClientOptions = {
+  baseUrl: string;
+  token: string;
+  /** Per-request timeout. Default 5 s. */
+  timeoutMs?: number;
+  /** For tests that inject faults the real service cannot produce. Default: global fetch. */
+  fetch?: typeof fetch;
+};
+
+export type SnapshotCacheClient = {
+  /** Longest present prefix of `hashes` (chain order), marking it used; null on a miss. */
+  lookup(hashes: LookupRequest["hashes"]): Promise<LookupResponse["match"]>;
+  /** The layer of one tail hash without marking it used; null when absent or expired. */
+  getByHash(tailHash: string): Promise<LayerMeta | null>;
+  getLayer(layerId: string): Promise<LayerMeta | null>;
+  publish(req: PublishRequest): Promise<PublishResponse>;
+  deleteByHash(tailHash: string): Promise<LayerMeta | null>;
+  gc(): Promise<GcResponse>;
+  health(): Promise<HealthResponse>;
+};
+
+const unavailable = (why: string, details: Record<string, unknown> = {}) =>
+  new AppError(503, "snapshot_cache_unavailable", `snapshot-cache is unavailable: ${why}`, details);
+
+export function createSnapshotCacheClient(opts: SnapshotCacheClientOptions): SnapshotCacheClient {
+  const doFetch = opts.fetch ?? fetch;
+  const timeoutMs = opts.timeoutMs ?? 5000;
+
+  async function call<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    body?: unknown,
+    nullOn404 = false,
+  ): Promise<z.infer<S> | null> {
+    let res: Response;
+    try {
+      res = await doFetch(new URL(path, opts.baseUrl), {
+        method,
+        headers: {
+          authorization: `Bearer ${opts.token}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      const timedOut = err instanceof Error && err.name === "TimeoutError";
+      throw unavailable(timedOut ? `no answer within ${timeoutMs} ms` : "connection failed");
+    }
+    let json: unknown;
+    try {
+      json = await res.json();
+    } catch {
+      json = undefined;
+    }
+    const err = ErrorResponse.safeParse(json);
+    const code = err.success ? err.data.error.code : "unknown";
+    if (res.status >= 500) {
+      throw unavailable(`HTTP ${res.status}`, { upstream_code: code, upstream_status: res.status });
+    }
+    if (res.status === 401 || res.status === 403)
+      throw unavailable("the platform token was refused");
+    if (res.ok) {
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) {
+        throw new AppError(
+          502,
+          "snapshot_cache_bad_response",
+          "snapshot-cache sent a malformed answer",
+        );
+      }
+      return parsed.data;
+    }
+    if (res.status === 404 && nullOn404 && code === "layer_not_found") return null;
+    const message = err.success ? err.data.error.message : `HTTP ${res.status}`;
+    throw new AppError(
+      res.status === 409 ? 409 : 502,
+      "snapshot_cache_rejected",
+      `snapshot-cache rejected the request (${code}): ${message}`,
+      { upstream_code: code, upstream_status: res.status },
+    );
+  }
+
+  const must = <T>(v: T | null): T => {
+    if (v === null)
+      throw new AppError(502, "snapshot_cache_bad_response", "snapshot-cache answered nothing");
+    return v;
+  };
+  const byHash = (h: string) => `/v1/layers/by-hash/${encodeURIComponent(h)}`;
+
+  return {
+    async lookup(hashes) {
+      return must(await call("POST", "/v1/lookup", LookupResponse, { hashes })).match;
+    },
+    async getByHash(tailHash) {
+      return (await call("GET", byHash(tailHash), LayerResponse, undefined, true))?.layer ?? null;
+    },
+    async getLayer(layerId) {
+      const path = `/v1/layers/${encodeURIComponent(layerId)}`;
+      return (await call("GET", path, LayerResponse, undefined, true))?.layer ?? null;
+    },
+    async publish(req) {
+      return must(await call("POST", "/v1/layers", PublishResponse, req));
+    },
+    async deleteByHash(tailHash) {
+      return (
+        (await call("DELETE", byHash(tailHash), LayerResponse, undefined, true))?.layer ?? null
+      );
+    },
+    async gc() {
+      return must(await call("POST", "/v1/gc", GcResponse, {}));
+    },
+    async health() {
+      return must(await call("GET", "/healthz", HealthResponse));
+    },
+  };
+}
