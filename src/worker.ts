@@ -1,5 +1,9 @@
 // The sql-runner Worker: a thin Hono app that routes to the per-job Durable Object.
 import { Hono } from "hono";
+import { errorResponse } from "./api/errors.ts";
+import { jobsRoutes } from "./api/jobs-routes.ts";
+import { openApiDocument } from "./api/openapi.ts";
+import { AppError } from "./errors.ts";
 
 const app = new Hono<{ Bindings: Env }>();
 
@@ -11,6 +15,14 @@ app.get("/healthz", (c) => {
     compatibility_date: c.env.COMPATIBILITY_DATE,
   });
 });
+
+app.get("/v1/openapi.json", (c) => c.json(openApiDocument(c.env.SERVICE_VERSION)));
+app.route("/v1/jobs", jobsRoutes);
+
+app.notFound(() => {
+  throw new AppError(404, "not_found", "no such route");
+});
+app.onError((err, c) => errorResponse(err, c));
 
 export default app;
 export { JobObject } from "./objects/job-object.ts";

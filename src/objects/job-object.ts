@@ -1,4 +1,135 @@
-// JobObject: one Durable Object per job (placeholder until the jobs issue lands).
+// JobObject: one Durable Object per job. It keeps the job's files, state, stages, numbered events
+// and result in its SQLite storage; requests arrive as typed RPC calls from the worker, and the
+// execution itself runs from the alarm, so an eviction mid-job resumes or fails it visibly.
 import { DurableObject } from "cloudflare:workers";
+import type { AppendBody, JobEvent, LogsResponse, RunBody } from "../api/schemas.ts";
+import {
+  appendPart,
+  type CreateInput,
+  createJob,
+  type Emit,
+  ownedJob,
+  requestRun,
+} from "../jobs/commands.ts";
+import { type ActiveRun, cleanupInstance, executeJob } from "../jobs/execute.ts";
+import { finishJob } from "../jobs/finish.ts";
+import { JobStore } from "../jobs/job-store.ts";
+import { buildView } from "../jobs/job-view.ts";
+import { applyMigrations } from "../jobs/migrations.ts";
+import { capture, type Outcome } from "../jobs/outcome.ts";
+import { isTerminal } from "../jobs/state-machine.ts";
 
-export class JobObject extends DurableObject<Env> {}
+export class JobObject extends DurableObject<Env> {
+  readonly store: JobStore;
+  /** The execution running in this instance's alarm, if any (memory only: gone on eviction). */
+  active: ActiveRun | null = null;
+  readonly emit: Emit = (type, data) => {
+    this.publish(this.store.addEvent(type, data));
+  };
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    applyMigrations(ctx.storage.sql);
+    this.store = new JobStore(ctx.storage.sql);
+  }
+
+  /**
+   * Hook for live subscribers (issue 6): called with every event right after it was stored, in
+   * `seq` order. `event.type === "status" && event.data.terminal` marks the last one.
+   */
+  protected publish(_event: JobEvent): void {}
+
+  async create(input: CreateInput) {
+    return capture(async () => {
+      const out = await createJob(this.store, input, this.emit, Date.now());
+      if (out.created) await this.schedule();
+      return out;
+    });
+  }
+
+  async append(user: string, body: AppendBody) {
+    return capture(() => appendPart(this.store, user, body, this.emit));
+  }
+
+  async run(user: string, body: RunBody) {
+    return capture(async () => {
+      const out = await requestRun(this.store, user, body, this.emit, Date.now());
+      if (out.started) await this.schedule();
+      return { status: out.status };
+    });
+  }
+
+  async view(user: string) {
+    return capture(() => {
+      ownedJob(this.store, user);
+      const view = buildView(this.store);
+      if (!view) throw new Error("job vanished");
+      return view;
+    });
+  }
+
+  async logs(user: string, after: number, limit: number): Promise<Outcome<LogsResponse>> {
+    return capture(() => {
+      const job = ownedJob(this.store, user);
+      const events = this.store.events(after, limit);
+      const next = events.at(-1)?.seq ?? after;
+      return {
+        job_id: job.job_id,
+        status: job.status,
+        events,
+        next_after: next,
+        done: isTerminal(job.status) && next >= this.store.lastSeq(),
+      };
+    });
+  }
+
+  async cancel(user: string) {
+    return capture(async () => {
+      const job = ownedJob(this.store, user);
+      if (isTerminal(job.status)) return { status: job.status };
+      finishJob(this.store, this.emit, "canceled", {
+        code: "canceled",
+        message: "the job was canceled",
+      });
+      this.active?.controller.abort("canceled");
+      await cleanupInstance(this.env, this.store, this.emit);
+      await this.schedule();
+      return { status: this.store.job()?.status ?? "canceled" };
+    });
+  }
+
+  override async alarm(): Promise<void> {
+    const job = this.store.job();
+    if (!job) {
+      await this.ctx.storage.deleteAlarm();
+      return;
+    }
+    if (Date.now() >= job.expires_at) {
+      await cleanupInstance(this.env, this.store, this.emit);
+      await this.ctx.storage.deleteAlarm();
+      await this.ctx.storage.deleteAll();
+      return;
+    }
+    if (!isTerminal(job.status) && job.run_requested && !this.active) {
+      await executeJob({
+        env: this.env,
+        ctx: this.ctx,
+        store: this.store,
+        emit: this.emit,
+        setActive: (run) => {
+          this.active = run;
+        },
+      });
+    }
+    await this.schedule();
+  }
+
+  /** One alarm, computed from storage: run now if work is due, otherwise at expiry (GC). */
+  async schedule(at?: number): Promise<void> {
+    const job = this.store.job();
+    if (!job) return;
+    const due = !isTerminal(job.status) && job.run_requested;
+    const next = at ?? (due ? Date.now() : job.expires_at);
+    await this.ctx.storage.setAlarm(next);
+  }
+}

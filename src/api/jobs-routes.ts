@@ -1,0 +1,105 @@
+// The jobs routes (/v1/jobs...): validate with zod, derive the job's Durable Object, call it over
+// RPC. Another user's job answers exactly like a missing one (404 `not_found`).
+import { Hono } from "hono";
+import type { z } from "zod";
+import { AppError } from "../errors.ts";
+import { JOB_ID_PATTERN, jobIdFor } from "../jobs/job-id.ts";
+import { jobLinks } from "../jobs/job-view.ts";
+import { notFound, unwrap } from "../jobs/outcome.ts";
+import { requireGateway, userFromHeader } from "./auth.ts";
+import { validationError } from "./errors.ts";
+import { API_LIMITS, AppendBody, CreateJobBody, LogsQuery, RunBody } from "./schemas.ts";
+
+type App = { Bindings: Env };
+
+async function readJson<T extends z.ZodType>(
+  req: Request,
+  schema: T,
+  optional = false,
+): Promise<z.infer<T>> {
+  const length = Number(req.headers.get("content-length") ?? "0");
+  if (length > API_LIMITS.maxBodyBytes) {
+    throw new AppError(
+      413,
+      "payload_too_large",
+      `body is larger than ${API_LIMITS.maxBodyBytes} bytes`,
+    );
+  }
+  const text = await req.text();
+  if (text.length > API_LIMITS.maxBodyBytes) {
+    throw new AppError(
+      413,
+      "payload_too_large",
+      `body is larger than ${API_LIMITS.maxBodyBytes} bytes`,
+    );
+  }
+  let value: unknown;
+  if (optional && text.trim() === "") value = {};
+  else {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new AppError(400, "invalid_json", "body is not valid JSON");
+    }
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw validationError(parsed.error);
+  return parsed.data;
+}
+
+function jobStub(env: Env, jobId: string) {
+  if (!JOB_ID_PATTERN.test(jobId)) throw notFound();
+  return env.JOBS.get(env.JOBS.idFromName(jobId));
+}
+
+export const jobsRoutes = new Hono<App>();
+
+jobsRoutes.use("*", requireGateway());
+
+jobsRoutes.post("/", async (c) => {
+  const body = await readJson(c.req.raw, CreateJobBody);
+  const jobId = await jobIdFor(body.user_id, body.request_id);
+  const out = unwrap(await jobStub(c.env, jobId).create({ job_id: jobId, body }));
+  return c.json(
+    { job_id: jobId, status: out.status, created: out.created, links: jobLinks(jobId) },
+    202,
+  );
+});
+
+jobsRoutes.post("/:job_id/append", async (c) => {
+  const user = userFromHeader(c.req.header("x-user-id"));
+  const stub = jobStub(c.env, c.req.param("job_id"));
+  const body = await readJson(c.req.raw, AppendBody);
+  const out = unwrap(await stub.append(user, body));
+  return c.json({ job_id: c.req.param("job_id"), part: body.part, ...out }, 200);
+});
+
+jobsRoutes.post("/:job_id/run", async (c) => {
+  const user = userFromHeader(c.req.header("x-user-id"));
+  const stub = jobStub(c.env, c.req.param("job_id"));
+  const body = await readJson(c.req.raw, RunBody, true);
+  const out = unwrap(await stub.run(user, body));
+  const jobId = c.req.param("job_id");
+  return c.json({ job_id: jobId, status: out.status, links: jobLinks(jobId) }, 202);
+});
+
+jobsRoutes.get("/:job_id", async (c) => {
+  const user = userFromHeader(c.req.header("x-user-id"));
+  const stub = jobStub(c.env, c.req.param("job_id"));
+  return c.json(unwrap(await stub.view(user)), 200);
+});
+
+jobsRoutes.get("/:job_id/logs", async (c) => {
+  const user = userFromHeader(c.req.header("x-user-id"));
+  const stub = jobStub(c.env, c.req.param("job_id"));
+  const parsed = LogsQuery.safeParse(c.req.query());
+  if (!parsed.success) throw validationError(parsed.error, "query");
+  return c.json(unwrap(await stub.logs(user, parsed.data.after, parsed.data.limit)), 200);
+});
+
+jobsRoutes.post("/:job_id/cancel", async (c) => {
+  const user = userFromHeader(c.req.header("x-user-id"));
+  const stub = jobStub(c.env, c.req.param("job_id"));
+  const out = unwrap(await stub.cancel(user));
+  return c.json({ job_id: c.req.param("job_id"), status: out.status }, 200);
+});

@@ -1,0 +1,168 @@
+// The OpenAPI 3.1 document of the jobs API, generated from the zod schemas in schemas.ts
+// (served at GET /v1/openapi.json).
+import { z } from "zod";
+import {
+  AppendBody,
+  AppendResponse,
+  CreateJobBody,
+  CreateJobResponse,
+  ErrorBody,
+  JobStatus,
+  JobView,
+  LogsResponse,
+  RunBody,
+} from "./schemas.ts";
+
+type Json = Record<string, unknown>;
+
+function schema(s: z.ZodType, io: "input" | "output"): Json {
+  const out = z.toJSONSchema(s, { io, unrepresentable: "any" }) as Json;
+  delete out.$schema;
+  return out;
+}
+
+const errorRef = { $ref: "#/components/schemas/Error" };
+
+function errors(...statuses: number[]): Json {
+  const out: Json = {};
+  for (const s of statuses) {
+    out[String(s)] = {
+      description: "error (see docs/api.md for every code)",
+      content: { "application/json": { schema: errorRef } },
+    };
+  }
+  return out;
+}
+
+function ok(status: number, ref: string, description: string): Json {
+  return {
+    [String(status)]: {
+      description,
+      content: { "application/json": { schema: { $ref: `#/components/schemas/${ref}` } } },
+    },
+  };
+}
+
+function body(ref: string, required = true): Json {
+  return {
+    required,
+    content: { "application/json": { schema: { $ref: `#/components/schemas/${ref}` } } },
+  };
+}
+
+const jobIdParam = {
+  name: "job_id",
+  in: "path",
+  required: true,
+  schema: { type: "string", pattern: "^[0-9a-f]{32}$" },
+};
+const userHeader = {
+  name: "X-User-Id",
+  in: "header",
+  required: true,
+  schema: { type: "string" },
+  description: "the acting user; another user's job answers 404",
+};
+
+export function openApiDocument(version: string): Json {
+  const params = [jobIdParam, userHeader];
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "sql-runner jobs API",
+      version,
+      description: "Deterministic, cached execution of SQL script chains. See docs/api.md.",
+    },
+    security: [{ gateway: [] }],
+    paths: {
+      "/v1/jobs": {
+        post: {
+          summary: "Create a job (short: starts at once; long: assemble with append, then run)",
+          requestBody: body("CreateJobBody"),
+          responses: {
+            ...ok(202, "CreateJobResponse", "accepted"),
+            ...errors(400, 401, 409, 413, 422),
+          },
+        },
+      },
+      "/v1/jobs/{job_id}/append": {
+        post: {
+          summary: "Add a numbered part of the project tree to a long job",
+          parameters: params,
+          requestBody: body("AppendBody"),
+          responses: {
+            ...ok(200, "AppendResponse", "stored"),
+            ...errors(400, 401, 404, 409, 413, 422),
+          },
+        },
+      },
+      "/v1/jobs/{job_id}/run": {
+        post: {
+          summary: "Start an assembled long job",
+          parameters: params,
+          requestBody: body("RunBody", false),
+          responses: {
+            ...ok(202, "CreateJobResponse", "started"),
+            ...errors(400, 401, 404, 409, 422),
+          },
+        },
+      },
+      "/v1/jobs/{job_id}": {
+        get: {
+          summary: "The job: status, stages, snapshot, result, error, metrics, last log lines",
+          parameters: params,
+          responses: { ...ok(200, "JobView", "the job"), ...errors(400, 401, 404) },
+        },
+      },
+      "/v1/jobs/{job_id}/logs": {
+        get: {
+          summary: "Numbered events after a cursor",
+          parameters: [
+            ...params,
+            { name: "after", in: "query", schema: { type: "integer", minimum: 0, default: 0 } },
+            {
+              name: "limit",
+              in: "query",
+              schema: { type: "integer", minimum: 1, maximum: 1000, default: 200 },
+            },
+          ],
+          responses: { ...ok(200, "LogsResponse", "events"), ...errors(400, 401, 404) },
+        },
+      },
+      "/v1/jobs/{job_id}/cancel": {
+        post: {
+          summary: "Cancel the job (idempotent)",
+          parameters: params,
+          responses: {
+            "200": {
+              description: "the job's status after the cancel",
+              content: {
+                "application/json": {
+                  schema: {
+                    type: "object",
+                    properties: { job_id: { type: "string" }, status: schema(JobStatus, "output") },
+                    required: ["job_id", "status"],
+                  },
+                },
+              },
+            },
+            ...errors(400, 401, 404),
+          },
+        },
+      },
+    },
+    components: {
+      securitySchemes: { gateway: { type: "http", scheme: "bearer" } },
+      schemas: {
+        CreateJobBody: schema(CreateJobBody, "input"),
+        AppendBody: schema(AppendBody, "input"),
+        RunBody: schema(RunBody, "input"),
+        CreateJobResponse: schema(CreateJobResponse, "output"),
+        AppendResponse: schema(AppendResponse, "output"),
+        JobView: schema(JobView, "output"),
+        LogsResponse: schema(LogsResponse, "output"),
+        Error: schema(ErrorBody, "output"),
+      },
+    },
+  };
+}

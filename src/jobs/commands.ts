@@ -1,0 +1,221 @@
+// The JobObject's request-side operations (create, append, run, cancel bookkeeping) as plain
+// functions over its JobStore. Each one writes storage first; the object then schedules its alarm.
+import type { AppendBody, CreateJobBody, RunBody } from "../api/schemas.ts";
+import { AppError } from "../errors.ts";
+import { canonicalJson, sha256Hex } from "./job-id.ts";
+import type { JobRow, JobStore, StoredEntry } from "./job-store.ts";
+import { notFound } from "./outcome.ts";
+import { checkPlan, validatePart } from "./planning.ts";
+import { isTerminal } from "./state-machine.ts";
+
+export interface CreateInput {
+  job_id: string;
+  body: CreateJobBody;
+}
+
+export type Emit = (
+  type: "status" | "stage" | "step" | "log" | "result" | "error",
+  data: Record<string, unknown>,
+) => void;
+
+/** The job if it exists and belongs to `user`; otherwise the same 404 as a job that never was. */
+export function ownedJob(store: JobStore, user: string): JobRow {
+  const job = store.job();
+  if (!job || job.user_id !== user) throw notFound();
+  return job;
+}
+
+async function entryDigest(entry: StoredEntry): Promise<string> {
+  return "etag" in entry ? `etag:${entry.etag}` : `sha256:${await sha256Hex(entry.content)}`;
+}
+
+async function checkFiles(
+  store: JobStore,
+  files: Map<string, StoredEntry>,
+): Promise<Map<string, { entry: StoredEntry; digest: string; fresh: boolean }>> {
+  const out = new Map<string, { entry: StoredEntry; digest: string; fresh: boolean }>();
+  for (const [path, entry] of files) {
+    const digest = await entryDigest(entry);
+    const existing = store.fileDigest(path);
+    if (existing !== null && existing !== digest) {
+      throw new AppError(
+        409,
+        "path_conflict",
+        `file ${JSON.stringify(path)} was already sent with other content`,
+        {
+          path,
+        },
+      );
+    }
+    out.set(path, { entry, digest, fresh: existing === null });
+  }
+  return out;
+}
+
+function storeFiles(
+  store: JobStore,
+  part: number,
+  checked: Map<string, { entry: StoredEntry; digest: string; fresh: boolean }>,
+): void {
+  for (const [path, file] of checked) {
+    if (file.fresh) store.putFile(path, part, file.digest, file.entry);
+  }
+}
+
+export async function createJob(
+  store: JobStore,
+  input: CreateInput,
+  emit: Emit,
+  now: number,
+): Promise<{ created: boolean; status: JobRow["status"] }> {
+  const { body } = input;
+  const digest = await sha256Hex(canonicalJson(body));
+  const existing = store.job();
+  if (existing) {
+    if (existing.body_digest !== digest) {
+      throw new AppError(
+        409,
+        "idempotency_conflict",
+        `request_id ${JSON.stringify(body.request_id)} was already used with a different body`,
+        { field: "request_id" },
+      );
+    }
+    return { created: false, status: existing.status };
+  }
+  if (body.mode === "short") {
+    if (!body.project_tree) {
+      throw new AppError(400, "validation_failed", "body: project_tree: required for a short job", {
+        field: "project_tree",
+      });
+    }
+    if (!body.head_path) {
+      throw new AppError(400, "validation_failed", "body: head_path: required for a short job", {
+        field: "head_path",
+      });
+    }
+  }
+  const started = performance.now();
+  const part = body.project_tree ? validatePart(body.project_tree) : null;
+  const files = part ? await checkFiles(store, part.files) : new Map();
+  let tree: Record<string, StoredEntry> | null = null;
+  if (body.mode === "short" && part && body.head_path) {
+    tree = Object.fromEntries(part.files);
+    await checkPlan(tree, body.head_path);
+  }
+  const parseMs = performance.now() - started;
+  store.insert({
+    job_id: input.job_id,
+    user_id: body.user_id,
+    request_id: body.request_id,
+    body_digest: digest,
+    mode: body.mode,
+    head_path: body.head_path ?? null,
+    variables: body.variables,
+    snapshot_ttl: body.snapshot_ttl,
+    job_ttl: body.job_ttl,
+    timeout_ms: body.timeout_ms,
+    telemetry: body.telemetry_context,
+    created_at: now,
+    expires_at: now + body.job_ttl * 1000,
+  });
+  if (part) {
+    store.addPart(0, digest);
+    storeFiles(store, 0, files);
+  }
+  emit("status", { status: "pending", mode: body.mode });
+  if (body.mode === "short") {
+    store.openStage("parsing", now);
+    store.closeStage("parsing", parseMs);
+    emit("stage", { stage: "parsing", state: "done", ms: round(parseMs) });
+    store.update({ run_requested: true, run_digest: digest });
+  }
+  return { created: true, status: "pending" };
+}
+
+export async function appendPart(
+  store: JobStore,
+  user: string,
+  body: AppendBody,
+  emit: Emit,
+): Promise<{ duplicate: boolean; parts: number[]; file_count: number }> {
+  const job = ownedJob(store, user);
+  if (job.mode !== "long") {
+    throw new AppError(409, "invalid_state", 'append is only for jobs created with mode "long"');
+  }
+  const digest = await sha256Hex(canonicalJson(body.project_tree));
+  const known = store.partDigest(body.part);
+  if (known !== null) {
+    if (known !== digest) {
+      throw new AppError(
+        409,
+        "part_conflict",
+        `part ${body.part} was already sent with other files`,
+        {
+          field: "part",
+        },
+      );
+    }
+    return { duplicate: true, parts: store.parts(), file_count: store.fileCount() };
+  }
+  if (job.run_requested || job.status !== "pending") {
+    throw new AppError(
+      409,
+      "invalid_state",
+      `job is ${job.status} and already started; no more parts`,
+    );
+  }
+  const part = validatePart(body.project_tree);
+  const checked = await checkFiles(store, part.files);
+  store.addPart(body.part, digest);
+  storeFiles(store, body.part, checked);
+  emit("log", { message: `part ${body.part}: ${part.files.size} file(s)` });
+  return { duplicate: false, parts: store.parts(), file_count: store.fileCount() };
+}
+
+export async function requestRun(
+  store: JobStore,
+  user: string,
+  body: RunBody,
+  emit: Emit,
+  now: number,
+): Promise<{ status: JobRow["status"]; started: boolean }> {
+  const job = ownedJob(store, user);
+  const digest = await sha256Hex(canonicalJson(body));
+  if (job.run_requested) {
+    if (job.mode === "long" && job.run_digest !== digest) {
+      throw new AppError(409, "invalid_state", `job is ${job.status} and already started`);
+    }
+    return { status: job.status, started: false };
+  }
+  if (isTerminal(job.status)) {
+    throw new AppError(409, "invalid_state", `job is ${job.status}`);
+  }
+  const head = body.head_path ?? job.head_path;
+  if (!head) {
+    throw new AppError(
+      400,
+      "validation_failed",
+      "body: head_path: required (not given at create)",
+      {
+        field: "head_path",
+      },
+    );
+  }
+  const started = performance.now();
+  await checkPlan(store.tree(), head);
+  const parseMs = performance.now() - started;
+  store.update({
+    head_path: head,
+    variables: body.variables ?? job.variables,
+    run_requested: true,
+    run_digest: digest,
+  });
+  store.openStage("parsing", now);
+  store.closeStage("parsing", parseMs);
+  emit("stage", { stage: "parsing", state: "done", ms: round(parseMs) });
+  return { status: job.status, started: true };
+}
+
+export function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

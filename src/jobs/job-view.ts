@@ -1,0 +1,47 @@
+// Builds the public job view (GET /v1/jobs/{id}) from storage.
+import type { JobView, Metrics } from "../api/schemas.ts";
+import type { JobStore } from "./job-store.ts";
+
+/** How many of the latest log events the job view carries. */
+export const VIEW_LOG_LINES = 20;
+
+export function jobLinks(jobId: string): { self: string; logs: string } {
+  return { self: `/v1/jobs/${jobId}`, logs: `/v1/jobs/${jobId}/logs` };
+}
+
+export function buildView(store: JobStore): JobView | null {
+  const job = store.job();
+  if (!job) return null;
+  const stages = store.stages();
+  const stagesMs: Record<string, number> = {};
+  for (const s of stages) stagesMs[s.name] = s.ms;
+  const metrics: Metrics = {
+    latency_ms: job.finished_at !== null ? job.finished_at - job.created_at : null,
+    stages_ms: stagesMs,
+    cache_hit: job.cache_hit,
+    retries: job.retries,
+  };
+  const result = store.result();
+  return {
+    job_id: job.job_id,
+    request_id: job.request_id,
+    mode: job.mode,
+    status: job.status,
+    stage: job.stage,
+    stages,
+    head_path: job.head_path,
+    parts: store.parts(),
+    file_count: store.fileCount(),
+    snapshot: job.snapshot,
+    result: result ? { sets: result } : null,
+    error: job.error,
+    metrics,
+    logs: store.events(0, VIEW_LOG_LINES, "log"),
+    last_seq: store.lastSeq(),
+    created_at: new Date(job.created_at).toISOString(),
+    started_at: job.started_at !== null ? new Date(job.started_at).toISOString() : null,
+    finished_at: job.finished_at !== null ? new Date(job.finished_at).toISOString() : null,
+    expires_at: new Date(job.expires_at).toISOString(),
+    links: jobLinks(job.job_id),
+  };
+}

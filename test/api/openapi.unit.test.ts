@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { call } from "./helpers.ts";
+
+interface Doc {
+  openapi: string;
+  paths: Record<string, Record<string, unknown>>;
+  components: { schemas: Record<string, { required?: string[]; additionalProperties?: unknown }> };
+}
+
+describe("GET /v1/openapi.json", () => {
+  it("describes every route, generated from the zod schemas", async () => {
+    const res = await call("/v1/openapi.json", { token: null });
+    expect(res.status).toBe(200);
+    const doc = await res.json<Doc>();
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      "/v1/jobs",
+      "/v1/jobs/{job_id}",
+      "/v1/jobs/{job_id}/append",
+      "/v1/jobs/{job_id}/cancel",
+      "/v1/jobs/{job_id}/logs",
+      "/v1/jobs/{job_id}/run",
+    ]);
+    const create = doc.components.schemas.CreateJobBody;
+    expect(create?.required).toEqual(expect.arrayContaining(["request_id", "user_id"]));
+    expect(create?.additionalProperties).toBe(false);
+    expect(doc.components.schemas.JobView?.required).toEqual(
+      expect.arrayContaining(["status", "stages", "snapshot", "result", "error", "metrics"]),
+    );
+  });
+});
