@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { GcResponse } from "../../../src/clients/contracts/snapshot-cache.ts";
 import { AppError } from "../../../src/errors.ts";
 import { collectGarbage, type GcDeps, recoverFromCrash } from "./gc.ts";
-import { errorReply, isAuthorized, send } from "./http.ts";
+import { errorReply, isAuthorized, type Reply, send } from "./http.ts";
 import { envManagerInUse, type InUseSource, noInUseSource } from "./in-use.ts";
 import { IndexStore } from "./index-store.ts";
 import { LayerStorage } from "./layer-storage.ts";
@@ -101,13 +101,18 @@ export async function startSnapshotCache(opts: SnapshotCacheOptions): Promise<Sn
       );
       return;
     }
-    router.handle(req).then(
-      (reply) => send(res, reply),
-      (err: unknown) => {
-        if (!(err instanceof AppError)) log(`snapshot-cache: ${String(err)}`);
-        send(res, errorReply(err));
-      },
-    );
+    const reply = (r: Reply) => {
+      // A body left unread (an early error, a 413) must not be parsed as the next request.
+      if (!req.complete) {
+        res.setHeader("connection", "close");
+        req.resume();
+      }
+      send(res, r);
+    };
+    router.handle(req).then(reply, (err: unknown) => {
+      if (!(err instanceof AppError)) log(`snapshot-cache: ${String(err)}`);
+      reply(errorReply(err));
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
