@@ -1,0 +1,406 @@
+// Expands a psql script into the units to run, with no I/O: lexes the entry file, follows `\i`/`\ir`
+// through the file map (cycles detected), applies `\set`/`\unset`, `\if`/`\elif`/`\else`/`\endif`
+// and `\restrict`, interpolates variables, cuts statements at psql's statement boundaries and
+// attaches COPY inline data. Everything psql would reject or that needs a shell or the local file
+// system is a ScriptError at its file:line, raised before any SQL runs.
+import { ScriptError, type ScriptErrorCode, type SourceLocation } from "./errors.ts";
+import { copyPayload, isCopyFromStdin, lex, type Token } from "./lexer.ts";
+import { MetaArgError, parseMetaArgs, splitMeta } from "./meta-args.ts";
+import { normalizePath, resolveIncludePath } from "./paths.ts";
+import { LineIndex, type Locator, type Segment } from "./source-map.ts";
+import type { SqlUnit, Unit } from "./units.ts";
+import { isValidVariableName, parseBool, quoteIdent, quoteLiteral } from "./variables.ts";
+
+export interface ExpandOptions {
+  /** Project path -> file text. Keys are normalized (`./a/../b.sql` finds `b.sql`). */
+  files: ReadonlyMap<string, string>;
+  entry: string;
+  variables?: Readonly<Record<string, string>>;
+  /** Nesting limit for includes (psql has none; a runaway include chain is a script error). */
+  maxIncludeDepth?: number;
+}
+
+export interface ExpandedScript {
+  units: Unit[];
+  /** Every file read, entry first, in the order first read. */
+  files: string[];
+  /** Maps a file offset to line:column. */
+  locate: Locator;
+}
+
+interface Branch {
+  /** This branch's statements run. */
+  active: boolean;
+  /** Some branch of this \if already ran (or the whole \if sits in an inactive branch). */
+  decided: boolean;
+  sawElse: boolean;
+  where: SourceLocation;
+}
+
+class StatementBuffer {
+  segments: Segment[] = [];
+  hasContent = false;
+  start: SourceLocation | undefined;
+  words: string[] = [];
+  depth = 0;
+  /** End of the last token that is not whitespace or a -- comment: [segment index, length]. */
+  sigEnd: [number, number] = [0, 0];
+}
+
+const INCLUDE = new Set(["i", "include", "ir", "include_relative"]);
+
+export function expandScript(opts: ExpandOptions): ExpandedScript {
+  return new Expander(opts).run();
+}
+
+class Expander {
+  private readonly files = new Map<string, string>();
+  private readonly vars = new Map<string, string>();
+  private readonly branches: Branch[] = [];
+  private readonly units: Unit[] = [];
+  private readonly visited: string[] = [];
+  private readonly lineIndexes = new Map<string, LineIndex>();
+  private restrictKey: string | undefined;
+  private quit = false;
+
+  private readonly opts: ExpandOptions;
+
+  constructor(opts: ExpandOptions) {
+    this.opts = opts;
+    for (const [k, v] of opts.files) {
+      const key = normalizePath(k);
+      if (key !== undefined) this.files.set(key, v);
+    }
+    for (const [k, v] of Object.entries(opts.variables ?? {})) this.vars.set(k, v);
+  }
+
+  run(): ExpandedScript {
+    const entry = normalizePath(this.opts.entry);
+    const top = { file: this.opts.entry, line: 1, column: 1 };
+    if (entry === undefined || !this.files.has(entry)) {
+      this.fail("include_not_found", `script ${this.opts.entry} not found`, top);
+    }
+    this.walkFile(entry, []);
+    return { units: this.units, files: this.visited, locate: this.locate };
+  }
+
+  readonly locate: Locator = (file, offset) => {
+    let idx = this.lineIndexes.get(file);
+    if (!idx) {
+      idx = new LineIndex(this.files.get(file) ?? "");
+      this.lineIndexes.set(file, idx);
+    }
+    return { file, ...idx.locate(offset) };
+  };
+
+  private fail(code: ScriptErrorCode, message: string, at: SourceLocation): never {
+    throw new ScriptError(code, `${at.file}:${at.line}: ${message}`, at);
+  }
+
+  private get active(): boolean {
+    return this.branches.every((b) => b.active);
+  }
+
+  private walkFile(path: string, stack: string[]): void {
+    if (!this.visited.includes(path)) this.visited.push(path);
+    const text = this.files.get(path) ?? "";
+    const entryDepth = this.branches.length;
+    const buf = new StatementBuffer();
+    for (const tok of lex(text)) {
+      if (this.quit) return;
+      this.token(tok, path, buf, stack, entryDepth);
+    }
+    if (this.branches.length > entryDepth) {
+      this.fail("script_error", "reached end of file without \\endif", this.branches.at(-1)!.where);
+    }
+    this.flush(buf);
+  }
+
+  private token(
+    tok: Token,
+    path: string,
+    buf: StatementBuffer,
+    stack: string[],
+    entryDepth: number,
+  ): void {
+    if (tok.kind === "meta") {
+      this.meta(tok, path, buf, stack, entryDepth);
+      return;
+    }
+    if (!this.active) return;
+    switch (tok.kind) {
+      case "copy_data": {
+        const last = this.units.at(-1);
+        if (last?.kind === "sql" && last.copy && last.copy.data === "" && last.file === path) {
+          last.copy = {
+            data: copyPayload(tok),
+            file: path,
+            line: this.locate(path, tok.start).line,
+          };
+        }
+        return;
+      }
+      case "variable": {
+        const v = tok.variable!;
+        if (v.form === "defined") {
+          this.append(buf, tok, path, this.vars.has(v.name) ? "TRUE" : "FALSE");
+          return;
+        }
+        const value = this.vars.get(v.name);
+        if (value === undefined) this.append(buf, tok, path);
+        else if (v.form === "literal") this.append(buf, tok, path, quoteLiteral(value));
+        else if (v.form === "ident") this.append(buf, tok, path, quoteIdent(value));
+        else this.interpolate(buf, tok, path, value);
+        return;
+      }
+      case "semicolon":
+        this.append(buf, tok, path);
+        this.flush(buf);
+        return;
+      default:
+        this.append(buf, tok, path);
+    }
+  }
+
+  /** A plain `:name` is lexed again as SQL, as psql does (its value may hold several statements). */
+  private interpolate(buf: StatementBuffer, at: Token, path: string, value: string): void {
+    for (const t of lex(value)) {
+      const piece: Token = { ...t, start: at.start, end: at.end, kind: t.kind };
+      if (t.kind === "variable" || t.kind === "meta" || t.kind === "copy_data")
+        piece.kind = "other";
+      this.append(buf, piece, path, t.text);
+      if (t.kind === "semicolon") this.flush(buf);
+    }
+  }
+
+  /** Adds a token to the statement; `replacement` marks interpolated (non-verbatim) text. */
+  private append(buf: StatementBuffer, tok: Token, path: string, replacement?: string): void {
+    const ignorable = tok.kind === "space" || tok.kind === "line_comment";
+    // psql drops whitespace and -- comments before a statement starts.
+    if (!buf.hasContent && ignorable) return;
+    if (!ignorable && tok.kind !== "block_comment") {
+      if (!buf.hasContent || buf.start === undefined) buf.start = this.locate(path, tok.start);
+      if (tok.kind !== "semicolon") buf.hasContent = true;
+    }
+    if (tok.kind === "other") {
+      if (tok.text === "(") buf.depth++;
+      else if (tok.text === ")" && buf.depth > 0) buf.depth--;
+    } else if (tok.kind === "word" && buf.depth === 0 && buf.words.length < 32) {
+      buf.words.push((replacement ?? tok.text).toLowerCase());
+    }
+    const text = replacement ?? tok.text;
+    const last = buf.segments.at(-1);
+    if (
+      replacement === undefined &&
+      last?.verbatim &&
+      last.file === path &&
+      last.offset + last.text.length === tok.start
+    ) {
+      last.text += text;
+    } else {
+      buf.segments.push({
+        text,
+        file: path,
+        offset: tok.start,
+        verbatim: replacement === undefined,
+      });
+    }
+    if (!ignorable) buf.sigEnd = [buf.segments.length - 1, buf.segments.at(-1)!.text.length];
+  }
+
+  private flush(buf: StatementBuffer): void {
+    if (buf.hasContent && buf.start && this.active) {
+      // Trailing whitespace and -- comments of a statement cut at EOF are not part of it.
+      const [segIndex, length] = buf.sigEnd;
+      const segs = buf.segments.slice(0, segIndex + 1);
+      const lastSeg = segs.at(-1)!;
+      lastSeg.text = lastSeg.text.slice(0, length);
+      const unit: SqlUnit = {
+        kind: "sql",
+        text: segs.map((s) => s.text).join(""),
+        segments: segs,
+        file: buf.start.file,
+        line: buf.start.line,
+        column: buf.start.column,
+        words: buf.words,
+      };
+      if (isCopyFromStdin(buf.words)) unit.copy = { data: "", file: unit.file, line: unit.line };
+      this.units.push(unit);
+    }
+    buf.segments = [];
+    buf.hasContent = false;
+    buf.start = undefined;
+    buf.words = [];
+    buf.depth = 0;
+    buf.sigEnd = [0, 0];
+  }
+
+  private meta(
+    tok: Token,
+    path: string,
+    buf: StatementBuffer,
+    stack: string[],
+    entryDepth: number,
+  ): void {
+    const where = this.locate(path, tok.start);
+    const { name, rest } = splitMeta(tok.text);
+    const args = (): string[] => {
+      try {
+        return parseMetaArgs(rest, (v) => this.vars.get(v));
+      } catch (e) {
+        if (e instanceof MetaArgError) this.fail("unsupported_command", e.message, where);
+        throw e;
+      }
+    };
+    const stripSemis = (s: string) => s.replace(/;+$/, "");
+
+    // Conditionals are tracked even inside inactive branches.
+    if (name === "if") {
+      if (!this.active) {
+        this.branches.push({ active: false, decided: true, sawElse: false, where });
+        return;
+      }
+      const cond = this.condition(args(), where, "\\if");
+      this.branches.push({ active: cond, decided: cond, sawElse: false, where });
+      return;
+    }
+    if (name === "elif" || name === "else" || name === "endif") {
+      const top = this.branches.length > entryDepth ? this.branches.at(-1) : undefined;
+      if (!top) this.fail("script_error", `\\${name}: no matching \\if`, where);
+      if (name === "endif") {
+        this.branches.pop();
+        return;
+      }
+      if (top.sawElse) this.fail("script_error", `\\${name}: cannot occur after \\else`, where);
+      if (name === "else") {
+        top.sawElse = true;
+        top.active = !top.decided;
+        top.decided = true;
+        return;
+      }
+      if (top.decided) {
+        top.active = false;
+        return;
+      }
+      const outer = this.branches.slice(0, -1).every((b) => b.active);
+      const cond = outer && this.condition(args(), where, "\\elif");
+      top.active = cond;
+      top.decided = cond;
+      return;
+    }
+    if (!this.active) return;
+
+    if (this.restrictKey !== undefined && name !== "unrestrict") {
+      this.fail("script_error", `\\${name}: not allowed in restricted mode (\\restrict)`, where);
+    }
+    switch (name) {
+      case "restrict": {
+        const [key] = args();
+        if (!key) this.fail("script_error", "\\restrict: missing required argument", where);
+        this.restrictKey = key;
+        return;
+      }
+      case "unrestrict": {
+        const [key] = args();
+        if (this.restrictKey === undefined || key !== this.restrictKey) {
+          this.fail("script_error", "\\unrestrict: key does not match \\restrict", where);
+        }
+        this.restrictKey = undefined;
+        return;
+      }
+      case "set": {
+        const a = args();
+        if (a.length === 0) return; // psql lists the variables: nothing to run.
+        const varName = a[0]!;
+        if (!isValidVariableName(varName)) {
+          this.fail("script_error", `\\set: invalid variable name "${varName}"`, where);
+        }
+        const value = a.slice(1).join("");
+        if (varName === "AUTOCOMMIT" && parseBool(value) === false) {
+          this.fail("unsupported_command", "\\set AUTOCOMMIT off is not supported", where);
+        }
+        this.vars.set(varName, value);
+        return;
+      }
+      case "unset": {
+        const [varName] = args();
+        if (!varName) this.fail("script_error", "\\unset: missing required argument", where);
+        this.vars.delete(varName);
+        return;
+      }
+      case "echo":
+      case "qecho":
+      case "warn": {
+        const a = args();
+        const noNewline = a[0] === "-n";
+        this.units.push({
+          kind: "echo",
+          command: name,
+          text: (noNewline ? a.slice(1) : a).join(" "),
+          ...where,
+        });
+        return;
+      }
+      case "c":
+      case "connect": {
+        const a = args().map(stripSemis);
+        const [db, ...others] = a[0] === "-reuse-previous=on" ? a.slice(1) : a;
+        if (others.some((o) => o !== "-") || (db !== undefined && /[=/]/.test(db))) {
+          this.fail(
+            "unsupported_command",
+            `\\${name}: only a database name of the same instance is supported`,
+            where,
+          );
+        }
+        this.units.push({
+          kind: "connect",
+          database: db === undefined || db === "-" || db === "" ? undefined : stripQuotes(db),
+          ...where,
+        });
+        return;
+      }
+      case "q":
+      case "quit":
+        this.flush(buf);
+        this.quit = true;
+        return;
+    }
+    if (INCLUDE.has(name)) {
+      const [target] = args().map(stripSemis);
+      if (!target) this.fail("script_error", `\\${name}: missing required argument`, where);
+      const relative = name === "ir" || name === "include_relative";
+      const resolved = resolveIncludePath(path, target, relative);
+      if (resolved === undefined) {
+        this.fail("include_not_found", `\\${name} ${target}: outside the project tree`, where);
+      }
+      if (!this.files.has(resolved)) {
+        this.fail("include_not_found", `\\${name} ${target}: file ${resolved} not found`, where);
+      }
+      const chain = [...stack, path];
+      if (chain.includes(resolved)) {
+        this.fail("include_cycle", `include cycle: ${[...chain, resolved].join(" -> ")}`, where);
+      }
+      if (chain.length >= (this.opts.maxIncludeDepth ?? 32)) {
+        this.fail("script_error", `\\${name} ${target}: includes nested too deeply`, where);
+      }
+      this.walkFile(resolved, chain);
+      return;
+    }
+    this.fail("unsupported_command", `\\${name}: meta-command not supported`, where);
+  }
+
+  private condition(args: string[], where: SourceLocation, what: string): boolean {
+    const expr = args.join(" ");
+    const value = parseBool(expr);
+    if (value === undefined) {
+      this.fail("script_error", `${what}: "${expr}" is not a boolean`, where);
+    }
+    return value;
+  }
+}
+
+function stripQuotes(s: string): string {
+  return s.startsWith('"') && s.endsWith('"') && s.length >= 2
+    ? s.slice(1, -1).replace(/""/g, '"')
+    : s;
+}

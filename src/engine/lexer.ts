@@ -1,0 +1,325 @@
+// psql's lexing rules as a pure function: text in, tokens (with offsets) out. Every character of the
+// input belongs to exactly one token, so joining the token texts gives the input back.
+// It follows psqlscan.l: quotes, E'' escapes, dollar quoting, nested comments, psql variables,
+// backslash meta-commands, paren depth and the CREATE FUNCTION ... BEGIN ATOMIC ... END heuristic
+// for which `;` ends a statement, and COPY ... FROM stdin inline data up to `\.`.
+
+export type TokenKind =
+  | "space"
+  | "line_comment"
+  | "block_comment"
+  | "string"
+  | "quoted_ident"
+  | "dollar"
+  | "variable"
+  | "word"
+  | "other"
+  | "semicolon"
+  | "meta"
+  | "copy_data";
+
+/** How a psql variable is written: `:name`, `:'name'`, `:"name"`, `:{?name}`. */
+export type VariableForm = "plain" | "literal" | "ident" | "defined";
+
+export interface Token {
+  kind: TokenKind;
+  /** Offset of the first character in the input (UTF-16 code units). */
+  start: number;
+  /** Offset just past the last character. */
+  end: number;
+  text: string;
+  /** For `variable` tokens. */
+  variable?: { name: string; form: VariableForm };
+}
+
+const SPACE = new Set([32, 9, 10, 13, 12, 11]);
+
+function isIdentStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c >= 128;
+}
+function isIdentCont(c: number): boolean {
+  return isIdentStart(c) || (c >= 48 && c <= 57) || c === 36;
+}
+function isVarChar(c: number): boolean {
+  return isIdentStart(c) || (c >= 48 && c <= 57);
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** Statement-level state psql keeps to decide whether a `;` ends the statement. */
+interface StatementState {
+  parenDepth: number;
+  beginDepth: number;
+  identifiers: string[];
+  identifierCount: number;
+  /** COPY ... FROM stdin detection over the top-level words of the statement. */
+  words: string[];
+}
+
+function freshState(): StatementState {
+  return { parenDepth: 0, beginDepth: 0, identifiers: [], identifierCount: 0, words: [] };
+}
+
+function trackWord(st: StatementState, word: string): void {
+  const w = word.toLowerCase();
+  if (st.parenDepth === 0 && st.words.length < 64) st.words.push(w);
+  if (st.identifierCount === 0) st.identifiers = [];
+  if (
+    st.identifierCount < 4 &&
+    (w === "create" || w === "function" || w === "procedure" || w === "or" || w === "replace")
+  ) {
+    st.identifiers[st.identifierCount] = w[0] ?? "";
+  }
+  st.identifierCount++;
+  const ids = st.identifiers;
+  const inFunctionDef =
+    ids[0] === "c" &&
+    (ids[1] === "f" ||
+      ids[1] === "p" ||
+      (ids[1] === "o" && ids[2] === "r" && (ids[3] === "f" || ids[3] === "p")));
+  if (inFunctionDef && st.parenDepth === 0) {
+    if (w === "begin") st.beginDepth++;
+    else if (w === "case") {
+      if (st.beginDepth >= 1) st.beginDepth++;
+    } else if (w === "end" && st.beginDepth > 0) st.beginDepth--;
+  }
+}
+
+/** True when the statement's top-level words read `COPY ... FROM stdin`. */
+export function isCopyFromStdin(words: readonly string[]): boolean {
+  if (words[0] !== "copy") return false;
+  for (let i = 1; i + 1 < words.length; i++) {
+    if (words[i] === "from" && words[i + 1] === "stdin") return true;
+  }
+  return false;
+}
+
+/** Splits `text` into tokens following psql's rules. Never throws: unterminated constructs run to EOF. */
+export function lex(text: string): Token[] {
+  const tokens: Token[] = [];
+  const n = text.length;
+  let i = 0;
+  let st = freshState();
+  let pendingCopy = false;
+
+  const push = (kind: TokenKind, start: number, end: number): Token => {
+    const t: Token = { kind, start, end, text: text.slice(start, end) };
+    tokens.push(t);
+    return t;
+  };
+
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    const start = i;
+
+    if (SPACE.has(c)) {
+      while (i < n && SPACE.has(text.charCodeAt(i))) {
+        const ch = text.charCodeAt(i);
+        i++;
+        if (ch === 10 && pendingCopy) break;
+      }
+      push("space", start, i);
+      if (pendingCopy && text.charCodeAt(i - 1) === 10) {
+        pendingCopy = false;
+        const dataEnd = lexCopyData(text, i);
+        if (dataEnd > i) push("copy_data", i, dataEnd);
+        i = dataEnd;
+      }
+      continue;
+    }
+
+    if (c === 45 && text.charCodeAt(i + 1) === 45) {
+      while (i < n && text.charCodeAt(i) !== 10) i++;
+      push("line_comment", start, i);
+      continue;
+    }
+
+    if (c === 47 && text.charCodeAt(i + 1) === 42) {
+      let depth = 0;
+      while (i < n) {
+        if (text.charCodeAt(i) === 47 && text.charCodeAt(i + 1) === 42) {
+          depth++;
+          i += 2;
+        } else if (text.charCodeAt(i) === 42 && text.charCodeAt(i + 1) === 47) {
+          depth--;
+          i += 2;
+          if (depth === 0) break;
+        } else i++;
+      }
+      push("block_comment", start, Math.min(i, n));
+      continue;
+    }
+
+    if (c === 39) {
+      i = scanQuoted(text, i + 1, 39, false);
+      push("string", start, i);
+      continue;
+    }
+
+    if ((c === 69 || c === 101) && text.charCodeAt(i + 1) === 39 && !prevIsIdent(text, i)) {
+      i = scanQuoted(text, i + 2, 39, true);
+      push("string", start, i);
+      continue;
+    }
+
+    if (c === 34) {
+      i = scanQuoted(text, i + 1, 34, false);
+      push("quoted_ident", start, i);
+      continue;
+    }
+
+    if (c === 36 && !prevIsIdent(text, i)) {
+      const tagEnd = dollarTagEnd(text, i);
+      if (tagEnd > 0) {
+        const tag = text.slice(i, tagEnd);
+        const close = text.indexOf(tag, tagEnd);
+        i = close < 0 ? n : close + tag.length;
+        push("dollar", start, i);
+        continue;
+      }
+      if (isDigit(text.charCodeAt(i + 1))) {
+        i++;
+        while (i < n && isDigit(text.charCodeAt(i))) i++;
+        push("other", start, i);
+        continue;
+      }
+    }
+
+    if (c === 58) {
+      const v = scanVariable(text, i);
+      if (v) {
+        const t = push("variable", start, v.end);
+        t.variable = { name: v.name, form: v.form };
+        i = v.end;
+        continue;
+      }
+      // `::` is a cast and `:=` an assignment, never variables.
+      i += text.charCodeAt(i + 1) === 58 || text.charCodeAt(i + 1) === 61 ? 2 : 1;
+      push("other", start, i);
+      continue;
+    }
+
+    if (c === 92) {
+      while (i < n && text.charCodeAt(i) !== 10) i++;
+      push("meta", start, i);
+      continue;
+    }
+
+    if (c === 59) {
+      i++;
+      if (st.parenDepth === 0 && st.beginDepth === 0) {
+        push("semicolon", start, i);
+        if (isCopyFromStdin(st.words)) pendingCopy = true;
+        st = freshState();
+      } else push("other", start, i);
+      continue;
+    }
+
+    if (isIdentStart(c)) {
+      while (i < n && isIdentCont(text.charCodeAt(i))) i++;
+      const t = push("word", start, i);
+      trackWord(st, t.text);
+      continue;
+    }
+
+    if (isDigit(c)) {
+      while (i < n && (isIdentCont(text.charCodeAt(i)) || text.charCodeAt(i) === 46)) i++;
+      push("other", start, i);
+      continue;
+    }
+
+    if (c === 40) st.parenDepth++;
+    else if (c === 41 && st.parenDepth > 0) st.parenDepth--;
+    i++;
+    // Keep surrogate pairs together so no token splits a character.
+    if (c >= 0xd800 && c <= 0xdbff && i < n) i++;
+    push("other", start, i);
+  }
+  return tokens;
+}
+
+function prevIsIdent(text: string, i: number): boolean {
+  return i > 0 && isIdentCont(text.charCodeAt(i - 1));
+}
+
+/** Returns the offset just past the closing quote (or EOF). `backslash` enables E'' escapes. */
+function scanQuoted(text: string, i: number, quote: number, backslash: boolean): number {
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (backslash && c === 92) {
+      i += 2;
+      continue;
+    }
+    if (c === quote) {
+      if (text.charCodeAt(i + 1) === quote) {
+        i += 2;
+        continue;
+      }
+      return i + 1;
+    }
+    i++;
+  }
+  return n;
+}
+
+/** If a dollar-quote delimiter (`$$` or `$tag$`) starts at i, the offset past it; else -1. */
+function dollarTagEnd(text: string, i: number): number {
+  let j = i + 1;
+  if (text.charCodeAt(j) === 36) return j + 1;
+  if (!isIdentStart(text.charCodeAt(j))) return -1;
+  j++;
+  while (j < text.length && isVarChar(text.charCodeAt(j))) j++;
+  return text.charCodeAt(j) === 36 ? j + 1 : -1;
+}
+
+function scanVariable(
+  text: string,
+  i: number,
+): { name: string; form: VariableForm; end: number } | undefined {
+  const next = text.charCodeAt(i + 1);
+  const nameAt = (from: number): number => {
+    let j = from;
+    while (j < text.length && isVarChar(text.charCodeAt(j))) j++;
+    return j;
+  };
+  if (next === 39 || next === 34) {
+    const e = nameAt(i + 2);
+    if (e > i + 2 && text.charCodeAt(e) === next) {
+      return { name: text.slice(i + 2, e), form: next === 39 ? "literal" : "ident", end: e + 1 };
+    }
+    return undefined;
+  }
+  if (next === 123 && text.charCodeAt(i + 2) === 63) {
+    const e = nameAt(i + 3);
+    if (e > i + 3 && text.charCodeAt(e) === 125) {
+      return { name: text.slice(i + 3, e), form: "defined", end: e + 1 };
+    }
+    return undefined;
+  }
+  const e = nameAt(i + 1);
+  if (e > i + 1) return { name: text.slice(i + 1, e), form: "plain", end: e };
+  return undefined;
+}
+
+/** Scans COPY inline data starting at a line start; returns the offset past the `\.` line or EOF. */
+function lexCopyData(text: string, i: number): number {
+  const n = text.length;
+  let lineStart = i;
+  while (lineStart < n) {
+    let lineEnd = text.indexOf("\n", lineStart);
+    if (lineEnd < 0) lineEnd = n;
+    const line = text.slice(lineStart, lineEnd);
+    if (line === "\\." || line === "\\.\r") return Math.min(lineEnd + 1, n);
+    lineStart = lineEnd + 1;
+  }
+  return n;
+}
+
+/** The payload of a `copy_data` token: its lines without the `\.` terminator line. */
+export function copyPayload(token: Token): string {
+  const t = token.text;
+  const m = /(^|\n)\\\.\r?\n?$/.exec(t);
+  return m ? t.slice(0, m.index + m[1]!.length) : t;
+}

@@ -1,0 +1,38 @@
+// What a script expands to before anything runs: SQL statements (with their source segments, so
+// server error positions map back to file:line:column), \c switches and \echo lines, in order.
+import type { Segment } from "./source-map.ts";
+
+export interface SqlUnit {
+  kind: "sql";
+  /** Statement text as sent (after variable interpolation), ending with `;` when the file had one. */
+  text: string;
+  segments: Segment[];
+  file: string;
+  line: number;
+  column: number;
+  /** Lowercased top-level words, at most the first 32 (used by the batching rules). */
+  words: string[];
+  /** Inline data of `COPY ... FROM stdin`, without the `\.` line. */
+  copy?: { data: string; file: string; line: number };
+}
+
+export interface ConnectUnit {
+  kind: "connect";
+  /** Database name; undefined means reconnect to the current one. */
+  database: string | undefined;
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface EchoUnit {
+  kind: "echo";
+  text: string;
+  /** `\echo` / `\qecho` / `\warn`: all go to the job log. */
+  command: "echo" | "qecho" | "warn";
+  file: string;
+  line: number;
+  column: number;
+}
+
+export type Unit = SqlUnit | ConnectUnit | EchoUnit;
