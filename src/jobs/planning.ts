@@ -1,7 +1,7 @@
 // The jobs side of the planner: validate a part, plan a whole job. Planner errors are AppErrors
 // (422, or 413 for size limits) and travel back to the caller as they are.
-
-import { AppError } from "../errors.ts";
+import { scanIncludes } from "../engine/scan-includes.ts";
+import { type Plan, planJob } from "../planner/plan.ts";
 import { validateTree } from "../planner/tree.ts";
 import type { StoredEntry } from "./job-store.ts";
 
@@ -19,20 +19,32 @@ export function validatePart(tree: Record<string, unknown>): ValidPart {
   return { files };
 }
 
+/**
+ * Plans the job. `{ etag }` entries resolve to a file of the same job whose content has that
+ * SHA-256 (so a long job can refer to content it already sent), otherwise `unknown_etag`.
+ */
+export function planTree(tree: Record<string, StoredEntry>, headPath: string): Promise<Plan> {
+  const resolveEtag = async (etag: string): Promise<string | undefined> => {
+    const byDigest = new Map<string, string>();
+    for (const entry of Object.values(tree)) {
+      if ("content" in entry) byDigest.set(`sha256:${await sha256(entry.content)}`, entry.content);
+    }
+    return byDigest.get(etag);
+  };
+  return planJob({ tree, headPath, resolveEtag, scanIncludes });
+}
+
+async function sha256(text: string): Promise<string> {
+  const bytes = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
+  );
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** Checks that the whole tree plans with this head (throws the planner's error otherwise). */
 export async function checkPlan(
   tree: Record<string, StoredEntry>,
   headPath: string,
 ): Promise<void> {
-  const part = validatePart(tree);
-  if (!part.files.has(headPath)) {
-    throw new AppError(
-      422,
-      "unknown_head",
-      `head_path ${JSON.stringify(headPath)} is not a file of the tree`,
-      {
-        path: headPath,
-      },
-    );
-  }
+  await planTree(tree, headPath);
 }

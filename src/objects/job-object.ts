@@ -108,6 +108,8 @@ export class JobObject extends DurableObject<Env> {
       await cleanupInstance(this.env, this.store, this.emit);
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
+      // deleteAll drops the tables too; this instance may still answer requests (with 404s).
+      applyMigrations(this.ctx.storage.sql);
       return;
     }
     if (!isTerminal(job.status) && job.run_requested && !this.active) {

@@ -1,0 +1,106 @@
+// The JobObject's storage rules, reached through the worker and inspected inside the object.
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { applyMigrations } from "../../src/jobs/migrations.ts";
+import type { JobObject } from "../../src/objects/job-object.ts";
+import { call, createJob, uid } from "../api/helpers.ts";
+
+function stub(jobId: string): DurableObjectStub<JobObject> {
+  return env.JOBS.get(env.JOBS.idFromName(jobId));
+}
+
+async function longJob() {
+  const user = uid("user");
+  const jobId = await createJob({ request_id: uid("req"), user_id: user, mode: "long" });
+  return { user, jobId };
+}
+
+describe("JobObject storage", () => {
+  it("applies migrations once; applying them again changes nothing", async () => {
+    const { jobId } = await longJob();
+    await runInDurableObject(stub(jobId), (obj, state) => {
+      applyMigrations(state.storage.sql);
+      const versions = state.storage.sql
+        .exec<{ version: number }>("SELECT version FROM _migrations")
+        .toArray();
+      expect(versions.map((v) => v.version)).toEqual([1]);
+      expect(obj.store.job()?.job_id).toBe(jobId);
+    });
+  });
+
+  it("numbers events from 1 without gaps and serves them after a cursor", async () => {
+    const { user, jobId } = await longJob();
+    for (let part = 1; part <= 3; part++) {
+      await call(`/v1/jobs/${jobId}/append`, {
+        body: { part, project_tree: { [`seed/${part}.sql`]: "SELECT 1;" } },
+        user,
+      });
+    }
+    const all = await (await call(`/v1/jobs/${jobId}/logs`, { user })).json<{
+      events: { seq: number; type: string }[];
+      next_after: number;
+      done: boolean;
+    }>();
+    expect(all.events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect(all.events[0]?.type).toBe("status");
+    expect(all.done).toBe(false);
+    const rest = await (await call(`/v1/jobs/${jobId}/logs?after=2`, { user })).json<{
+      events: { seq: number }[];
+      next_after: number;
+    }>();
+    expect(rest.events.map((e) => e.seq)).toEqual([3, 4]);
+    expect(rest.next_after).toBe(4);
+  });
+
+  it("refuses backward and post-terminal transitions (compare-and-set)", async () => {
+    const { jobId } = await longJob();
+    await runInDurableObject(stub(jobId), (obj) => {
+      expect(obj.store.transition("running")).toBe(true);
+      expect(obj.store.transition("preparing")).toBe(false);
+      expect(obj.store.transition("canceled")).toBe(true);
+      expect(obj.store.transition("completed")).toBe(false);
+      expect(obj.store.job()?.status).toBe("canceled");
+    });
+  });
+
+  it("stores files larger than a SQLite row in chunks and gives them back whole", async () => {
+    const { user, jobId } = await longJob();
+    const big = `-- ${"x".repeat(3 * 1024 * 1024)}\nSELECT 1;\n`;
+    const res = await call(`/v1/jobs/${jobId}/append`, {
+      body: { part: 1, project_tree: { "seed/big.sql": big } },
+      user,
+    });
+    expect(res.status).toBe(200);
+    await runInDurableObject(stub(jobId), (obj) => {
+      const entry = obj.store.tree()["seed/big.sql"];
+      expect(entry && "content" in entry ? entry.content : null).toBe(big);
+    });
+  });
+
+  it("cancel is idempotent and final", async () => {
+    const { user, jobId } = await longJob();
+    const first = await call(`/v1/jobs/${jobId}/cancel`, { method: "POST", user });
+    expect(await first.json()).toEqual({ job_id: jobId, status: "canceled" });
+    const again = await call(`/v1/jobs/${jobId}/cancel`, { method: "POST", user });
+    expect(await again.json()).toEqual({ job_id: jobId, status: "canceled" });
+    const view = await (await call(`/v1/jobs/${jobId}`, { user })).json<{
+      status: string;
+      error: { code: string };
+    }>();
+    expect(view.status).toBe("canceled");
+    expect(view.error.code).toBe("canceled");
+    const run = await call(`/v1/jobs/${jobId}/run`, { body: { head_path: "x.sql" }, user });
+    expect(run.status).toBe(409);
+  });
+
+  it("deletes the job's storage once job_ttl has passed (alarm GC)", async () => {
+    const { user, jobId } = await longJob();
+    expect((await call(`/v1/jobs/${jobId}`, { user })).status).toBe(200);
+    await runInDurableObject(stub(jobId), (obj) => {
+      obj.store.sql.exec("UPDATE job SET expires_at = ?", Date.now() - 1);
+    });
+    await runInDurableObject(stub(jobId), (_obj, state) => state.storage.setAlarm(Date.now() + 3_600_000));
+    expect(await runDurableObjectAlarm(stub(jobId))).toBe(true);
+    expect((await call(`/v1/jobs/${jobId}`, { user })).status).toBe(404);
+  });
+});
