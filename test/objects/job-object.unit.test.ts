@@ -99,7 +99,9 @@ describe("JobObject storage", () => {
     await runInDurableObject(stub(jobId), (obj) => {
       obj.store.sql.exec("UPDATE job SET expires_at = ?", Date.now() - 1);
     });
-    await runInDurableObject(stub(jobId), (_obj, state) => state.storage.setAlarm(Date.now() + 3_600_000));
+    await runInDurableObject(stub(jobId), (_obj, state) =>
+      state.storage.setAlarm(Date.now() + 3_600_000),
+    );
     expect(await runDurableObjectAlarm(stub(jobId))).toBe(true);
     expect((await call(`/v1/jobs/${jobId}`, { user })).status).toBe(404);
   });
