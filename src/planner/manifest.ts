@@ -2,7 +2,7 @@
 // engine version, extensions and session settings. Every field is optional; an absent field
 // keeps its default. Validated with zod; any problem is `invalid_manifest` naming the field.
 import { z } from "zod";
-import { PlannerError } from "./errors.ts";
+import { PlannerError, quote } from "./errors.ts";
 import { normalizePath } from "./paths.ts";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
@@ -58,9 +58,14 @@ export interface Manifest {
 
 function invalid(field: string, why: string): PlannerError {
   const where = field === "" ? "" : ` field ${field}`;
-  return new PlannerError("invalid_manifest", MANIFEST_PATH, `${MANIFEST_PATH}:${where} ${why}`, {
-    field,
-  });
+  return new PlannerError(
+    "invalid_manifest",
+    MANIFEST_PATH,
+    `${quote(MANIFEST_PATH)}:${where} ${why}`,
+    {
+      field,
+    },
+  );
 }
 
 function fieldName(path: readonly PropertyKey[]): string {
@@ -84,8 +89,11 @@ export function parseManifest(text: string | undefined): Manifest {
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const keys = issue.code === "unrecognized_keys" ? ` (${issue.keys.join(", ")})` : "";
-    throw invalid(fieldName(issue.path), `${issue.message}${keys}`);
+    let why = issue.message;
+    if (issue.code === "unrecognized_keys") why += ` (${issue.keys.join(", ")})`;
+    // A bad record key: zod nests the key's own issue (our message) inside.
+    if (issue.code === "invalid_key" && issue.issues[0]) why = `name ${issue.issues[0].message}`;
+    throw invalid(fieldName(issue.path), why);
   }
   const value = parsed.data;
   const manifest: Manifest = {
