@@ -8,6 +8,19 @@ const workers = () =>
     wrangler: { configPath: "./wrangler.toml" },
   });
 
+// The integration Worker talks to the platform test/global-setup.ts started on free ports.
+const workersWithPlatform = () =>
+  cloudflareTest(({ inject }) => ({
+    wrangler: { configPath: "./wrangler.toml" },
+    miniflare: {
+      bindings: {
+        ENV_MANAGER_URL: inject("envManagerUrl"),
+        SNAPSHOT_CACHE_URL: inject("snapshotCacheUrl"),
+        PLATFORM_TOKEN: inject("platformToken"),
+      },
+    },
+  }));
+
 export default defineConfig({
   test: {
     projects: [
@@ -19,7 +32,7 @@ export default defineConfig({
         },
       },
       {
-        plugins: [workers()],
+        plugins: [workersWithPlatform()],
         test: {
           name: "integration",
           include: ["test/**/*.integration.test.ts"],

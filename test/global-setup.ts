@@ -1,2 +1,44 @@
-// Starts the local platform for the integration project (filled in by the platform issue).
-export default async function setup(): Promise<void> {}
+// Starts the local platform (env-manager + snapshot-cache on real PostgreSQL) for the integration
+// project on free ports with a throwaway data root, and provides its URLs and token to the tests
+// (`inject()`) and to the Worker's bindings (vitest.config.ts reads them through cloudflareTest's
+// `inject`). Runs in Node, once per vitest run.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { startPlatform } from "../infra/local-dev/platform.ts";
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const dataDir = await mkdtemp(join(tmpdir(), "sql-runner-platform-"));
+  const token = "dev-platform-token";
+  const platform = await startPlatform({
+    dataDir,
+    token,
+    gcIntervalMs: 0,
+    envManager: {
+      pool: {
+        perSource: 1,
+        recentSources: 4,
+        maxTotal: 3,
+        memoryBudgetBytes: 256 << 20,
+        instanceBytes: 48 << 20,
+        prewarmBase: true,
+      },
+    },
+  });
+  project.provide("envManagerUrl", platform.envManager.url);
+  project.provide("snapshotCacheUrl", platform.snapshotCache.url);
+  project.provide("platformToken", token);
+  return async () => {
+    await platform.close();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    envManagerUrl: string;
+    snapshotCacheUrl: string;
+    platformToken: string;
+  }
+}

@@ -1,0 +1,203 @@
+// One managed PostgreSQL cluster: its own directory on fast scratch space (tmpfs), unix socket and
+// per-instance password. Boots from a packed image (base or layer), stops cleanly for snapshots,
+// restarts, cancels user queries, and notices when its postmaster dies.
+import { randomBytes } from "node:crypto";
+import { chmod, chown, mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { setUserPassword, withAdmin } from "../postgres/admin.ts";
+import type { Image } from "../postgres/base-image.ts";
+import type { PgBinaries } from "../postgres/binaries.ts";
+import type { RunAs } from "../postgres/os-user.ts";
+import { unpackDataDir } from "../postgres/pack.ts";
+import { type PgProcess, startPostgres } from "../postgres/process.ts";
+import { ADMIN_ROLE, USER_ROLE } from "../postgres/settings.ts";
+import { pruneRecycledWal } from "../postgres/wal.ts";
+
+export type InstanceStatus = "booting" | "ready" | "snapshotting" | "restarting" | "dead";
+
+export interface InstanceSourceInfo {
+  layerId: string | null;
+  engine: string;
+  settingsDigest: string;
+}
+
+export interface InstanceDeps {
+  binaries: PgBinaries;
+  runAs: RunAs | null;
+  /** Parent of instance directories (tmpfs when available). */
+  workDir: string;
+}
+
+export function newInstanceId(): string {
+  return `i-${randomBytes(8).toString("hex")}`;
+}
+
+export class Instance {
+  readonly id: string;
+  readonly dir: string;
+  readonly dataDir: string;
+  readonly socketDir: string;
+  readonly password: string;
+  readonly adminPassword: string;
+  readonly source: InstanceSourceInfo;
+  status: InstanceStatus = "booting";
+  /** Settles when the current transition (boot, restart after snapshot) ends. */
+  private transition: Promise<void> = Promise.resolve();
+  private proc: PgProcess | null = null;
+  private expectingExit = false;
+  private readonly deps: InstanceDeps;
+  /** Called once when the postmaster exits without being asked to. */
+  onDeath: (instance: Instance) => void = () => {};
+
+  constructor(deps: InstanceDeps, id: string, image: Image, source: InstanceSourceInfo) {
+    this.deps = deps;
+    this.id = id;
+    this.dir = join(deps.workDir, id);
+    this.dataDir = join(this.dir, "data");
+    this.socketDir = join(this.dir, "run");
+    this.password = randomBytes(18).toString("base64url");
+    this.adminPassword = image.adminPassword;
+    this.source = source;
+  }
+
+  get pid(): number | null {
+    return this.proc?.isRunning() ? this.proc.pid : null;
+  }
+
+  /** Unpacks `image`, starts the server and gives the user role this instance's own password. */
+  async boot(image: Image): Promise<void> {
+    const run = async () => {
+      const { runAs } = this.deps;
+      await mkdir(this.socketDir, { recursive: true, mode: 0o700 });
+      await mkdir(this.dataDir, { mode: 0o700 });
+      await unpackDataDir(image.archive, this.dataDir);
+      await chmod(this.dataDir, 0o700);
+      if (runAs) {
+        for (const p of [this.dir, this.socketDir, this.dataDir]) {
+          await chown(p, runAs.uid, runAs.gid);
+        }
+      }
+      await this.startServer();
+      await withAdmin(this.socketDir, this.adminPassword, (c) =>
+        setUserPassword(c, USER_ROLE, this.password),
+      );
+      this.status = "ready";
+    };
+    this.transition = run();
+    try {
+      await this.transition;
+    } catch (err) {
+      this.status = "dead";
+      throw err;
+    }
+  }
+
+  /** Resolves true once the instance accepts connections, false if it is dead. */
+  async whenUsable(): Promise<boolean> {
+    await this.transition.catch(() => {});
+    return this.status === "ready";
+  }
+
+  /**
+   * Stops the server cleanly (fast shutdown writes a checkpoint), lets `copy` read the consistent
+   * data directory, then starts the server again in the background; `whenUsable()` waits for it.
+   */
+  async snapshot<T>(copy: (dataDir: string) => Promise<T>): Promise<T> {
+    this.assertReady();
+    this.status = "snapshotting";
+    let result: T;
+    try {
+      await this.stopServer();
+      await pruneRecycledWal(this.dataDir);
+      result = await copy(this.dataDir);
+    } catch (err) {
+      this.restartInBackground();
+      throw err;
+    }
+    this.restartInBackground();
+    return result;
+  }
+
+  async restart(): Promise<void> {
+    this.assertReady();
+    this.status = "restarting";
+    this.transition = (async () => {
+      await this.stopServer();
+      await this.startServer();
+      this.status = "ready";
+    })();
+    await this.transition.catch((err) => {
+      this.status = "dead";
+      throw err;
+    });
+  }
+
+  /** Sends pg_cancel_backend to every running statement of the user's sessions. */
+  async cancel(): Promise<number> {
+    this.assertReady();
+    return withAdmin(this.socketDir, this.adminPassword, async (c) => {
+      const res = await c.query<{ n: string }>(
+        `SELECT count(*) FILTER (WHERE pg_cancel_backend(pid)) AS n FROM pg_stat_activity
+         WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+           AND usename IS DISTINCT FROM $1 AND state <> 'idle'`,
+        [ADMIN_ROLE],
+      );
+      return Number(res.rows[0]?.n ?? 0);
+    });
+  }
+
+  /** Kills the server (no checkpoint: the data is thrown away) and removes the directory. */
+  async destroy(): Promise<void> {
+    this.expectingExit = true;
+    await this.transition.catch(() => {});
+    await this.proc?.kill();
+    this.status = "dead";
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private assertReady(): void {
+    if (this.status !== "ready") {
+      throw new InstanceBusyError(this.id, this.status);
+    }
+  }
+
+  private restartInBackground(): void {
+    this.status = "restarting";
+    this.transition = (async () => {
+      await this.startServer();
+      this.status = "ready";
+    })().catch(() => {
+      this.status = "dead";
+    });
+  }
+
+  private async startServer(): Promise<void> {
+    this.expectingExit = false;
+    const proc = await startPostgres({
+      binaries: this.deps.binaries,
+      runAs: this.deps.runAs,
+      dataDir: this.dataDir,
+      socketDir: this.socketDir,
+      logFile: join(this.dir, "postgres.log"),
+    });
+    this.proc = proc;
+    void proc.exited.then(() => {
+      if (this.proc !== proc || this.expectingExit) return;
+      this.status = "dead";
+      this.onDeath(this);
+    });
+  }
+
+  private async stopServer(): Promise<void> {
+    this.expectingExit = true;
+    await this.proc?.stop();
+  }
+}
+
+export class InstanceBusyError extends Error {
+  readonly status: InstanceStatus;
+  constructor(id: string, status: InstanceStatus) {
+    super(`instance ${id} is ${status}`);
+    this.status = status;
+  }
+}

@@ -1,0 +1,326 @@
+// The instance table: creates instances (pool first, then layer or base image), enforces the cap
+// and per-instance TTLs (reaper), notices deaths, snapshots into layer storage, and answers which
+// layers are in use. HTTP-free: server.ts and the tests call it directly.
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type {
+  BootSource,
+  InstanceInfo,
+  InstanceSource,
+  SnapshotResponse,
+} from "../../../src/clients/contracts/env-manager.ts";
+import { ensureBaseImage, type Image } from "../postgres/base-image.ts";
+import { findPgBinaries, type PgBinaries } from "../postgres/binaries.ts";
+import { ensureRunAsUser, type RunAs } from "../postgres/os-user.ts";
+import { settingsDigest, USER_DATABASE, USER_ROLE } from "../postgres/settings.ts";
+import type { EnvManagerConfig } from "./config.ts";
+import { EnvError } from "./errors.ts";
+import { Instance, InstanceBusyError, newInstanceId } from "./instance.ts";
+import { LayerStore } from "./layer-store.ts";
+import { WarmPool } from "./pool.ts";
+
+interface Live {
+  instance: Instance;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface Created {
+  instance: Instance;
+  boot: { source: BootSource; ms: number };
+}
+
+const HOST_SUFFIX = ".sqlrunner.internal";
+
+export class EnvManager {
+  readonly cfg: EnvManagerConfig;
+  readonly binaries: PgBinaries;
+  readonly digest: string;
+  readonly layers: LayerStore;
+  readonly pool: WarmPool;
+  /** host:port of the WebSocket proxy, set by the HTTP server once it listens. */
+  wsProxy = "";
+  private readonly runAs: RunAs | null;
+  private readonly live = new Map<string, Live>();
+  private readonly baseImage: Image;
+  private pending = 0;
+  private closing = false;
+  private readonly reaper: NodeJS.Timeout;
+
+  private constructor(
+    cfg: EnvManagerConfig,
+    binaries: PgBinaries,
+    runAs: RunAs | null,
+    base: Image,
+  ) {
+    this.cfg = cfg;
+    this.binaries = binaries;
+    this.runAs = runAs;
+    this.digest = settingsDigest();
+    this.baseImage = base;
+    this.layers = new LayerStore(join(cfg.dataDir, "layers"));
+    this.pool = new WarmPool(cfg.pool, (key) => this.bootFresh(key));
+    this.reaper = setInterval(() => void this.reap(), cfg.reapIntervalMs);
+    this.reaper.unref();
+  }
+
+  /** Finds binaries, ensures the OS user, directories and the base image (made once, cached). */
+  static async start(cfg: EnvManagerConfig): Promise<EnvManager> {
+    const binaries = await findPgBinaries();
+    const runAs = await ensureRunAsUser();
+    await mkdir(cfg.dataDir, { recursive: true });
+    await mkdir(join(cfg.dataDir, "layers"), { recursive: true });
+    await mkdir(cfg.workDir, { recursive: true, mode: 0o755 });
+    const base = await ensureBaseImage({
+      binaries,
+      runAs,
+      basesDir: join(cfg.dataDir, "bases"),
+      workDir: cfg.workDir,
+    });
+    const mgr = new EnvManager(cfg, binaries, runAs, base);
+    if (cfg.pool.prewarmBase) {
+      mgr.pool.noteUse(mgr.baseKey());
+      mgr.pool.kick();
+    }
+    return mgr;
+  }
+
+  baseKey(): string {
+    return `base:${this.binaries.engine}:${this.digest}`;
+  }
+
+  async create(from: InstanceSource, ttlMs = this.cfg.defaultTtlMs): Promise<Created> {
+    if (this.closing) throw new EnvError(503, "unavailable", "env-manager is shutting down", 5);
+    const key = this.sourceKey(from);
+    this.admit();
+    const t0 = performance.now();
+    this.pending++;
+    try {
+      const pooled = this.pool.take(key);
+      let instance: Instance;
+      let source: BootSource;
+      if (pooled) {
+        instance = pooled;
+        source = "pool";
+      } else {
+        const booted = await this.bootFresh(key);
+        if (!booted)
+          throw new EnvError(404, "layer_not_found", `from.layer_id: no layer ${key.slice(6)}`);
+        instance = booted;
+        source = key.startsWith("layer:") ? "layer" : "base";
+      }
+      this.register(instance, ttlMs);
+      return { instance, boot: { source, ms: performance.now() - t0 } };
+    } finally {
+      this.pending--;
+    }
+  }
+
+  get(id: string): Live {
+    const entry = this.live.get(id);
+    if (!entry) throw new EnvError(404, "instance_not_found", `instance ${id} does not exist`);
+    return entry;
+  }
+
+  info(id: string): InstanceInfo {
+    const { instance, createdAt, expiresAt } = this.get(id);
+    return {
+      instance_id: instance.id,
+      state: instance.status === "booting" ? "restarting" : instance.status,
+      connection: {
+        host: `${instance.id}${HOST_SUFFIX}`,
+        port: 5432,
+        database: USER_DATABASE,
+        user: USER_ROLE,
+        password: instance.password,
+        ws_proxy: this.wsProxy,
+      },
+      source: {
+        layer_id: instance.source.layerId,
+        engine: instance.source.engine,
+        settings_digest: instance.source.settingsDigest,
+      },
+      created_at: new Date(createdAt).toISOString(),
+      expires_at: new Date(expiresAt).toISOString(),
+    };
+  }
+
+  async snapshot(id: string): Promise<SnapshotResponse> {
+    const { instance } = this.get(id);
+    const t0 = performance.now();
+    const written = await this.guard(instance, () =>
+      instance.snapshot((dataDir) =>
+        this.layers.write(dataDir, {
+          engine: instance.source.engine,
+          settingsDigest: instance.source.settingsDigest,
+          adminPassword: instance.adminPassword,
+        }),
+      ),
+    );
+    return {
+      layer_id: written.layerId,
+      size_bytes: written.sizeBytes,
+      engine: instance.source.engine,
+      settings_digest: instance.source.settingsDigest,
+      ms: performance.now() - t0,
+    };
+  }
+
+  async restart(id: string): Promise<number> {
+    const { instance } = this.get(id);
+    const t0 = performance.now();
+    await this.guard(instance, () => instance.restart());
+    return performance.now() - t0;
+  }
+
+  cancel(id: string): Promise<number> {
+    const { instance } = this.get(id);
+    return this.guard(instance, () => instance.cancel());
+  }
+
+  async destroy(id: string): Promise<boolean> {
+    const entry = this.live.get(id);
+    if (!entry) return false;
+    this.live.delete(id);
+    await entry.instance.destroy();
+    return true;
+  }
+
+  /** The instance a proxied `host:port` names, if it is one of ours. */
+  resolveAddress(address: string): Instance | null {
+    const m = /^(i-[0-9a-f]{16})\.sqlrunner\.internal:5432$/.exec(address);
+    if (!m?.[1]) return null;
+    return this.live.get(m[1])?.instance ?? null;
+  }
+
+  /** Layers that must not be deleted: sources of live or pooled instances, copies in progress. */
+  layersInUse(): string[] {
+    const ids = new Set<string>(this.layers.busyNames());
+    for (const { instance } of this.live.values()) {
+      if (instance.source.layerId) ids.add(instance.source.layerId);
+    }
+    for (const key of this.pool.sources()) {
+      if (key.startsWith("layer:")) ids.add(key.slice(6));
+    }
+    for (const key of this.bootingLayers) ids.add(key);
+    return [...ids].sort();
+  }
+
+  counts(): { instances: number; pooled: number } {
+    return { instances: this.live.size, pooled: this.pool.size() };
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.reaper);
+    await this.pool.close();
+    const ids = [...this.live.keys()];
+    await Promise.all(ids.map((id) => this.destroy(id)));
+    await rm(this.cfg.workDir, { recursive: true, force: true }).catch(() => {});
+  }
+
+  private readonly bootingLayers = new Set<string>();
+
+  private sourceKey(from: InstanceSource): string {
+    if ("layer_id" in from) return `layer:${from.layer_id}`;
+    if (from.base.engine !== this.binaries.engine) {
+      throw new EnvError(
+        400,
+        "unknown_engine",
+        `from.base.engine: this platform runs ${this.binaries.engine}, not ${from.base.engine}`,
+      );
+    }
+    if (from.base.settings_digest !== undefined && from.base.settings_digest !== this.digest) {
+      throw new EnvError(
+        400,
+        "unknown_settings",
+        `from.base.settings_digest: this platform's settings digest is ${this.digest}`,
+      );
+    }
+    return this.baseKey();
+  }
+
+  private admit(): void {
+    const running = [...this.live.values()].filter((l) => l.instance.status !== "dead").length;
+    if (running + this.pending < this.cfg.maxInstances) return;
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const l of this.live.values()) soonest = Math.min(soonest, l.expiresAt);
+    const retry = Number.isFinite(soonest) ? Math.ceil((soonest - Date.now()) / 1000) : 5;
+    throw new EnvError(
+      429,
+      "instance_limit",
+      `all ${this.cfg.maxInstances} instances are in use; retry later`,
+      Math.min(Math.max(retry, 1), 60),
+    );
+  }
+
+  /** Boots an instance of a source outside the pool (also the pool's refill function). */
+  private async bootFresh(key: string): Promise<Instance | null> {
+    let image: Image;
+    let layerId: string | null = null;
+    let engine = this.binaries.engine;
+    let digest = this.digest;
+    if (key.startsWith("layer:")) {
+      layerId = key.slice(6);
+      const layer = await this.layers.open(layerId);
+      if (!layer) return null;
+      image = layer.image;
+      engine = layer.meta.engine;
+      digest = layer.meta.settings_digest;
+    } else {
+      image = this.baseImage;
+    }
+    const instance = new Instance(
+      { binaries: this.binaries, runAs: this.runAs, workDir: this.cfg.workDir },
+      newInstanceId(),
+      image,
+      { layerId, engine, settingsDigest: digest },
+    );
+    if (layerId) this.bootingLayers.add(layerId);
+    try {
+      await instance.boot(image);
+    } catch (err) {
+      await instance.destroy();
+      throw new EnvError(
+        503,
+        "boot_failed",
+        `could not boot an instance: ${(err as Error).message}`,
+        1,
+      );
+    } finally {
+      if (layerId) this.bootingLayers.delete(layerId);
+    }
+    return instance;
+  }
+
+  private register(instance: Instance, ttlMs: number): void {
+    const now = Date.now();
+    this.live.set(instance.id, { instance, createdAt: now, expiresAt: now + ttlMs });
+    instance.onDeath = () => {
+      // Kept in the table (state "dead") until destroyed or expired, so callers can see it died.
+    };
+  }
+
+  private async guard<T>(instance: Instance, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof InstanceBusyError) {
+        const status = err.status === "dead" ? 409 : 409;
+        throw new EnvError(
+          status,
+          err.status === "dead" ? "instance_dead" : "instance_busy",
+          `instance ${instance.id} is ${err.status}`,
+        );
+      }
+      throw err;
+    }
+  }
+
+  private async reap(): Promise<void> {
+    const now = Date.now();
+    for (const [id, l] of this.live) {
+      if (l.expiresAt <= now) await this.destroy(id).catch(() => {});
+    }
+  }
+}

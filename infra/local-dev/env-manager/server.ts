@@ -1,0 +1,102 @@
+// env-manager's HTTP service: the routes of docs/contracts/env-manager.md plus the WebSocket proxy
+// on the same loopback port. `startEnvManager()` is what platform.ts, tests and benches call.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { z } from "zod";
+import {
+  CreateInstanceRequest,
+  type CreateInstanceResponse,
+  type EnvHealthResponse,
+  InstanceId,
+} from "../../../src/clients/contracts/env-manager.ts";
+import { type EnvManagerConfig, resolveConfig } from "./config.ts";
+import { EnvError } from "./errors.ts";
+import { Router } from "./http.ts";
+import { EnvManager } from "./manager.ts";
+import { attachProxy } from "./proxy.ts";
+
+export interface EnvManagerHandle {
+  url: string;
+  port: number;
+  manager: EnvManager;
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends Partial<EnvManagerConfig> {
+  /** 0 (default) picks a free port. */
+  port?: number;
+}
+
+export async function startEnvManager(opts: StartOptions = {}): Promise<EnvManagerHandle> {
+  const { port = 0, ...partial } = opts;
+  const cfg = resolveConfig(partial);
+  const manager = await EnvManager.start(cfg);
+  const router = routes(new Router(cfg.token), manager);
+  const server = createServer(router.handle);
+  server.keepAliveTimeout = 30_000;
+  const wss = attachProxy(server, (address) => manager.resolveAddress(address));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  const bound = (server.address() as AddressInfo).port;
+  manager.wsProxy = `127.0.0.1:${bound}`;
+  return {
+    url: `http://127.0.0.1:${bound}`,
+    port: bound,
+    manager,
+    async close() {
+      for (const client of wss.clients) client.terminate();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await manager.close();
+    },
+  };
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = [where, ...(issue?.path ?? []).map(String)].join(".");
+  throw new EnvError(400, "validation_failed", `${path}: ${issue?.message ?? "invalid"}`);
+}
+
+function routes(router: Router, mgr: EnvManager): Router {
+  const id = (params: Record<string, string>) => parse(InstanceId, params.id, "instance_id");
+  return router
+    .on("GET", "/healthz", async () => {
+      const json: EnvHealthResponse = {
+        status: "ok",
+        service: "env-manager",
+        engine: mgr.binaries.engine,
+        settings_digest: mgr.digest,
+        instances: mgr.counts().instances,
+        max_instances: mgr.cfg.maxInstances,
+        pooled: mgr.counts().pooled,
+      };
+      return { json };
+    })
+    .on("POST", "/v1/instances", async (ctx) => {
+      const req = parse(CreateInstanceRequest, await ctx.body(), "body");
+      const created = await mgr.create(req.from, req.ttl_ms);
+      const json: CreateInstanceResponse = { ...mgr.info(created.instance.id), boot: created.boot };
+      return { status: 201, json };
+    })
+    .on("GET", "/v1/instances/:id", async (ctx) => ({ json: mgr.info(id(ctx.params)) }))
+    .on("POST", "/v1/instances/:id/snapshot", async (ctx) => ({
+      json: await mgr.snapshot(id(ctx.params)),
+    }))
+    .on("POST", "/v1/instances/:id/restart", async (ctx) => {
+      const instanceId = id(ctx.params);
+      return { json: { instance_id: instanceId, ms: await mgr.restart(instanceId) } };
+    })
+    .on("POST", "/v1/instances/:id/cancel", async (ctx) => ({
+      json: { cancelled: await mgr.cancel(id(ctx.params)) },
+    }))
+    .on("DELETE", "/v1/instances/:id", async (ctx) => {
+      const instanceId = id(ctx.params);
+      return { json: { instance_id: instanceId, destroyed: await mgr.destroy(instanceId) } };
+    })
+    .on("GET", "/v1/layers/in-use", async () => ({ json: { layer_ids: mgr.layersInUse() } }));
+}

@@ -1,0 +1,160 @@
+// Base images: one initialized, privilege-configured, cleanly stopped cluster per (engine version,
+// settings digest), packed like a layer and made once (atomic rename; a concurrent maker loses).
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chown, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { setUserPassword, withAdmin } from "./admin.ts";
+import type { PgBinaries } from "./binaries.ts";
+import { type RunAs, serverEnv } from "./os-user.ts";
+import { packDataDir } from "./pack.ts";
+import { startPostgres } from "./process.ts";
+import {
+  ADMIN_ROLE,
+  INITDB_ARGS,
+  PG_HBA,
+  postgresqlConf,
+  settingsDigest,
+  USER_DATABASE,
+  USER_ROLE,
+  USER_SETTABLE_SUPERUSER_PARAMETERS,
+} from "./settings.ts";
+import { pruneRecycledWal } from "./wal.ts";
+
+const run = promisify(execFile);
+
+/** A packed, cleanly stopped cluster an instance can boot from (a base image or a layer). */
+export interface Image {
+  dir: string;
+  archive: string;
+  adminPassword: string;
+}
+
+export interface BaseImageOptions {
+  binaries: PgBinaries;
+  runAs: RunAs | null;
+  /** Where base images are stored (`<data root>/bases`). */
+  basesDir: string;
+  /** Scratch space for the temporary cluster (tmpfs is fastest). */
+  workDir: string;
+}
+
+export const ADMIN_SECRET_FILE = "admin.secret";
+
+export function baseKey(engine: string, digest: string): string {
+  return `${engine}__${digest}`;
+}
+
+const making = new Map<string, Promise<Image>>();
+
+/** Returns the base image for the current engine and settings, creating it on first use. */
+export function ensureBaseImage(opts: BaseImageOptions): Promise<Image> {
+  const key = baseKey(opts.binaries.engine, settingsDigest());
+  let pending = making.get(key);
+  if (!pending) {
+    pending = loadOrMake(opts, key);
+    making.set(key, pending);
+    pending.catch(() => making.delete(key));
+  }
+  return pending;
+}
+
+export async function readImage(dir: string): Promise<Image> {
+  const adminPassword = (await readFile(join(dir, ADMIN_SECRET_FILE), "utf8")).trim();
+  return { dir, archive: join(dir, "data.tar"), adminPassword };
+}
+
+async function loadOrMake(opts: BaseImageOptions, key: string): Promise<Image> {
+  const dir = join(opts.basesDir, key);
+  try {
+    return await readImage(dir);
+  } catch {
+    // not made yet
+  }
+  await mkdir(opts.basesDir, { recursive: true });
+  const tmp = join(opts.basesDir, `.tmp-${randomBytes(6).toString("hex")}`);
+  const scratch = join(opts.workDir, `base-${randomBytes(6).toString("hex")}`);
+  try {
+    const adminPassword = randomBytes(24).toString("base64url");
+    await initCluster(opts, scratch, adminPassword);
+    await pruneRecycledWal(join(scratch, "data"));
+    await mkdir(tmp, { mode: 0o700 });
+    const packed = await packDataDir(join(scratch, "data"), join(tmp, "data.tar"));
+    await writeFile(join(tmp, ADMIN_SECRET_FILE), `${adminPassword}\n`, { mode: 0o600 });
+    await writeFile(
+      join(tmp, "base.json"),
+      `${JSON.stringify({
+        engine: opts.binaries.engine,
+        settings_digest: settingsDigest(),
+        size_bytes: packed.sizeBytes,
+        sha256: packed.sha256,
+        created_at: new Date().toISOString(),
+      })}\n`,
+    );
+    try {
+      await rename(tmp, dir);
+    } catch {
+      // Another process published the same base first: use theirs.
+      await rm(tmp, { recursive: true, force: true });
+    }
+    return await readImage(dir);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function initCluster(opts: BaseImageOptions, scratch: string, adminPassword: string) {
+  const dataDir = join(scratch, "data");
+  const runDir = join(scratch, "run");
+  await mkdir(runDir, { recursive: true, mode: 0o700 });
+  const pwfile = join(scratch, "pwfile");
+  await writeFile(pwfile, `${adminPassword}\n`, { mode: 0o600 });
+  if (opts.runAs) {
+    for (const p of [scratch, runDir, pwfile]) await chown(p, opts.runAs.uid, opts.runAs.gid);
+  }
+  await run(
+    join(opts.binaries.binDir, "initdb"),
+    [
+      "-D",
+      dataDir,
+      `--username=${ADMIN_ROLE}`,
+      `--pwfile=${pwfile}`,
+      "--no-sync",
+      "--no-instructions",
+      ...INITDB_ARGS,
+    ],
+    {
+      env: serverEnv(),
+      ...(opts.runAs ? { uid: opts.runAs.uid, gid: opts.runAs.gid } : {}),
+    },
+  );
+  await rm(pwfile);
+  await writeFile(join(dataDir, "postgresql.conf"), postgresqlConf());
+  await writeFile(join(dataDir, "pg_hba.conf"), PG_HBA);
+  if (opts.runAs) {
+    for (const f of ["postgresql.conf", "pg_hba.conf"]) {
+      await chown(join(dataDir, f), opts.runAs.uid, opts.runAs.gid);
+    }
+  }
+  const proc = await startPostgres({
+    binaries: opts.binaries,
+    runAs: opts.runAs,
+    dataDir,
+    socketDir: runDir,
+    logFile: join(scratch, "postgres.log"),
+  });
+  try {
+    await withAdmin(runDir, adminPassword, async (client) => {
+      await client.query(`CREATE ROLE "${USER_ROLE}" LOGIN CREATEDB CREATEROLE`);
+      await setUserPassword(client, USER_ROLE, randomBytes(24).toString("base64url"));
+      await client.query(`ALTER DATABASE "${USER_DATABASE}" OWNER TO "${USER_ROLE}"`);
+      for (const param of USER_SETTABLE_SUPERUSER_PARAMETERS) {
+        await client.query(`GRANT SET ON PARAMETER ${param} TO "${USER_ROLE}"`);
+      }
+      await client.query("CHECKPOINT");
+    });
+  } finally {
+    await proc.stop();
+  }
+}

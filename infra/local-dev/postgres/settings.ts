@@ -1,0 +1,83 @@
+// The throwaway-instance profile: how base clusters are initialized and how every instance runs.
+// Durability is off on purpose: a layer is only ever taken from a cleanly stopped cluster, and a
+// crashed instance is thrown away, never recovered into a layer.
+import { createHash } from "node:crypto";
+
+/** The bootstrap superuser (never handed out; reached only through the instance's unix socket). */
+export const ADMIN_ROLE = "sqlrunner_admin";
+/** The user's own role: owns the default database, not a superuser (docs/security.md). */
+export const USER_ROLE = "postgres";
+export const USER_DATABASE = "postgres";
+/** Admin sessions use template1 so a user who drops `postgres` cannot lock the platform out. */
+export const ADMIN_DATABASE = "template1";
+/** Every instance listens on a unix socket only; the number just names the socket file. */
+export const SOCKET_PORT = 5432;
+
+/** initdb flags that shape the data directory (part of the settings digest). */
+export const INITDB_ARGS = [
+  "--encoding=UTF8",
+  "--locale=C",
+  // 1 MB WAL segments instead of 16 MB: a snapshot copies far fewer bytes of WAL.
+  "--wal-segsize=1",
+  "--auth=scram-sha-256",
+] as const;
+
+/** Server settings written into postgresql.conf of the base cluster (part of the settings digest). */
+export const SERVER_SETTINGS: Readonly<Record<string, string>> = {
+  listen_addresses: "''",
+  max_connections: "30",
+  superuser_reserved_connections: "3",
+  shared_buffers: "16MB",
+  work_mem: "8MB",
+  maintenance_work_mem: "32MB",
+  fsync: "off",
+  synchronous_commit: "off",
+  full_page_writes: "off",
+  wal_level: "minimal",
+  max_wal_senders: "0",
+  min_wal_size: "2MB",
+  max_wal_size: "256MB",
+  checkpoint_timeout: "1d",
+  // Background work would make layers differ run to run and steal CPU from the jobs.
+  autovacuum: "off",
+  jit: "off",
+  io_method: "sync",
+  max_worker_processes: "4",
+  max_parallel_workers: "2",
+  max_parallel_workers_per_gather: "0",
+  huge_pages: "off",
+  password_encryption: "'scram-sha-256'",
+  logging_collector: "off",
+  log_min_messages: "warning",
+  log_timezone: "'UTC'",
+  timezone: "'UTC'",
+  lc_messages: "'C'",
+  dynamic_shared_memory_type: "posix",
+};
+
+/** Parameters the user's role may SET although PostgreSQL reserves them for superusers. */
+export const USER_SETTABLE_SUPERUSER_PARAMETERS = ["lc_messages"] as const;
+
+export const PG_HBA = [
+  "# sql-runner instance: unix socket only, every role authenticates with SCRAM.",
+  "# TYPE  DATABASE  USER  METHOD",
+  "local   all       all   scram-sha-256",
+  "",
+].join("\n");
+
+export function postgresqlConf(): string {
+  const lines = Object.entries(SERVER_SETTINGS).map(([k, v]) => `${k} = ${v}`);
+  return `# Written by sql-runner's env-manager (infra/local-dev/postgres/settings.ts).\n${lines.join("\n")}\n`;
+}
+
+/** A short label for (initdb flags, server settings, hba, roles): base images are keyed by it. */
+export function settingsDigest(): string {
+  const canonical = JSON.stringify({
+    initdb: INITDB_ARGS,
+    settings: Object.entries(SERVER_SETTINGS).sort(([a], [b]) => a.localeCompare(b)),
+    hba: PG_HBA,
+    roles: [ADMIN_ROLE, USER_ROLE, USER_SETTABLE_SUPERUSER_PARAMETERS],
+    format: 1,
+  });
+  return `s-${createHash("sha256").update(canonical).digest("hex").slice(0, 16)}`;
+}

@@ -1,0 +1,119 @@
+// The env-manager HTTP contract (docs/contracts/env-manager.md): zod schemas for every request and
+// response. Imported by the local service (infra/local-dev/env-manager/) and by the Worker's client
+// (src/clients/env-manager.ts), so it must stay pure zod: no Node or Workers APIs here.
+import { z } from "zod";
+import { PgConnection } from "./pg-connection.ts";
+
+/** Instance ids are `i-` and 16 lowercase hex characters. */
+export const InstanceId = z.string().regex(/^i-[0-9a-f]{16}$/, "must be i- and 16 hex characters");
+export type InstanceId = z.infer<typeof InstanceId>;
+
+/** Same rule as snapshot-cache's LayerId: the name of a directory under `<data root>/layers/`. */
+export const EnvLayerId = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/,
+    "must be 1-128 characters of A-Z a-z 0-9 _ - starting with a letter or digit",
+  );
+
+/** Longest instance lifetime a caller may ask for: one hour. */
+export const MAX_INSTANCE_TTL_MS = 3_600_000;
+export const DEFAULT_INSTANCE_TTL_MS = 600_000;
+
+export const BaseSpec = z.strictObject({
+  /** e.g. "postgres-18.4"; must be the engine the platform runs (see GET /healthz). */
+  engine: z.string().min(1).max(128),
+  /** Settings profile; defaults to the platform's only profile (see GET /healthz). */
+  settings_digest: z.string().min(1).max(128).optional(),
+});
+export type BaseSpec = z.infer<typeof BaseSpec>;
+
+export const InstanceSource = z.union([
+  z.strictObject({ layer_id: EnvLayerId }),
+  z.strictObject({ base: BaseSpec }),
+]);
+export type InstanceSource = z.infer<typeof InstanceSource>;
+
+// POST /v1/instances
+export const CreateInstanceRequest = z.strictObject({
+  from: InstanceSource,
+  ttl_ms: z.number().int().min(1_000).max(MAX_INSTANCE_TTL_MS).optional(),
+});
+export type CreateInstanceRequest = z.infer<typeof CreateInstanceRequest>;
+
+export const BootSource = z.enum(["pool", "layer", "base"]);
+export type BootSource = z.infer<typeof BootSource>;
+
+export const InstanceState = z.enum(["ready", "snapshotting", "restarting", "dead"]);
+export type InstanceState = z.infer<typeof InstanceState>;
+
+export const InstanceInfo = z.strictObject({
+  instance_id: InstanceId,
+  state: InstanceState,
+  connection: PgConnection,
+  /** What the instance was booted from. */
+  source: z.strictObject({
+    layer_id: EnvLayerId.nullable(),
+    engine: z.string(),
+    settings_digest: z.string(),
+  }),
+  created_at: z.iso.datetime(),
+  expires_at: z.iso.datetime(),
+});
+export type InstanceInfo = z.infer<typeof InstanceInfo>;
+
+export const CreateInstanceResponse = InstanceInfo.extend({
+  boot: z.strictObject({ source: BootSource, ms: z.number().min(0) }),
+});
+export type CreateInstanceResponse = z.infer<typeof CreateInstanceResponse>;
+
+// GET /v1/instances/:id
+export const InstanceResponse = InstanceInfo;
+export type InstanceResponse = z.infer<typeof InstanceResponse>;
+
+// POST /v1/instances/:id/snapshot
+export const SnapshotResponse = z.strictObject({
+  layer_id: EnvLayerId,
+  size_bytes: z.number().int().min(0),
+  engine: z.string(),
+  settings_digest: z.string(),
+  ms: z.number().min(0),
+});
+export type SnapshotResponse = z.infer<typeof SnapshotResponse>;
+
+// POST /v1/instances/:id/restart
+export const RestartResponse = z.strictObject({ instance_id: InstanceId, ms: z.number().min(0) });
+export type RestartResponse = z.infer<typeof RestartResponse>;
+
+// POST /v1/instances/:id/cancel
+export const CancelResponse = z.strictObject({
+  /** How many running statements of the user's sessions were sent a cancel request. */
+  cancelled: z.number().int().min(0),
+});
+export type CancelResponse = z.infer<typeof CancelResponse>;
+
+// DELETE /v1/instances/:id
+export const DestroyResponse = z.strictObject({ instance_id: InstanceId, destroyed: z.boolean() });
+export type DestroyResponse = z.infer<typeof DestroyResponse>;
+
+// GET /v1/layers/in-use (also read by snapshot-cache's GC)
+export const LayersInUseResponse = z.object({ layer_ids: z.array(z.string()) });
+export type LayersInUseResponse = z.infer<typeof LayersInUseResponse>;
+
+// GET /healthz
+export const EnvHealthResponse = z.strictObject({
+  status: z.literal("ok"),
+  service: z.literal("env-manager"),
+  engine: z.string(),
+  settings_digest: z.string(),
+  instances: z.number().int().min(0),
+  max_instances: z.number().int().min(0),
+  pooled: z.number().int().min(0),
+});
+export type EnvHealthResponse = z.infer<typeof EnvHealthResponse>;
+
+/** Every non-2xx answer. `code` is stable; `message` names the offending field. */
+export const EnvErrorResponse = z.object({
+  error: z.looseObject({ code: z.string(), message: z.string() }),
+});
+export type EnvErrorResponse = z.infer<typeof EnvErrorResponse>;

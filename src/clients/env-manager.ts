@@ -1,0 +1,138 @@
+// The Worker's client for env-manager (docs/contracts/env-manager.md). Every response is parsed with
+// the contract's zod schemas. A network failure, timeout, 5xx, refused token or malformed answer
+// becomes AppError 503 `env_unavailable` (retryable, with `retry_after_s` when the service sent
+// Retry-After, e.g. on 429 "all instances in use"); messages never carry the service URL or stack.
+import type { z } from "zod";
+import { AppError } from "../errors.ts";
+import {
+  CancelResponse,
+  type CreateInstanceRequest,
+  CreateInstanceResponse,
+  DestroyResponse,
+  EnvErrorResponse,
+  EnvHealthResponse,
+  InstanceResponse,
+  LayersInUseResponse,
+  RestartResponse,
+  SnapshotResponse,
+} from "./contracts/env-manager.ts";
+
+export type EnvManagerClientOptions = {
+  baseUrl: string;
+  token: string;
+  /** Per-request timeout. Default 30 s (a snapshot of a large cluster takes a while). */
+  timeoutMs?: number;
+  /** For tests that inject faults the real service cannot produce. Default: global fetch. */
+  fetch?: typeof fetch;
+};
+
+export type EnvManagerClient = {
+  create(req: CreateInstanceRequest): Promise<CreateInstanceResponse>;
+  get(instanceId: string): Promise<InstanceResponse | null>;
+  snapshot(instanceId: string): Promise<SnapshotResponse>;
+  restart(instanceId: string): Promise<RestartResponse>;
+  cancel(instanceId: string): Promise<CancelResponse>;
+  destroy(instanceId: string): Promise<DestroyResponse>;
+  layersInUse(): Promise<LayersInUseResponse>;
+  health(): Promise<EnvHealthResponse>;
+};
+
+const unavailable = (why: string, details: Record<string, unknown> = {}) =>
+  new AppError(503, "env_unavailable", `env-manager is unavailable: ${why}`, {
+    retryable: true,
+    ...details,
+  });
+
+export function createEnvManagerClient(opts: EnvManagerClientOptions): EnvManagerClient {
+  const doFetch = opts.fetch ?? fetch;
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+
+  async function call<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    body?: unknown,
+    nullOn404 = false,
+  ): Promise<z.infer<S> | null> {
+    let res: Response;
+    try {
+      res = await doFetch(new URL(path, opts.baseUrl), {
+        method,
+        headers: {
+          authorization: `Bearer ${opts.token}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      const timedOut = err instanceof Error && err.name === "TimeoutError";
+      throw unavailable(timedOut ? `no answer within ${timeoutMs} ms` : "connection failed");
+    }
+    let json: unknown;
+    try {
+      json = await res.json();
+    } catch {
+      json = undefined;
+    }
+    const err = EnvErrorResponse.safeParse(json);
+    const code = err.success ? err.data.error.code : "unknown";
+    if (res.status === 429 || res.status >= 500) {
+      const retryAfter = Number(res.headers.get("retry-after"));
+      throw unavailable(res.status === 429 ? "all instances are in use" : `HTTP ${res.status}`, {
+        upstream_code: code,
+        upstream_status: res.status,
+        ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retry_after_s: retryAfter } : {}),
+      });
+    }
+    if (res.status === 401 || res.status === 403) {
+      throw unavailable("the platform token was refused");
+    }
+    if (res.ok) {
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) throw unavailable("malformed answer");
+      return parsed.data;
+    }
+    if (res.status === 404 && nullOn404) return null;
+    const message = err.success ? err.data.error.message : `HTTP ${res.status}`;
+    throw new AppError(
+      res.status === 404 ? 404 : res.status === 409 ? 409 : 502,
+      res.status === 404 ? "env_not_found" : "env_rejected",
+      `env-manager rejected the request (${code}): ${message}`,
+      { upstream_code: code, upstream_status: res.status },
+    );
+  }
+
+  const must = <T>(v: T | null): T => {
+    if (v === null) throw unavailable("empty answer");
+    return v;
+  };
+  const inst = (id: string, tail = "") => `/v1/instances/${encodeURIComponent(id)}${tail}`;
+
+  return {
+    async create(req) {
+      return must(await call("POST", "/v1/instances", CreateInstanceResponse, req));
+    },
+    async get(id) {
+      return call("GET", inst(id), InstanceResponse, undefined, true);
+    },
+    async snapshot(id) {
+      return must(await call("POST", inst(id, "/snapshot"), SnapshotResponse, {}));
+    },
+    async restart(id) {
+      return must(await call("POST", inst(id, "/restart"), RestartResponse, {}));
+    },
+    async cancel(id) {
+      return must(await call("POST", inst(id, "/cancel"), CancelResponse, {}));
+    },
+    async destroy(id) {
+      return must(await call("DELETE", inst(id), DestroyResponse));
+    },
+    async layersInUse() {
+      return must(await call("GET", "/v1/layers/in-use", LayersInUseResponse));
+    },
+    async health() {
+      return must(await call("GET", "/healthz", EnvHealthResponse));
+    },
+  };
+}
