@@ -1,7 +1,9 @@
-// Which indexed layers a GC run deletes: a pure function of the rows, the layers in use, the clock
-// and the byte budget. Expired layers go first; then least-recently-used ones until the indexed bytes
-// fit the budget. A layer in use is never chosen, nor (for LRU) one used within `recentUseGraceMs`,
-// which covers a lookup whose instance env-manager has not created yet.
+// Which index entries a GC run deletes: a pure function of the rows, the layers in use, the clock
+// and the byte budget. Expired entries go first (each tail hash has its own ttl); then whole layers,
+// least recently used first, until the layer bytes fit the budget. A layer id may serve several
+// tail hashes (identical content), so bytes are counted once per layer id. A layer in use is never
+// chosen, nor (for LRU) one used within `recentUseGraceMs`, which covers a lookup whose instance
+// env-manager has not created yet.
 import { expiresAt, type LayerRow } from "./index-store.ts";
 
 export type GcPlanInput = {
@@ -20,12 +22,14 @@ export type GcPlan = {
   totalBytesAfter: number;
 };
 
+type Group = { layerId: string; rows: LayerRow[]; size: number; lastUsed: number; created: number };
+
 export function planGc(input: GcPlanInput): GcPlan {
   const { rows, inUse, now, byteBudget, recentUseGraceMs } = input;
   const expired: LayerRow[] = [];
   const lru: LayerRow[] = [];
   const kept = new Set<string>();
-  const remaining: LayerRow[] = [];
+  const groups = new Map<string, Group>();
 
   for (const row of rows) {
     if (expiresAt(row) <= now) {
@@ -35,25 +39,35 @@ export function planGc(input: GcPlanInput): GcPlan {
         continue;
       }
     }
-    remaining.push(row);
+    const g = groups.get(row.layer_id) ?? {
+      layerId: row.layer_id,
+      rows: [],
+      size: 0,
+      lastUsed: 0,
+      created: row.created_at,
+    };
+    g.rows.push(row);
+    g.size = Math.max(g.size, row.size_bytes);
+    g.lastUsed = Math.max(g.lastUsed, row.last_used_at);
+    g.created = Math.min(g.created, row.created_at);
+    groups.set(row.layer_id, g);
   }
 
-  let total = remaining.reduce((sum, r) => sum + r.size_bytes, 0);
-  const byAge = [...remaining].sort(
+  let total = 0;
+  for (const g of groups.values()) total += g.size;
+  const byAge = [...groups.values()].sort(
     (a, b) =>
-      a.last_used_at - b.last_used_at ||
-      a.created_at - b.created_at ||
-      a.tail_hash.localeCompare(b.tail_hash),
+      a.lastUsed - b.lastUsed || a.created - b.created || a.layerId.localeCompare(b.layerId),
   );
-  for (const row of byAge) {
+  for (const g of byAge) {
     if (total <= byteBudget) break;
-    if (inUse.has(row.layer_id)) {
-      kept.add(row.layer_id);
+    if (inUse.has(g.layerId)) {
+      kept.add(g.layerId);
       continue;
     }
-    if (row.last_used_at > now - recentUseGraceMs) continue;
-    lru.push(row);
-    total -= row.size_bytes;
+    if (g.lastUsed > now - recentUseGraceMs) continue;
+    lru.push(...g.rows);
+    total -= g.size;
   }
 
   return { expired, lru, keptInUse: [...kept].sort(), totalBytesAfter: total };

@@ -60,12 +60,17 @@ export async function collectGarbage(d: GcDeps): Promise<GcResponse> {
   };
 
   for (const { r, reason } of victims) {
-    await remove(r.layer_id, {
+    const entry = {
       layer_id: r.layer_id,
       tail_hash: r.tail_hash,
       reason,
       size_bytes: r.size_bytes,
-    });
+    };
+    // A directory still serving another tail hash stays; only the index entry goes.
+    if (d.store.byLayerId(r.layer_id)) {
+      d.deleting.delete(r.layer_id);
+      deleted.push(entry);
+    } else await remove(r.layer_id, entry);
   }
 
   for (const id of d.store.orphans()) {

@@ -1,6 +1,6 @@
 // Asks env-manager which layers its instances (running, booting, pooled) were made from. GC calls
 // this before every run and deletes nothing when it fails: a layer in use must never be collected.
-import { InUseLayersResponse } from "../../../src/clients/contracts/snapshot-cache.ts";
+import { LayersInUseResponse } from "../../../src/clients/contracts/env-manager.ts";
 
 export type InUseSource = () => Promise<readonly string[]>;
 
@@ -33,7 +33,7 @@ export function envManagerInUse(
       await res.body?.cancel();
       throw new InUseUnavailable(`env-manager answered HTTP ${res.status}`);
     }
-    const parsed = InUseLayersResponse.safeParse(await res.json().catch(() => null));
+    const parsed = LayersInUseResponse.safeParse(await res.json().catch(() => null));
     if (!parsed.success) throw new InUseUnavailable("env-manager sent a malformed in-use list");
     return parsed.data.layer_ids;
   };

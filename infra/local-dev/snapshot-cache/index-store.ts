@@ -20,11 +20,7 @@ export type LayerRow = {
 
 export type NewLayer = Omit<LayerRow, "created_at" | "last_used_at">;
 
-export type PublishResult =
-  | { kind: "created"; row: LayerRow }
-  | { kind: "existing"; row: LayerRow }
-  | { kind: "lost_race"; row: LayerRow }
-  | { kind: "layer_id_taken"; row: LayerRow };
+export type PublishResult = { kind: "created" | "existing" | "lost_race"; row: LayerRow };
 
 // Append-only: never edit an applied migration, add a new one.
 const MIGRATIONS = [
@@ -41,6 +37,24 @@ const MIGRATIONS = [
    ) STRICT;
    CREATE INDEX layers_by_last_use ON layers (last_used_at);
    CREATE TABLE orphans (layer_id TEXT PRIMARY KEY, since INTEGER NOT NULL) STRICT;`,
+  // Layer ids are content hashes (env-manager): identical data may serve several tail hashes.
+  `CREATE TABLE layers_v2 (
+     tail_hash TEXT PRIMARY KEY,
+     layer_id TEXT NOT NULL,
+     parent_hash TEXT,
+     engine TEXT NOT NULL,
+     settings_digest TEXT NOT NULL,
+     size_bytes INTEGER NOT NULL,
+     ttl_seconds INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     last_used_at INTEGER NOT NULL
+   ) STRICT;
+   INSERT INTO layers_v2 SELECT tail_hash, layer_id, parent_hash, engine, settings_digest,
+     size_bytes, ttl_seconds, created_at, last_used_at FROM layers;
+   DROP TABLE layers;
+   ALTER TABLE layers_v2 RENAME TO layers;
+   CREATE INDEX layers_by_last_use ON layers (last_used_at);
+   CREATE INDEX layers_by_layer_id ON layers (layer_id);`,
 ];
 
 export function expiresAt(row: LayerRow): number {
@@ -116,8 +130,11 @@ export class IndexStore {
     return r ? toRow(r) : null;
   }
 
+  /** The most recently used row of a layer (a layer may serve several tail hashes). */
   byLayerId(layerId: string): LayerRow | null {
-    const r = this.#db.prepare("SELECT * FROM layers WHERE layer_id = ?").get(layerId);
+    const r = this.#db
+      .prepare("SELECT * FROM layers WHERE layer_id = ? ORDER BY last_used_at DESC LIMIT 1")
+      .get(layerId);
     return r ? toRow(r) : null;
   }
 
@@ -136,8 +153,13 @@ export class IndexStore {
       .map(toRow);
   }
 
+  /** Bytes of the indexed layer directories (a directory serving several hashes counts once). */
   totalBytes(): number {
-    const r = this.#db.prepare("SELECT COALESCE(SUM(size_bytes), 0) AS n FROM layers").get();
+    const r = this.#db
+      .prepare(
+        "SELECT COALESCE(SUM(size), 0) AS n FROM (SELECT MAX(size_bytes) AS size FROM layers GROUP BY layer_id)",
+      )
+      .get();
     return r ? num(r.n) : 0;
   }
 
@@ -169,8 +191,6 @@ export class IndexStore {
         if (!this.byLayerId(layer.layer_id)) this.#addOrphan(layer.layer_id, now);
         return { kind: "lost_race", row };
       }
-      const holder = this.byLayerId(layer.layer_id);
-      if (holder) return { kind: "layer_id_taken", row: holder };
       this.#db
         .prepare(
           `INSERT INTO layers (tail_hash, layer_id, parent_hash, engine, settings_digest, size_bytes,
@@ -200,7 +220,7 @@ export class IndexStore {
       const row = this.byHash(tailHash);
       if (!row) return null;
       this.#db.prepare("DELETE FROM layers WHERE tail_hash = ?").run(tailHash);
-      this.#addOrphan(row.layer_id, now);
+      if (!this.byLayerId(row.layer_id)) this.#addOrphan(row.layer_id, now);
       return row;
     });
   }

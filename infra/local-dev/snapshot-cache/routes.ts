@@ -122,14 +122,6 @@ export function buildRouter(d: RouteDeps): Router {
         }
       }
       const result = d.store.publish(body, d.now());
-      if (result.kind === "layer_id_taken") {
-        throw new AppError(
-          409,
-          "layer_id_conflict",
-          `layer_id: ${body.layer_id} is already the layer of tail hash ${result.row.tail_hash}`,
-          { field: "layer_id" },
-        );
-      }
       const response: PublishResponse = { outcome: result.kind, layer: toMeta(result.row) };
       return ok(response, result.kind === "created" ? 201 : 200);
     })

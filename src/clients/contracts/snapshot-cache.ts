@@ -134,10 +134,3 @@ export const ErrorResponse = z.object({
   error: z.looseObject({ code: z.string(), message: z.string() }),
 });
 export type ErrorResponse = z.infer<typeof ErrorResponse>;
-
-/**
- * What snapshot-cache expects from env-manager's `GET /v1/layers/in-use` before it deletes
- * anything: the ids of layers some instance (running, booting or pooled) was made from.
- */
-export const InUseLayersResponse = z.object({ layer_ids: z.array(z.string()) });
-export type InUseLayersResponse = z.infer<typeof InUseLayersResponse>;

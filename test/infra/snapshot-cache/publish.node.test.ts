@@ -118,12 +118,29 @@ describe("POST /v1/layers", () => {
     expect(res.json).toMatchObject({ error: { code: "layer_mismatch", field: "engine" } });
   });
 
-  it("refuses one layer id for two tail hashes (409 layer_id_conflict)", async () => {
-    await writeLayer(dir, "layer-a");
-    expect((await cache.call("POST", "/v1/layers", publishBody("t1", "layer-a"))).status).toBe(201);
-    const res = await cache.call("POST", "/v1/layers", publishBody("t2", "layer-a"));
-    expect(res.status).toBe(409);
-    expect(res.json).toMatchObject({ error: { code: "layer_id_conflict", field: "layer_id" } });
+  it("lets one layer (identical content) serve two tail hashes; GC keeps it while either is indexed", async () => {
+    await writeLayer(dir, "layer-shared");
+    const a = await cache.call(
+      "POST",
+      "/v1/layers",
+      publishBody("t1", "layer-shared", { ttl_seconds: 60 }),
+    );
+    const b = await cache.call("POST", "/v1/layers", publishBody("t2", "layer-shared"));
+    expect([a.status, b.status]).toEqual([201, 201]);
+    const health = await cache.call("GET", "/healthz");
+    expect(health.json).toMatchObject({ layers: 2, total_bytes: 1024 });
+
+    clock.advance(120_000);
+    const gc = GcResponse.parse((await cache.call("POST", "/v1/gc")).json);
+    expect(gc.deleted.map((d) => [d.tail_hash, d.reason])).toEqual([[hashOf("t1"), "expired"]]);
+    expect(await exists(join(dir, "layers", "layer-shared"))).toBe(true);
+    const lookup = await cache.call("POST", "/v1/lookup", { hashes: [hashOf("t2")] });
+    expect(LookupResponse.parse(lookup.json).match?.layer.layer_id).toBe("layer-shared");
+
+    await cache.call("DELETE", `/v1/layers/by-hash/${hashOf("t2")}`);
+    const last = GcResponse.parse((await cache.call("POST", "/v1/gc")).json);
+    expect(last.deleted.map((d) => [d.layer_id, d.reason])).toEqual([["layer-shared", "orphan"]]);
+    expect(await exists(join(dir, "layers", "layer-shared"))).toBe(false);
   });
 });
 
