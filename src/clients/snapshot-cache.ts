@@ -93,7 +93,7 @@ export function createSnapshotCacheClient(opts: SnapshotCacheClientOptions): Sna
     if (res.status === 404 && nullOn404 && code === "layer_not_found") return null;
     const message = err.success ? err.data.error.message : `HTTP ${res.status}`;
     throw new AppError(
-      res.status === 409 ? 409 : 502,
+      502,
       "snapshot_cache_rejected",
       `snapshot-cache rejected the request (${code}): ${message}`,
       { upstream_code: code, upstream_status: res.status },
