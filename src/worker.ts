@@ -4,6 +4,7 @@ import { errorResponse } from "./api/errors.ts";
 import { jobsRoutes } from "./api/jobs-routes.ts";
 import { openApiDocument } from "./api/openapi.ts";
 import { AppError } from "./errors.ts";
+import { sweep } from "./jobs/sweep.ts";
 
 const app = new Hono<{ Bindings: Env }>();
 
@@ -24,5 +25,13 @@ app.notFound(() => {
 });
 app.onError((err, c) => errorResponse(err, c));
 
-export default app;
+export default {
+  fetch: app.fetch,
+  /** Cron Trigger: the global sweep (snapshot-cache GC); each job collects itself by its alarm. */
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(sweep(env));
+  },
+} satisfies ExportedHandler<Env>;
+
 export { JobObject } from "./objects/job-object.ts";
+export { TailObject } from "./objects/tail-object.ts";

@@ -1,11 +1,18 @@
-// The snapshot flow of one job, run from the JobObject's alarm (placeholder until the platform
-// clients land).
+// The alarm shell around the snapshot flow: counts attempts (an evicted run resumes, a run that
+// keeps dying fails visibly), arms the timeout watchdog outside PostgreSQL, drops the instance on
+// every way out, and turns what went wrong into the job's error with its side named.
+import type { JobError } from "../api/schemas.ts";
+import { AppError } from "../errors.ts";
 import type { Emit } from "./commands.ts";
 import { finishJob } from "./finish.ts";
+import { AbortedError, runFlow, StepFailure } from "./flow.ts";
 import type { JobStore } from "./job-store.ts";
+import { type PlatformOverrides, platformFor, releaseInstance } from "./platform.ts";
+import { isTerminal } from "./state-machine.ts";
 
 export interface ActiveRun {
   controller: AbortController;
+  instanceId: string | null;
 }
 
 export interface ExecHost {
@@ -13,15 +20,142 @@ export interface ExecHost {
   ctx: DurableObjectState;
   store: JobStore;
   emit: Emit;
+  overrides: PlatformOverrides;
+  /** Wall time one alarm may spend replaying before it continues in the next alarm. */
+  budgetMs: number;
   /** Records (or clears) the run in progress, so cancel can abort it. */
   setActive(run: ActiveRun | null): void;
 }
 
-export async function executeJob(host: ExecHost): Promise<void> {
-  finishJob(host.store, host.emit, "failed", {
-    code: "internal",
-    message: "execution is not available yet",
-  });
+/** Interrupted runs (eviction, crash) resumed before the job fails with `internal`. */
+export const MAX_ATTEMPTS = 3;
+/** How long after its deadline an evicted run's watchdog alarm fires. */
+const WATCHDOG_GRACE_MS = 2000;
+
+function scriptDetails(err: unknown): Record<string, unknown> {
+  if (!(err instanceof AppError)) return {};
+  const out: Record<string, unknown> = { script_code: err.code };
+  for (const key of ["sqlstate", "detail", "hint", "where", "file", "line", "column"]) {
+    if (err.details[key] !== undefined) out[key] = err.details[key];
+  }
+  return out;
 }
 
-export async function cleanupInstance(_env: Env, _store: JobStore, _emit: Emit): Promise<void> {}
+/** What the caller sees for a failure: a stable code, a message, and no internal URLs or stacks. */
+export function describeFailure(err: unknown, timeoutMs: number): JobError {
+  if (err instanceof AbortedError && err.message === "timeout") {
+    return {
+      code: "timeout",
+      message: `the job ran longer than timeout_ms (${timeoutMs} ms); its instance was dropped`,
+    };
+  }
+  if (err instanceof StepFailure) {
+    const inner = err.cause;
+    const where =
+      inner instanceof AppError && inner.details.file ? ` at ${inner.details.file}` : "";
+    if (inner instanceof AppError && inner.code.startsWith("env_")) {
+      return { code: "env_unavailable", message: inner.message };
+    }
+    return {
+      code: err.side === "tail" ? "tail_error" : "head_error",
+      message: `${err.side === "tail" ? "tail step" : "head"} failed${where}: ${err.message}`,
+      ...scriptDetails(inner),
+    };
+  }
+  if (err instanceof AppError) {
+    if (err.code.startsWith("env_")) return { code: "env_unavailable", message: err.message };
+    if (err.code.startsWith("snapshot_cache")) {
+      return { code: "snapshot_cache_unavailable", message: err.message };
+    }
+    if (err.status < 500) return { code: err.code, message: err.message, ...err.details };
+  }
+  console.error("job failed internally", err instanceof Error ? err.message : String(err));
+  return { code: "internal", message: "internal error while running the job" };
+}
+
+export async function executeJob(host: ExecHost): Promise<void> {
+  const { store, emit } = host;
+  const job = store.job();
+  if (!job || isTerminal(job.status) || !job.run_requested) return;
+  const alarmStart = Date.now();
+  const startedAt = job.started_at ?? alarmStart;
+  const attempt = job.attempts + 1;
+  store.update({ attempts: attempt, started_at: startedAt });
+  const platform = platformFor(host.env, host.overrides);
+  if (job.instance_id) {
+    emit("log", { level: "warning", message: "resuming an interrupted run" });
+    await releaseInstance(platform, job.instance_id);
+    store.update({ instance_id: null });
+  }
+  if (attempt > MAX_ATTEMPTS) {
+    finishJob(store, emit, "failed", {
+      code: "internal",
+      message: `the run was interrupted ${MAX_ATTEMPTS} times`,
+    });
+    return;
+  }
+  const deadline = startedAt + job.timeout_ms;
+  if (alarmStart >= deadline) {
+    finishJob(store, emit, "failed", describeFailure(new AbortedError("timeout"), job.timeout_ms));
+    return;
+  }
+  // If this instance is evicted mid-run, this alarm brings the job back (resume or fail).
+  await host.ctx.storage.setAlarm(
+    Math.min(deadline, alarmStart + host.budgetMs) + WATCHDOG_GRACE_MS,
+  );
+
+  const active: ActiveRun = { controller: new AbortController(), instanceId: null };
+  const signal = active.controller.signal;
+  host.setActive(active);
+  // The watchdog lives outside PostgreSQL: the user's `SET statement_timeout = 0` cannot stop it.
+  signal.addEventListener("abort", () => {
+    if (active.instanceId) void releaseInstance(platform, active.instanceId);
+  });
+  const timer = setTimeout(() => active.controller.abort("timeout"), deadline - alarmStart);
+  try {
+    const result = await runFlow(
+      {
+        job,
+        store,
+        emit,
+        platform,
+        tails: host.env.TAILS,
+        signal,
+        deadline,
+        alarmStart,
+        budgetMs: host.budgetMs,
+        setInstance: (id) => {
+          active.instanceId = id;
+        },
+        countRetry: () => {
+          const now = store.job();
+          store.update({ retries: (now?.retries ?? 0) + 1 });
+        },
+      },
+      { envManagerUrl: host.env.ENV_MANAGER_URL },
+    );
+    if (result.kind === "completed") finishJob(store, emit, "completed", null);
+    else store.update({ attempts: 0 });
+  } catch (err) {
+    const current = store.job();
+    if (current && !isTerminal(current.status)) {
+      const aborted = signal.aborted ? new AbortedError(String(signal.reason)) : err;
+      finishJob(store, emit, "failed", describeFailure(aborted, job.timeout_ms));
+    }
+  } finally {
+    clearTimeout(timer);
+    host.setActive(null);
+    if (active.instanceId) {
+      await releaseInstance(platform, active.instanceId);
+      store.update({ instance_id: null });
+    }
+  }
+}
+
+/** Drops the job's instance (cancel, GC); safe to call when there is none. */
+export async function cleanupInstance(env: Env, store: JobStore): Promise<void> {
+  const id = store.job()?.instance_id;
+  if (!id) return;
+  await releaseInstance(platformFor(env), id);
+  store.update({ instance_id: null });
+}

@@ -17,12 +17,17 @@ import { JobStore } from "../jobs/job-store.ts";
 import { buildView } from "../jobs/job-view.ts";
 import { applyMigrations } from "../jobs/migrations.ts";
 import { capture, type Outcome } from "../jobs/outcome.ts";
+import type { PlatformOverrides } from "../jobs/platform.ts";
 import { isTerminal } from "../jobs/state-machine.ts";
 
 export class JobObject extends DurableObject<Env> {
   readonly store: JobStore;
   /** The execution running in this instance's alarm, if any (memory only: gone on eviction). */
   active: ActiveRun | null = null;
+  /** Fault injection for tests (memory only): e.g. an unreachable snapshot-cache. */
+  overrides: PlatformOverrides = {};
+  /** Replay wall time per alarm before continuing in the next one (tests lower it). */
+  budgetMs: number;
   readonly emit: Emit = (type, data) => {
     this.publish(this.store.addEvent(type, data));
   };
@@ -31,6 +36,7 @@ export class JobObject extends DurableObject<Env> {
     super(ctx, env);
     applyMigrations(ctx.storage.sql);
     this.store = new JobStore(ctx.storage.sql);
+    this.budgetMs = Number(env.ALARM_BUDGET_MS) || 600_000;
   }
 
   /**
@@ -92,7 +98,7 @@ export class JobObject extends DurableObject<Env> {
         message: "the job was canceled",
       });
       this.active?.controller.abort("canceled");
-      await cleanupInstance(this.env, this.store, this.emit);
+      await cleanupInstance(this.env, this.store);
       await this.schedule();
       return { status: this.store.job()?.status ?? "canceled" };
     });
@@ -105,7 +111,7 @@ export class JobObject extends DurableObject<Env> {
       return;
     }
     if (Date.now() >= job.expires_at) {
-      await cleanupInstance(this.env, this.store, this.emit);
+      await cleanupInstance(this.env, this.store);
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
       // deleteAll drops the tables too; this instance may still answer requests (with 404s).
@@ -118,6 +124,8 @@ export class JobObject extends DurableObject<Env> {
         ctx: this.ctx,
         store: this.store,
         emit: this.emit,
+        overrides: this.overrides,
+        budgetMs: this.budgetMs,
         setActive: (run) => {
           this.active = run;
         },

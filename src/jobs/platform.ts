@@ -1,0 +1,85 @@
+// The job's view of the platform: clients built from the Worker's bindings, env-manager calls
+// retried with back-off, and best-effort release of an instance (cancel its query, destroy it).
+import { createEnvManagerClient, type EnvManagerClient } from "../clients/env-manager.ts";
+import { createSnapshotCacheClient, type SnapshotCacheClient } from "../clients/snapshot-cache.ts";
+import { AppError } from "../errors.ts";
+
+export interface PlatformOverrides {
+  /** Tests point a job at an unreachable snapshot-cache to see it still complete. */
+  snapshotCacheUrl?: string;
+}
+
+export interface Platform {
+  env: EnvManagerClient;
+  cache: SnapshotCacheClient;
+}
+
+export function platformFor(env: Env, overrides: PlatformOverrides = {}): Platform {
+  return {
+    env: createEnvManagerClient({ baseUrl: env.ENV_MANAGER_URL, token: env.PLATFORM_TOKEN }),
+    cache: createSnapshotCacheClient({
+      baseUrl: overrides.snapshotCacheUrl ?? env.SNAPSHOT_CACHE_URL,
+      token: env.PLATFORM_TOKEN,
+      timeoutMs: 3000,
+    }),
+  };
+}
+
+export const RETRY = { attempts: 4, baseMs: 150, maxMs: 2000 } as const;
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * Calls env-manager, retrying `env_unavailable` answers with exponential back-off (or the
+ * service's Retry-After, capped); `onRetry` counts them for the job's metrics. The last error is
+ * rethrown.
+ */
+export async function withRetry<T>(
+  what: string,
+  fn: () => Promise<T>,
+  onRetry: (attempt: number, err: AppError) => void,
+  signal?: AbortSignal,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const retryable = err instanceof AppError && err.code === "env_unavailable";
+      if (!retryable || attempt >= RETRY.attempts || signal?.aborted) throw err;
+      onRetry(attempt, err);
+      const hinted = Number(err.details.retry_after_s) * 1000;
+      const backoff = RETRY.baseMs * 2 ** (attempt - 1);
+      await sleep(
+        Math.min(RETRY.maxMs, Number.isFinite(hinted) && hinted > 0 ? hinted : backoff),
+        signal,
+      );
+      if (signal?.aborted) throw err;
+      void what;
+    }
+  }
+}
+
+/** Stops whatever runs on the instance and drops it; never throws. */
+export async function releaseInstance(platform: Platform, instanceId: string): Promise<void> {
+  try {
+    await platform.env.cancel(instanceId);
+  } catch {
+    // Not running anything, or already gone.
+  }
+  try {
+    await platform.env.destroy(instanceId);
+  } catch {
+    // Already gone; env-manager's TTL reaper is the last resort.
+  }
+}
