@@ -1,0 +1,324 @@
+// The script engine's I/O shell: expands the script (pure), plans round trips (pure), then drives an
+// `@neondatabase/serverless` Client: session defaults, batches, COPY data, `\c`, notices, results
+// and errors mapped back to file:line:column. Every error is a ScriptError; the first one stops the
+// script (psql's ON_ERROR_STOP).
+import type { Client, Submittable } from "@neondatabase/serverless";
+import { type BatchHandlers, BatchQuery } from "./batch-query.ts";
+import { type BatchLimits, type BatchStep, planSteps } from "./batching.ts";
+import { copyDataLine, locateFailure } from "./error-location.ts";
+import { ScriptError, type SourceLocation } from "./errors.ts";
+import { expandScript } from "./expand.ts";
+import { ResultBuilder } from "./result-builder.ts";
+import { sessionSetupSql } from "./session.ts";
+import type { Locator } from "./source-map.ts";
+import type { ResultLimits, ResultSet, ScriptEvent, ScriptResult, ScriptStats } from "./types.ts";
+import type { SqlUnit } from "./units.ts";
+
+export interface RunScriptOptions {
+  /** Normalized project path -> file text; includes are looked up here. */
+  files: ReadonlyMap<string, string>;
+  /** Path of the file to run. */
+  entry: string;
+  variables?: Record<string, string>;
+  /** Session settings applied (set_config) before the script and after every `\c`. */
+  settings: Record<string, string>;
+  /** setseed() argument in [-1, 1] (see seedFromHash). */
+  seed: number;
+  /** Opens a Client to the instance; `database` for `\c` (undefined: the instance's default). */
+  connect: (database?: string) => Promise<Client>;
+  /** Database to start in (default: what `connect()` gives). */
+  database?: string;
+  limits?: ResultLimits;
+  batching?: BatchLimits;
+  onEvent?: (e: ScriptEvent) => void;
+  /** Stops sending; the caller cancels a running query server-side. */
+  signal?: AbortSignal;
+  /** Collect result sets (the head step); tail steps only need success. */
+  collectResults?: boolean;
+}
+
+interface DbError {
+  message: string;
+  code?: string;
+  severity?: string;
+  position?: string;
+  detail?: string;
+  hint?: string;
+  where?: string;
+}
+
+function isDbError(e: unknown): e is DbError {
+  // DatabaseError and notices carry a severity; socket errors (with a `code` like ECONNRESET) do not.
+  return typeof e === "object" && e !== null && typeof (e as DbError).severity === "string";
+}
+
+/** Runs a psql script. Resolves with the results, or rejects with a ScriptError. */
+export async function runScript(opts: RunScriptOptions): Promise<ScriptResult> {
+  const started = Date.now();
+  const { units, locate } = expandScript({
+    files: opts.files,
+    entry: opts.entry,
+    ...(opts.variables ? { variables: opts.variables } : {}),
+  });
+  const steps = planSteps(units, opts.batching);
+  const run = new Run(opts, locate);
+  run.total = units.filter((u) => u.kind === "sql").length;
+  const entryLoc = { file: opts.entry, line: 1, column: 1 };
+  try {
+    await run.open(opts.database, entryLoc);
+    for (const step of steps) {
+      run.checkAbort(entryLoc);
+      if (step.kind === "connect") {
+        const u = step.unit;
+        await run.open(u.database ?? run.database, {
+          file: u.file,
+          line: u.line,
+          column: u.column,
+        });
+        opts.onEvent?.({ kind: "connect", database: run.database, file: u.file, line: u.line });
+      } else {
+        await run.batch(step);
+      }
+    }
+    await run.resolveTypeNames();
+    run.stats.elapsed_ms = Date.now() - started;
+    return { sets: run.sets, database: run.database, stats: run.stats };
+  } finally {
+    await run.close();
+  }
+}
+
+class Run {
+  client: Client | undefined;
+  database = "";
+  total = 0;
+  readonly sets: ResultSet[] = [];
+  readonly stats: ScriptStats = {
+    statements: 0,
+    batches: 0,
+    round_trips: 0,
+    connects: 0,
+    copy_bytes: 0,
+    elapsed_ms: 0,
+  };
+  /** Sets of the current connection whose columns still carry `oid:N` types. */
+  private untyped: ResultSet[] = [];
+  /** Where notices are attributed: the statement running now. */
+  private current: SourceLocation = { file: "", line: 0, column: 0 };
+  private readonly opts: RunScriptOptions;
+  private readonly locate: Locator;
+
+  constructor(opts: RunScriptOptions, locate: Locator) {
+    this.opts = opts;
+    this.locate = locate;
+  }
+
+  checkAbort(at: SourceLocation): void {
+    if (this.opts.signal?.aborted) throw new ScriptError("canceled", "script canceled", at);
+  }
+
+  /** (Re)connects, applies the session settings and learns the database name. */
+  async open(database: string | undefined, at: SourceLocation): Promise<void> {
+    await this.resolveTypeNames();
+    let next: Client;
+    try {
+      next = await this.opts.connect(database);
+    } catch (e) {
+      const what = database === undefined ? "the instance" : `database "${database}"`;
+      throw new ScriptError(
+        "connection_error",
+        `${fmt(at)}: cannot connect to ${what}: ${msg(e)}`,
+        at,
+      );
+    }
+    await this.close();
+    this.client = next;
+    this.stats.connects++;
+    next.on("notice", (notice) => {
+      const n = notice as unknown as DbError;
+      const event: ScriptEvent = {
+        kind: "notice",
+        severity: n.severity ?? "NOTICE",
+        message: n.message,
+        file: this.current.file,
+        line: this.current.line,
+      };
+      if (n.code) event.sqlstate = n.code;
+      if (n.detail) event.detail = n.detail;
+      if (n.hint) event.hint = n.hint;
+      this.opts.onEvent?.(event);
+    });
+    this.current = at;
+    let db = "";
+    const setup = sessionSetupSql(this.opts.settings, this.opts.seed);
+    const outcome = await this.send(setup, {
+      ...IGNORE,
+      dataRow: (values) => {
+        db = values.at(-1) ?? "";
+      },
+    });
+    if (!outcome.ok) {
+      const e = outcome.error;
+      throw new ScriptError(
+        isDbError(e) ? "sql_error" : "connection_error",
+        `${fmt(at)}: applying session settings: ${msg(e)}`,
+        { ...at, ...dbFields(e) },
+      );
+    }
+    this.database = db;
+  }
+
+  async batch(step: BatchStep): Promise<void> {
+    const { collectResults, limits, onEvent } = this.opts;
+    let completed = 0;
+    let itemIndex = 0;
+    const builder = new ResultBuilder(limits?.maxRows, limits?.maxBytes);
+    let partialLine = "";
+    const decoder = new TextDecoder();
+    const emitEchoes = () => {
+      while (itemIndex < step.items.length) {
+        const item = step.items[itemIndex]!;
+        if (item.kind === "sql") {
+          this.current = item;
+          return;
+        }
+        onEvent?.({
+          kind: "log",
+          command: item.command,
+          text: item.text,
+          file: item.file,
+          line: item.line,
+        });
+        itemIndex++;
+      }
+    };
+    emitEchoes();
+    if (step.statements.length === 0) return;
+    const handlers: BatchHandlers = {
+      rowDescription: (fields) => collectResults && builder.describe(fields),
+      dataRow: (values) => collectResults && builder.add(values),
+      commandComplete: (tag) => {
+        const stmt = step.statements[completed]!;
+        if (collectResults) {
+          if (partialLine) builder.copyOutLine(partialLine);
+          partialLine = "";
+          const set = builder.finish(tag, stmt.file, stmt.line);
+          this.sets.push(set);
+          if (set.columns.some((c) => c.type.startsWith("oid:"))) this.untyped.push(set);
+        }
+        completed++;
+        itemIndex++;
+        emitEchoes();
+      },
+      copyIn: () => step.statements[completed]?.copy?.data,
+      copyOut: (chunk) => {
+        if (!collectResults) return;
+        const lines = (partialLine + decoder.decode(chunk, { stream: true })).split("\n");
+        partialLine = lines.pop() ?? "";
+        for (const l of lines) builder.copyOutLine(l);
+      },
+    };
+    const outcome = await this.send(step.text, handlers, (q) => {
+      this.stats.copy_bytes += q.copyBytes;
+    });
+    this.stats.batches++;
+    this.stats.statements += completed;
+    if (!outcome.ok) throw this.failure(step, completed, outcome.error);
+    onEvent?.({
+      kind: "progress",
+      statements_done: this.stats.statements,
+      statements_total: this.total,
+      file: step.statements.at(-1)!.file,
+      line: step.statements.at(-1)!.line,
+    });
+  }
+
+  private failure(step: BatchStep, completed: number, e: unknown): ScriptError {
+    const position = isDbError(e) && e.position ? Number(e.position) : undefined;
+    const site = locateFailure(step, completed, position, this.locate);
+    const stmt: SqlUnit = site?.statement ?? step.statements[0]!;
+    const where: SourceLocation = site?.location ?? stmt;
+    if (this.opts.signal?.aborted) {
+      return new ScriptError("canceled", `${fmt(where)}: script canceled`, where);
+    }
+    if (!isDbError(e)) {
+      return new ScriptError("connection_error", `${fmt(where)}: ${msg(e)}`, where);
+    }
+    const dataLine = copyDataLine(stmt, e.where);
+    const at =
+      dataLine !== undefined && stmt.copy
+        ? { file: stmt.copy.file, line: dataLine, column: 1 }
+        : where;
+    return new ScriptError("sql_error", `${fmt(at)}: ${e.severity ?? "ERROR"}: ${e.message}`, {
+      ...at,
+      ...dbFields(e),
+    });
+  }
+
+  /** Replaces `oid:N` column types with pg_type names, one query per connection. */
+  async resolveTypeNames(): Promise<void> {
+    const sets = this.untyped;
+    this.untyped = [];
+    if (sets.length === 0 || !this.client) return;
+    const oids = new Set<string>();
+    for (const s of sets)
+      for (const c of s.columns) if (c.type.startsWith("oid:")) oids.add(c.type.slice(4));
+    const names = new Map<string, string>();
+    const outcome = await this.send(
+      `SELECT oid::text, typname::text FROM pg_catalog.pg_type WHERE oid IN (${[...oids].join(",")})`,
+      { ...IGNORE, dataRow: ([oid, name]) => oid && name && names.set(oid, name) },
+    );
+    if (!outcome.ok) return;
+    for (const s of sets) {
+      for (const c of s.columns) {
+        if (c.type.startsWith("oid:")) c.type = names.get(c.type.slice(4)) ?? c.type;
+      }
+    }
+  }
+
+  private async send(text: string, handlers: BatchHandlers, after?: (q: BatchQuery) => void) {
+    const q = new BatchQuery(text, handlers, this.opts.signal);
+    this.stats.round_trips++;
+    this.client!.query(q as unknown as Submittable);
+    const outcome = await q.done;
+    after?.(q);
+    return outcome;
+  }
+
+  async close(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    if (c) await c.end().catch(() => {});
+  }
+}
+
+const IGNORE: BatchHandlers = {
+  rowDescription: () => {},
+  dataRow: () => {},
+  commandComplete: () => {},
+  copyIn: () => undefined,
+  copyOut: () => {},
+};
+
+function fmt(at: SourceLocation): string {
+  return `${at.file}:${at.line}:${at.column}`;
+}
+
+function msg(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function dbFields(e: unknown): {
+  sqlstate?: string;
+  detail?: string;
+  hint?: string;
+  where?: string;
+} {
+  if (!isDbError(e)) return {};
+  const out: { sqlstate?: string; detail?: string; hint?: string; where?: string } = {};
+  if (e.code) out.sqlstate = e.code;
+  if (e.detail) out.detail = e.detail;
+  if (e.hint) out.hint = e.hint;
+  if (e.where) out.where = e.where;
+  return out;
+}
