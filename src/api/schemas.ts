@@ -130,6 +130,8 @@ export type Stage = z.infer<typeof Stage>;
 
 export const ResultSet = z.object({
   command: z.string(),
+  /** The full command tag, e.g. `INSERT 0 3`. */
+  tag: z.string(),
   columns: z.array(z.object({ name: z.string(), type: z.string() })),
   rows: z.array(z.array(z.string().nullable())),
   row_count: z.number().int(),

@@ -1,7 +1,11 @@
 // Adapter between the job flow and the script engine: runs one file (a tail step or the head) on
-// an instance, with the job's log as the engine's event sink.
+// an instance, with the job's event log as the engine's event sink.
 import type { ResultSet } from "../api/schemas.ts";
 import type { PgConnection } from "../clients/contracts/pg-connection.ts";
+import { connectPg } from "../clients/pg.ts";
+import { runScript } from "../engine/runner.ts";
+import { seedFromHash } from "../engine/session.ts";
+import type { ScriptEvent } from "../engine/types.ts";
 import type { Emit } from "./commands.ts";
 
 export interface StepInput {
@@ -9,7 +13,7 @@ export interface StepInput {
   entry: string;
   variables: Record<string, string>;
   settings: Record<string, string>;
-  /** Hash the engine derives the session's random seed from. */
+  /** Hash the session's random seed is derived from (the tail hash for the head). */
   seedHash: string;
   connection: PgConnection;
   signal: AbortSignal;
@@ -17,6 +21,72 @@ export interface StepInput {
   emit: Emit;
 }
 
-export async function runStep(_input: StepInput): Promise<ResultSet[]> {
-  throw new Error("script engine not available yet");
+/** Progress events are throttled: a step of 10,000 statements must not write 10,000 rows. */
+const PROGRESS_EVERY_MS = 250;
+
+function sink(input: StepInput): (e: ScriptEvent) => void {
+  let lastProgress = 0;
+  return (e) => {
+    switch (e.kind) {
+      case "log":
+        input.emit("log", {
+          level: e.command === "warn" ? "warning" : "info",
+          message: e.text,
+          file: e.file,
+          line: e.line,
+        });
+        return;
+      case "notice":
+        input.emit("log", {
+          level: e.severity.toLowerCase(),
+          message: e.message,
+          file: e.file,
+          line: e.line,
+          ...(e.sqlstate ? { sqlstate: e.sqlstate } : {}),
+        });
+        return;
+      case "connect":
+        input.emit("log", {
+          level: "info",
+          message: `connected to ${e.database}`,
+          file: e.file,
+          line: e.line,
+        });
+        return;
+      case "progress": {
+        const now = Date.now();
+        if (now - lastProgress < PROGRESS_EVERY_MS) return;
+        lastProgress = now;
+        input.emit("step", {
+          state: "progress",
+          path: input.entry,
+          statements_done: e.statements_done,
+          statements_total: e.statements_total,
+        });
+      }
+    }
+  };
+}
+
+/** Runs one file; resolves with its result sets (empty unless `collectResults`). */
+export async function runStep(input: StepInput): Promise<ResultSet[]> {
+  const result = await runScript({
+    files: input.files,
+    entry: input.entry,
+    variables: input.variables,
+    settings: input.settings,
+    seed: seedFromHash(input.seedHash),
+    connect: (database) => connectPg(input.connection, database),
+    onEvent: sink(input),
+    signal: input.signal,
+    collectResults: input.collectResults,
+  });
+  return result.sets.map((s) => ({
+    command: s.command,
+    tag: s.tag,
+    columns: s.columns,
+    rows: s.rows,
+    row_count: s.row_count,
+    truncated: s.truncated,
+  }));
 }
