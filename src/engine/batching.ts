@@ -1,7 +1,7 @@
 // Groups expanded units into round trips. Consecutive statements (COPY FROM stdin included: the
 // server asks for each COPY's data in turn) go as one multi-statement simple query, which the server
 // runs as one implicit transaction. Statements that refuse to run inside a transaction block, or
-// whose meaning depends on committing first, are sent alone. `\c` ends a batch; `\echo` lines ride
+// whose meaning depends on committing first, are sent alone; BEGIN starts a new batch. `\c` ends a batch; `\echo` lines ride
 // along and are logged once the statements before them have completed.
 import type { ConnectUnit, EchoUnit, SqlUnit, Unit } from "./units.ts";
 
@@ -92,6 +92,15 @@ export function aloneReason(unit: Pick<SqlUnit, "words" | "text">): string | und
   }
 }
 
+/**
+ * BEGIN inside a multi-statement query would pull the statements before it into the explicit
+ * transaction (a later ROLLBACK would undo them), so BEGIN starts a new batch.
+ */
+export function startsTransaction(unit: Pick<SqlUnit, "words">): boolean {
+  const [a, b] = unit.words;
+  return a === "begin" || (a === "start" && b === "transaction");
+}
+
 /** Splits units into round trips following the rules above. */
 export function planSteps(units: readonly Unit[], limits: BatchLimits = {}): Step[] {
   const maxStatements = limits.maxStatements ?? 1000;
@@ -121,7 +130,12 @@ export function planSteps(units: readonly Unit[], limits: BatchLimits = {}): Ste
     // A statement cut at end of file (no `;`) may end inside a quote: it never shares a batch.
     const alone = aloneReason(unit) !== undefined || !unit.text.endsWith(";");
     const size = unit.text.length + (unit.copy?.data.length ?? 0);
-    if (alone || statements >= maxStatements || (statements > 0 && chars + size > maxChars)) {
+    if (
+      alone ||
+      startsTransaction(unit) ||
+      statements >= maxStatements ||
+      (statements > 0 && chars + size > maxChars)
+    ) {
       close();
     }
     items.push(unit);

@@ -20,8 +20,11 @@ describe("batching", () => {
     expect(batch.offsets).toEqual([0, 11, 30, 56]);
   });
 
-  it("keeps explicit BEGIN/COMMIT inside a batch", () => {
+  it("keeps explicit BEGIN/COMMIT inside a batch that BEGIN starts", () => {
     expect(shape("BEGIN;\nINSERT INTO t VALUES (1);\nCOMMIT;\nSELECT 1;")).toEqual([4]);
+    expect(shape("SELECT 1;\nSTART TRANSACTION;\nSELECT 2;\nROLLBACK;\nBEGIN;\nEND;")).toEqual([
+      1, 3, 2,
+    ]);
   });
 
   it.each([
