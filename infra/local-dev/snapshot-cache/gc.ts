@@ -89,9 +89,13 @@ export async function collectGarbage(d: GcDeps): Promise<GcResponse> {
     await remove(id, { layer_id: id, tail_hash: null, reason: "orphan", size_bytes: size });
   }
 
+  const isOld = async (name: string) => {
+    const mtime = await d.storage.mtimeMs(name);
+    return mtime !== null && d.now() - mtime >= d.leftoverGraceMs;
+  };
   for (const e of await d.storage.list()) {
-    const old = d.now() - e.mtimeMs >= d.leftoverGraceMs;
-    if (e.ours || (e.unfinished && old)) {
+    if (d.deleting.has(e.name)) continue;
+    if (e.ours || (e.unfinished && (await isOld(e.name)))) {
       const size = await d.storage.du(e.name);
       await remove(e.name, {
         layer_id: e.name,
@@ -101,9 +105,10 @@ export async function collectGarbage(d: GcDeps): Promise<GcResponse> {
       });
       continue;
     }
-    if (e.unfinished || !old || d.deleting.has(e.name)) continue;
+    if (e.unfinished || d.store.byLayerId(e.name)) continue;
+    if (!(await isOld(e.name))) continue;
     if (inUse.has(e.name)) {
-      if (!d.store.byLayerId(e.name)) kept.add(e.name);
+      kept.add(e.name);
       continue;
     }
     const size = await sizeOf(d.storage, e.name);
@@ -143,7 +148,8 @@ export async function recoverFromCrash(
   d.store.removeRows(missing);
   let removedDirs = 0;
   for (const e of await d.storage.list()) {
-    if (e.ours || (e.unfinished && d.now() - e.mtimeMs >= d.leftoverGraceMs)) {
+    const mtime = e.unfinished && !e.ours ? await d.storage.mtimeMs(e.name) : null;
+    if (e.ours || (mtime !== null && d.now() - mtime >= d.leftoverGraceMs)) {
       await d.storage.remove(e.name);
       removedDirs++;
     }

@@ -3,7 +3,7 @@
 // is atomic with respect to the other requests this single-threaded service serves.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { DatabaseSync, type SQLOutputValue } from "node:sqlite";
+import { DatabaseSync, type SQLOutputValue, type StatementSync } from "node:sqlite";
 
 /** One indexed layer; times are epoch milliseconds. */
 export type LayerRow = {
@@ -86,6 +86,7 @@ function toRow(r: Record<string, SQLOutputValue>): LayerRow {
 
 export class IndexStore {
   readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true });
@@ -121,55 +122,59 @@ export class IndexStore {
     }
   }
 
+  /** Prepared once per SQL text: preparing costs more than running these small queries. */
+  #q(sql: string): StatementSync {
+    let stmt = this.#statements.get(sql);
+    if (!stmt) {
+      stmt = this.#db.prepare(sql);
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
   close(): void {
     this.#db.close();
   }
 
   byHash(tailHash: string): LayerRow | null {
-    const r = this.#db.prepare("SELECT * FROM layers WHERE tail_hash = ?").get(tailHash);
+    const r = this.#q("SELECT * FROM layers WHERE tail_hash = ?").get(tailHash);
     return r ? toRow(r) : null;
   }
 
   /** The most recently used row of a layer (a layer may serve several tail hashes). */
   byLayerId(layerId: string): LayerRow | null {
-    const r = this.#db
-      .prepare("SELECT * FROM layers WHERE layer_id = ? ORDER BY last_used_at DESC LIMIT 1")
-      .get(layerId);
+    const r = this.#q(
+      "SELECT * FROM layers WHERE layer_id = ? ORDER BY last_used_at DESC LIMIT 1",
+    ).get(layerId);
     return r ? toRow(r) : null;
   }
 
   /** Indexed rows among `hashes` (any order; the caller picks the longest prefix). */
   findHashes(hashes: readonly string[]): LayerRow[] {
-    return this.#db
-      .prepare("SELECT * FROM layers WHERE tail_hash IN (SELECT value FROM json_each(?))")
+    return this.#q("SELECT * FROM layers WHERE tail_hash IN (SELECT value FROM json_each(?))")
       .all(JSON.stringify(hashes))
       .map(toRow);
   }
 
   all(): LayerRow[] {
-    return this.#db
-      .prepare("SELECT * FROM layers ORDER BY last_used_at, created_at")
-      .all()
-      .map(toRow);
+    return this.#q("SELECT * FROM layers ORDER BY last_used_at, created_at").all().map(toRow);
   }
 
   /** Bytes of the indexed layer directories (a directory serving several hashes counts once). */
   totalBytes(): number {
-    const r = this.#db
-      .prepare(
-        "SELECT COALESCE(SUM(size), 0) AS n FROM (SELECT MAX(size_bytes) AS size FROM layers GROUP BY layer_id)",
-      )
-      .get();
+    const r = this.#q(
+      "SELECT COALESCE(SUM(size), 0) AS n FROM (SELECT MAX(size_bytes) AS size FROM layers GROUP BY layer_id)",
+    ).get();
     return r ? num(r.n) : 0;
   }
 
   count(): number {
-    const r = this.#db.prepare("SELECT COUNT(*) AS n FROM layers").get();
+    const r = this.#q("SELECT COUNT(*) AS n FROM layers").get();
     return r ? num(r.n) : 0;
   }
 
   touch(tailHash: string, now: number): LayerRow | null {
-    this.#db.prepare("UPDATE layers SET last_used_at = ? WHERE tail_hash = ?").run(now, tailHash);
+    this.#q("UPDATE layers SET last_used_at = ? WHERE tail_hash = ?").run(now, tailHash);
     return this.byHash(tailHash);
   }
 
@@ -181,33 +186,29 @@ export class IndexStore {
     return this.#tx((): PublishResult => {
       const existing = this.byHash(layer.tail_hash);
       if (existing) {
-        this.#db
-          .prepare(
-            "UPDATE layers SET last_used_at = ?, ttl_seconds = MAX(ttl_seconds, ?) WHERE tail_hash = ?",
-          )
-          .run(now, layer.ttl_seconds, layer.tail_hash);
+        this.#q(
+          "UPDATE layers SET last_used_at = ?, ttl_seconds = MAX(ttl_seconds, ?) WHERE tail_hash = ?",
+        ).run(now, layer.ttl_seconds, layer.tail_hash);
         const row = this.byHash(layer.tail_hash) ?? existing;
         if (existing.layer_id === layer.layer_id) return { kind: "existing", row };
         if (!this.byLayerId(layer.layer_id)) this.#addOrphan(layer.layer_id, now);
         return { kind: "lost_race", row };
       }
-      this.#db
-        .prepare(
-          `INSERT INTO layers (tail_hash, layer_id, parent_hash, engine, settings_digest, size_bytes,
+      this.#q(
+        `INSERT INTO layers (tail_hash, layer_id, parent_hash, engine, settings_digest, size_bytes,
              ttl_seconds, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          layer.tail_hash,
-          layer.layer_id,
-          layer.parent_hash,
-          layer.engine,
-          layer.settings_digest,
-          layer.size_bytes,
-          layer.ttl_seconds,
-          now,
-          now,
-        );
-      this.#db.prepare("DELETE FROM orphans WHERE layer_id = ?").run(layer.layer_id);
+      ).run(
+        layer.tail_hash,
+        layer.layer_id,
+        layer.parent_hash,
+        layer.engine,
+        layer.settings_digest,
+        layer.size_bytes,
+        layer.ttl_seconds,
+        now,
+        now,
+      );
+      this.#q("DELETE FROM orphans WHERE layer_id = ?").run(layer.layer_id);
       const row = this.byHash(layer.tail_hash);
       if (!row) throw new Error("index: inserted row vanished");
       return { kind: "created", row };
@@ -219,7 +220,7 @@ export class IndexStore {
     return this.#tx(() => {
       const row = this.byHash(tailHash);
       if (!row) return null;
-      this.#db.prepare("DELETE FROM layers WHERE tail_hash = ?").run(tailHash);
+      this.#q("DELETE FROM layers WHERE tail_hash = ?").run(tailHash);
       if (!this.byLayerId(row.layer_id)) this.#addOrphan(row.layer_id, now);
       return row;
     });
@@ -228,25 +229,25 @@ export class IndexStore {
   /** Drops rows GC is about to delete (the directories go next; a crash in between leaves orphans). */
   removeRows(rows: readonly LayerRow[]): void {
     this.#tx(() => {
-      const del = this.#db.prepare("DELETE FROM layers WHERE tail_hash = ? AND layer_id = ?");
+      const del = this.#q("DELETE FROM layers WHERE tail_hash = ? AND layer_id = ?");
       for (const r of rows) del.run(r.tail_hash, r.layer_id);
     });
   }
 
   orphans(): string[] {
-    return this.#db
-      .prepare("SELECT layer_id FROM orphans ORDER BY since")
+    return this.#q("SELECT layer_id FROM orphans ORDER BY since")
       .all()
       .map((r) => str(r.layer_id));
   }
 
   forgetOrphan(layerId: string): void {
-    this.#db.prepare("DELETE FROM orphans WHERE layer_id = ?").run(layerId);
+    this.#q("DELETE FROM orphans WHERE layer_id = ?").run(layerId);
   }
 
   #addOrphan(layerId: string, now: number): void {
-    this.#db
-      .prepare("INSERT INTO orphans (layer_id, since) VALUES (?, ?) ON CONFLICT DO NOTHING")
-      .run(layerId, now);
+    this.#q("INSERT INTO orphans (layer_id, since) VALUES (?, ?) ON CONFLICT DO NOTHING").run(
+      layerId,
+      now,
+    );
   }
 }

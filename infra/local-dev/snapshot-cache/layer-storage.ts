@@ -22,7 +22,6 @@ export type LayerDirEntry = {
   unfinished: boolean;
   /** `.tmp-gc-*`: a deletion by snapshot-cache that a crash interrupted; always safe to remove. */
   ours: boolean;
-  mtimeMs: number;
 };
 
 export class LayerStorage {
@@ -55,29 +54,29 @@ export class LayerStorage {
     }
   }
 
+  /** Directories under the layer root (one readdir, no per-entry stat). */
   async list(): Promise<LayerDirEntry[]> {
-    let names: string[];
     try {
-      names = await readdir(this.root);
+      const entries = await readdir(this.root, { withFileTypes: true });
+      return entries
+        .filter((e) => e.isDirectory())
+        .map((e) => ({
+          name: e.name,
+          unfinished: e.name.startsWith(".tmp-"),
+          ours: e.name.startsWith(".tmp-gc-"),
+        }));
     } catch {
       return [];
     }
-    const out: LayerDirEntry[] = [];
-    for (const name of names) {
-      try {
-        const st = await lstat(join(this.root, name));
-        if (!st.isDirectory()) continue;
-        out.push({
-          name,
-          unfinished: name.startsWith(".tmp-"),
-          ours: name.startsWith(".tmp-gc-"),
-          mtimeMs: st.mtimeMs,
-        });
-      } catch {
-        // vanished between readdir and lstat: nothing to do
-      }
+  }
+
+  /** Modification time of a directory under the layer root; null when it is gone. */
+  async mtimeMs(name: string): Promise<number | null> {
+    try {
+      return (await lstat(join(this.root, name))).mtimeMs;
+    } catch {
+      return null;
     }
-    return out;
   }
 
   /** Bytes under a directory (for GC reports of directories no `layer.json` describes). */
