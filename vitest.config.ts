@@ -41,6 +41,21 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      // Real SQL corpora from ../shared/corpora: `npm run test:acceptance` (CI), not `npm test`.
+      ...(process.env.SQL_RUNNER_ACCEPTANCE
+        ? [
+            {
+              plugins: [workersWithPlatform()],
+              test: {
+                name: "acceptance",
+                include: ["test/acceptance/**/*.acceptance.test.ts"],
+                globalSetup: ["test/global-setup.ts", "test/node/corpora-setup.ts"],
+                testTimeout: 300_000,
+                hookTimeout: 120_000,
+              },
+            },
+          ]
+        : []),
       {
         test: {
           name: "node",
