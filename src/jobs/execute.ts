@@ -29,8 +29,11 @@ export interface ExecHost {
 
 /** Interrupted runs (eviction, crash) resumed before the job fails with `internal`. */
 export const MAX_ATTEMPTS = 3;
-/** How long after its deadline an evicted run's watchdog alarm fires. */
-const WATCHDOG_GRACE_MS = 2000;
+/**
+ * While a run is alive it keeps pushing its alarm HEARTBEAT_MS ahead; if the object is evicted
+ * mid-run, that alarm fires soon after and resumes the job (or fails it past its deadline).
+ */
+const HEARTBEAT_MS = 4000;
 
 function scriptDetails(err: unknown): Record<string, unknown> {
   if (!(err instanceof AppError)) return {};
@@ -100,9 +103,11 @@ export async function executeJob(host: ExecHost): Promise<void> {
     return;
   }
   // If this instance is evicted mid-run, this alarm brings the job back (resume or fail).
-  await host.ctx.storage.setAlarm(
-    Math.min(deadline, alarmStart + host.budgetMs) + WATCHDOG_GRACE_MS,
-  );
+  const storage = host.ctx.storage;
+  await storage.setAlarm(Date.now() + HEARTBEAT_MS);
+  const heartbeat = setInterval(() => {
+    void storage.setAlarm(Date.now() + HEARTBEAT_MS).catch(() => {});
+  }, HEARTBEAT_MS / 2);
 
   const active: ActiveRun = { controller: new AbortController(), instanceId: null };
   const signal = active.controller.signal;
@@ -144,6 +149,7 @@ export async function executeJob(host: ExecHost): Promise<void> {
     }
   } finally {
     clearTimeout(timer);
+    clearInterval(heartbeat);
     host.setActive(null);
     if (active.instanceId) {
       await releaseInstance(platform, active.instanceId);
