@@ -15,7 +15,15 @@ export interface ChainStep {
 
 /** The stage folder holding `path`, or null. Stages never nest (the manifest checks). */
 export function stageOf(path: string, stages: readonly string[]): string | null {
-  for (const stage of stages) if (path.startsWith(`${stage}/`)) return stage;
+  for (const stage of stages) {
+    if (
+      path.length > stage.length &&
+      path.charCodeAt(stage.length) === 47 &&
+      path.startsWith(stage)
+    ) {
+      return stage;
+    }
+  }
   return null;
 }
 

@@ -30,7 +30,11 @@ export function normalizeContent(path: string, text: string): string {
     );
   }
   let out = text.charCodeAt(0) === BOM ? text.slice(1) : text;
-  if (out.includes("\r")) out = out.replace(CR_LINE_END, "\n");
+  // replaceAll with a plain string is several times faster than a regex replace on big files.
+  if (out.includes("\r")) {
+    out = out.replaceAll("\r\n", "\n");
+    if (out.includes("\r")) out = out.replaceAll("\r", "\n");
+  }
   return out;
 }
 

@@ -12,9 +12,9 @@ const encoder = new TextEncoder();
 const H0_TAG = encoder.encode("sql-runner/h0\0");
 const INCLUDES_TAG = encoder.encode("sql-runner/includes\0");
 
-export async function sha256(data: Uint8Array | string): Promise<Uint8Array> {
+export function sha256(data: Uint8Array | string): Promise<Uint8Array> {
   const bytes = typeof data === "string" ? encoder.encode(data) : data;
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return crypto.subtle.digest("SHA-256", bytes).then((digest) => new Uint8Array(digest));
 }
 
 /** SHA-256 of bytes, or of a string's UTF-8 bytes, as 64 lowercase hex digits. */
@@ -28,13 +28,6 @@ export function toHex(bytes: Uint8Array): string {
   let out = "";
   for (const byte of bytes) out += HEX[byte];
   return out;
-}
-
-export function fromHex(hex: string): Uint8Array {
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++)
-    bytes[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return bytes;
 }
 
 /** JSON with object keys sorted (by UTF-16 code unit) at every level and no whitespace. */
@@ -80,13 +73,18 @@ export async function stepDigest(
   return sha256(concat(parts));
 }
 
-/** h_i from h_{i-1}, the step's normalized path and its digest. */
-export async function chainHash(
+/** h_i from h_{i-1}, the step's normalized path and its digest. One buffer, one digest. */
+export function chainHash(
   previous: Uint8Array,
   path: string,
   digest: Uint8Array,
 ): Promise<Uint8Array> {
-  return sha256(concat([previous, ...framedPath(path), digest]));
+  const out = new Uint8Array(previous.byteLength + 4 + path.length * 3 + digest.byteLength);
+  out.set(previous, 0);
+  const { written } = encoder.encodeInto(path, out.subarray(previous.byteLength + 4));
+  new DataView(out.buffer).setUint32(previous.byteLength, written);
+  out.set(digest, previous.byteLength + 4 + written);
+  return sha256(out.subarray(0, previous.byteLength + 4 + written + digest.byteLength));
 }
 
 function framedPath(path: string): [Uint8Array, Uint8Array] {

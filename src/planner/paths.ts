@@ -9,6 +9,7 @@ import type { PlannerLimits } from "./limits.ts";
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 const encoder = new TextEncoder();
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /**
  * The NFC form of `raw` if it is a valid tree path, else a PlannerError naming `raw`.
@@ -25,14 +26,16 @@ export function normalizePath(
   if (CONTROL.test(raw)) throw invalid("it contains a NUL or control character");
   if (raw.includes("\\")) throw invalid("it contains a backslash (use / between folders)");
   if (raw.startsWith("/")) throw invalid("it must be relative (no leading /)");
-  const path = raw.normalize("NFC");
+  // ASCII is already NFC and one byte per character: skip the Unicode work for the common case.
+  const ascii = !NON_ASCII.test(raw);
+  const path = ascii ? raw : raw.normalize("NFC");
   const segments = path.split("/");
   for (const segment of segments) {
     if (segment === "") throw invalid("it has an empty segment (// or a trailing /)");
     if (segment === "." || segment === "..") throw invalid(`it has a "${segment}" segment`);
   }
   if (limits) {
-    const bytes = encoder.encode(path).byteLength;
+    const bytes = ascii ? path.length : encoder.encode(path).byteLength;
     if (bytes > limits.maxPathBytes) {
       throw new PlannerError(
         "path_too_long",

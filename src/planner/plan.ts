@@ -1,32 +1,22 @@
 // planJob: tree + head -> the steps to replay before the head, with one hash per tail prefix so
 // a cache lookup can find the longest prefix it already holds.
 import { buildChain, isStepFile, stageOf, tailOf } from "./chain.ts";
-import { normalizeContent } from "./content.ts";
 import { PlannerError, quote } from "./errors.ts";
 import {
   chainHash,
   computeH0,
   HASH_FORMAT_VERSION,
   type IncludedFile,
-  sha256,
   stepDigest,
   toHex,
 } from "./hash.ts";
 import { IncludeResolver, type IncludeScanner } from "./includes.ts";
 import { type PlannerLimits, resolveLimits } from "./limits.ts";
+import { loadFiles } from "./load.ts";
 import { MANIFEST_PATH, parseManifest } from "./manifest.ts";
-import { comparePaths } from "./natural-sort.ts";
 import { normalizePath } from "./paths.ts";
 import { effectiveSettings } from "./settings.ts";
-import {
-  checkFileBytes,
-  checkTotalBytes,
-  checkTree,
-  type EtagEntry,
-  type EtagResolver,
-  type ProjectTree,
-  utf8Bytes,
-} from "./tree.ts";
+import { checkTree, type EtagResolver, type ProjectTree } from "./tree.ts";
 
 export interface PlanInput {
   tree: ProjectTree;
@@ -98,8 +88,8 @@ export async function planJob(input: PlanInput): Promise<Plan> {
   for (const [i, step] of tailSteps.entries()) {
     const included = includes.closure(step.path);
     const includedFiles: IncludedFile[] = [];
-    for (const path of included) includedFiles.push({ path, sha256: await files.sha256(path) });
-    const digest = await stepDigest(await files.sha256(step.path), includedFiles);
+    for (const path of included) includedFiles.push({ path, sha256: files.sha256.get(path)! });
+    const digest = await stepDigest(files.sha256.get(step.path)!, includedFiles);
     previous = await chainHash(previous, step.path, digest);
     tail.push({
       index: i + 1,
@@ -145,81 +135,4 @@ function checkHead(raw: string, entries: ReadonlyMap<string, unknown>): string {
     throw new PlannerError("head_not_sql", raw, `head_path ${quote(raw)} is not a .sql file`);
   }
   return path;
-}
-
-interface LoadedFiles {
-  texts: ReadonlyMap<string, string>;
-  sha256(path: string): Promise<Uint8Array>;
-}
-
-const encoder = new TextEncoder();
-
-/**
- * Resolves etags (each distinct etag once), checks sizes, normalizes every file. Content hashes
- * are computed lazily, one file at a time, so only one file's bytes are alive at once.
- */
-async function loadFiles(
-  entries: ReadonlyMap<string, string | EtagEntry>,
-  limits: PlannerLimits,
-  resolveEtag: EtagResolver | undefined,
-): Promise<LoadedFiles> {
-  const resolved = await resolveEtags(entries, resolveEtag);
-  const texts = new Map<string, string>();
-  const hashes = new Map<string, Uint8Array>();
-  let total = 0;
-  for (const path of [...entries.keys()].sort(comparePaths)) {
-    const entry = entries.get(path)!;
-    const raw = typeof entry === "string" ? entry : resolved.get(entry.etag)!;
-    const bytes = utf8Bytes(raw);
-    checkFileBytes(path, bytes, limits);
-    total += bytes;
-    checkTotalBytes(path, total, limits);
-    const text = normalizeContent(path, raw);
-    texts.set(path, text);
-    if (typeof entry !== "string") {
-      const rawSha = await sha256(raw);
-      if (`sha256:${toHex(rawSha)}` !== entry.etag) {
-        throw new PlannerError(
-          "etag_mismatch",
-          path,
-          `file ${quote(path)}: the content stored for ${entry.etag} has another SHA-256`,
-        );
-      }
-      if (text === raw) hashes.set(path, rawSha);
-    }
-  }
-  return {
-    texts,
-    async sha256(path) {
-      let hash = hashes.get(path);
-      if (hash === undefined) {
-        hash = await sha256(encoder.encode(texts.get(path)!));
-        hashes.set(path, hash);
-      }
-      return hash;
-    },
-  };
-}
-
-async function resolveEtags(
-  entries: ReadonlyMap<string, string | EtagEntry>,
-  resolveEtag: EtagResolver | undefined,
-): Promise<Map<string, string>> {
-  const firstPath = new Map<string, string>();
-  for (const [path, entry] of entries) {
-    if (typeof entry !== "string" && !firstPath.has(entry.etag)) firstPath.set(entry.etag, path);
-  }
-  const resolved = new Map<string, string>();
-  await Promise.all(
-    [...firstPath].map(async ([etag, path]) => {
-      const text = resolveEtag === undefined ? undefined : await resolveEtag(etag);
-      if (typeof text !== "string") {
-        throw new PlannerError("unknown_etag", path, `file ${quote(path)}: unknown etag ${etag}`, {
-          etag,
-        });
-      }
-      resolved.set(etag, text);
-    }),
-  );
-  return resolved;
 }
