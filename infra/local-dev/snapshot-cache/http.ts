@@ -40,7 +40,13 @@ export class Router {
       if (route.method !== req.method) continue;
       const params: Params = {};
       route.keys.forEach((key, i) => {
-        params[key] = decodeURIComponent(m[i + 1] ?? "");
+        try {
+          params[key] = decodeURIComponent(m[i + 1] ?? "");
+        } catch {
+          throw new AppError(400, "invalid_request", `${key}: malformed percent-encoding`, {
+            field: key,
+          });
+        }
       });
       return route.handler(req, params);
     }

@@ -201,6 +201,14 @@ describe("bad requests", () => {
       "invalid_request",
       "layer_id",
     ],
+    [
+      "bad percent-encoding",
+      "GET",
+      "/v1/layers/%E0%A4%A",
+      undefined,
+      "invalid_request",
+      "layer_id",
+    ],
     ["an unknown gc field", "POST", "/v1/gc", { force: true }, "invalid_request", "force"],
   ];
   for (const [name, method, path, body, code, field] of cases) {
