@@ -42,11 +42,11 @@ try {
   for (let i = 0; i < LAYERS; i += 100) {
     await Promise.all(
       Array.from({ length: Math.min(100, LAYERS - i) }, (_, k) =>
-        writeLayer(dir, `layer-${i + k}`, { bytes: 16 }),
+        writeLayer(dir, `layer-${i + k}`, { bytes: 1024 }),
       ),
     );
   }
-  for (let i = 0; i < ROUNDS; i++) await writeLayer(dir, `new-${i}`, { bytes: 16 });
+  for (let i = 0; i < ROUNDS; i++) await writeLayer(dir, `new-${i}`);
 
   const cache = await startTestCache(dir, { byteBudget: Number.MAX_SAFE_INTEGER });
   for (let i = 0; i < LAYERS; i++) {

@@ -110,7 +110,7 @@ export function buildRouter(d: RouteDeps): Router {
           { field: "layer_id" },
         );
       }
-      for (const field of ["layer_id", "engine", "settings_digest"] as const) {
+      for (const field of ["layer_id", "engine", "settings_digest", "size_bytes"] as const) {
         const stored = meta[field];
         if (stored !== undefined && stored !== body[field]) {
           throw new AppError(

@@ -116,6 +116,13 @@ describe("POST /v1/layers", () => {
     );
     expect(res.status).toBe(422);
     expect(res.json).toMatchObject({ error: { code: "layer_mismatch", field: "engine" } });
+    const size = await cache.call(
+      "POST",
+      "/v1/layers",
+      publishBody("tail", "layer-a", { size_bytes: 99 }),
+    );
+    expect(size.status).toBe(422);
+    expect(size.json).toMatchObject({ error: { code: "layer_mismatch", field: "size_bytes" } });
   });
 
   it("lets one layer (identical content) serve two tail hashes; GC keeps it while either is indexed", async () => {
