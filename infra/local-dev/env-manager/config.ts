@@ -26,6 +26,8 @@ export interface EnvManagerConfig {
   dataDir: string;
   /** Scratch directory for running instances' data directories. */
   workDir: string;
+  /** Where base images are kept (default `<dataDir>/bases`; tests share one across data roots). */
+  basesDir: string;
   token: string;
   maxInstances: number;
   defaultTtlMs: number;
@@ -55,6 +57,7 @@ export function resolveConfig(partial: Partial<EnvManagerConfig> = {}): EnvManag
   return {
     dataDir,
     workDir: partial.workDir ?? defaultWorkDir(dataDir),
+    basesDir: partial.basesDir ?? join(dataDir, "bases"),
     token: partial.token ?? env.PLATFORM_TOKEN ?? DEFAULT_PLATFORM_TOKEN,
     maxInstances: partial.maxInstances ?? Number(env.ENV_MANAGER_MAX_INSTANCES ?? 32),
     defaultTtlMs: partial.defaultTtlMs ?? DEFAULT_INSTANCE_TTL_MS,

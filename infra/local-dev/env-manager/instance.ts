@@ -43,6 +43,7 @@ export class Instance {
   status: InstanceStatus = "booting";
   /** Settles when the current transition (boot, restart after snapshot) ends. */
   private transition: Promise<void> = Promise.resolve();
+  private queue: Promise<void> = Promise.resolve();
   private proc: PgProcess | null = null;
   private expectingExit = false;
   private readonly deps: InstanceDeps;
@@ -102,8 +103,11 @@ export class Instance {
    * Stops the server cleanly (fast shutdown writes a checkpoint), lets `copy` read the consistent
    * data directory, then starts the server again in the background; `whenUsable()` waits for it.
    */
-  async snapshot<T>(copy: (dataDir: string) => Promise<T>): Promise<T> {
-    this.assertReady();
+  snapshot<T>(copy: (dataDir: string) => Promise<T>): Promise<T> {
+    return this.exclusive(() => this.snapshotNow(copy));
+  }
+
+  private async snapshotNow<T>(copy: (dataDir: string) => Promise<T>): Promise<T> {
     this.status = "snapshotting";
     let result: T;
     try {
@@ -118,8 +122,11 @@ export class Instance {
     return result;
   }
 
-  async restart(): Promise<void> {
-    this.assertReady();
+  restart(): Promise<void> {
+    return this.exclusive(() => this.restartNow());
+  }
+
+  private async restartNow(): Promise<void> {
     this.status = "restarting";
     this.transition = (async () => {
       await this.stopServer();
@@ -133,8 +140,11 @@ export class Instance {
   }
 
   /** Sends pg_cancel_backend to every running statement of the user's sessions. */
-  async cancel(): Promise<number> {
-    this.assertReady();
+  cancel(): Promise<number> {
+    return this.exclusive(() => this.cancelNow());
+  }
+
+  private cancelNow(): Promise<number> {
     return withAdmin(this.socketDir, this.adminPassword, async (c) => {
       const res = await c.query<{ n: string }>(
         `SELECT count(*) FILTER (WHERE pg_cancel_backend(pid)) AS n FROM pg_stat_activity
@@ -155,10 +165,21 @@ export class Instance {
     await rm(this.dir, { recursive: true, force: true });
   }
 
-  private assertReady(): void {
-    if (this.status !== "ready") {
-      throw new InstanceBusyError(this.id, this.status);
-    }
+  /**
+   * Runs `fn` after every earlier operation and transition (e.g. the restart after a snapshot) has
+   * finished, and only if the instance is then ready.
+   */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => {
+      await this.transition.catch(() => {});
+      if (this.status !== "ready") throw new InstanceBusyError(this.id, this.status);
+      return fn();
+    });
+    this.queue = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
   }
 
   private restartInBackground(): void {

@@ -44,6 +44,8 @@ export class EnvManager {
   private readonly live = new Map<string, Live>();
   private readonly baseImage: Image;
   private pending = 0;
+  /** Layers being unpacked right now (in use although no instance is registered yet). */
+  private readonly bootingLayers = new Set<string>();
   private closing = false;
   private readonly reaper: NodeJS.Timeout;
 
@@ -74,7 +76,7 @@ export class EnvManager {
     const base = await ensureBaseImage({
       binaries,
       runAs,
-      basesDir: join(cfg.dataDir, "bases"),
+      basesDir: cfg.basesDir,
       workDir: cfg.workDir,
     });
     const mgr = new EnvManager(cfg, binaries, runAs, base);
@@ -219,8 +221,6 @@ export class EnvManager {
     await rm(this.cfg.workDir, { recursive: true, force: true }).catch(() => {});
   }
 
-  private readonly bootingLayers = new Set<string>();
-
   private sourceKey(from: InstanceSource): string {
     if ("layer_id" in from) return `layer:${from.layer_id}`;
     if (from.base.engine !== this.binaries.engine) {
@@ -306,9 +306,8 @@ export class EnvManager {
       return await fn();
     } catch (err) {
       if (err instanceof InstanceBusyError) {
-        const status = err.status === "dead" ? 409 : 409;
         throw new EnvError(
-          status,
+          409,
           err.status === "dead" ? "instance_dead" : "instance_busy",
           `instance ${instance.id} is ${err.status}`,
         );

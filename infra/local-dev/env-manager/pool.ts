@@ -52,6 +52,11 @@ export class WarmPool {
     return n;
   }
 
+  /** The pooled instances, for tests and diagnostics. */
+  peek(): Instance[] {
+    return [...this.idle.values()].flat();
+  }
+
   /** Sources of pooled instances (their layers must not be garbage-collected). */
   sources(): string[] {
     return [...this.idle.entries()].filter(([, l]) => l.length > 0).map(([k]) => k);

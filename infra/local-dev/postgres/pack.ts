@@ -6,7 +6,13 @@ import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 
 /** Files of a stopped cluster that a copy must not carry (runtime leftovers). */
-const EXCLUDES = ["./postmaster.pid", "./postmaster.opts", "./pg_stat_tmp/*", "./*.log"];
+const EXCLUDES = [
+  "./postmaster.pid",
+  "./postmaster.opts",
+  "./pg_stat_tmp/*",
+  "./pg_dynshmem/*",
+  "./*.log",
+];
 
 export interface PackResult {
   sha256: string;

@@ -26,7 +26,10 @@ export interface PgProcess {
   isRunning(): boolean;
   /** Fast shutdown (SIGINT: abort sessions, checkpoint, exit): leaves a consistent data dir. */
   stop(timeoutMs?: number): Promise<void>;
-  /** SIGKILL, no checkpoint: only for throwing the data directory away. */
+  /**
+   * Immediate shutdown (SIGQUIT: no checkpoint, but shared memory is released), SIGKILL if that
+   * hangs: only for throwing the data directory away.
+   */
   kill(): Promise<void>;
 }
 
@@ -83,8 +86,10 @@ export async function startPostgres(opts: StartOptions): Promise<PgProcess> {
     },
     async kill() {
       if (!running) return;
-      child.kill("SIGKILL");
+      child.kill("SIGQUIT");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
       await exited;
+      clearTimeout(timer);
     },
   };
   try {

@@ -52,7 +52,8 @@ export const SERVER_SETTINGS: Readonly<Record<string, string>> = {
   log_timezone: "'UTC'",
   timezone: "'UTC'",
   lc_messages: "'C'",
-  dynamic_shared_memory_type: "posix",
+  // Segments live in the data directory (tmpfs) and vanish with it, even after a SIGKILL.
+  dynamic_shared_memory_type: "mmap",
 };
 
 /** Parameters the user's role may SET although PostgreSQL reserves them for superusers. */

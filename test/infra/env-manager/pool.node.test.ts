@@ -1,0 +1,81 @@
+// The warm pool: a pre-booted instance of a recently used source is handed out at once (boot
+// source "pool"), refilled in the background, kept within its count budget, and replaced when it dies.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  connectViaProxy,
+  startTestEnv,
+  type TestEnv,
+  waitFor,
+} from "../../../infra/local-dev/env-manager/test-harness.ts";
+
+let env: TestEnv;
+let engine: string;
+
+beforeAll(async () => {
+  env = await startTestEnv({
+    pool: {
+      perSource: 1,
+      recentSources: 2,
+      maxTotal: 2,
+      memoryBudgetBytes: 1 << 30,
+      instanceBytes: 48 << 20,
+      prewarmBase: true,
+    },
+  });
+  engine = env.handle.manager.binaries.engine;
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+const pooled = () => env.handle.manager.counts().pooled;
+
+describe("warm pool", () => {
+  it("pre-boots the base image and hands it out from the pool", async () => {
+    await waitFor(() => pooled() === 1);
+    const created = await env.call("POST", "/v1/instances", { from: { base: { engine } } });
+    expect(created.status).toBe(201);
+    expect(created.json.boot.source).toBe("pool");
+    const c = await connectViaProxy(created.json.connection);
+    expect((await c.query("SELECT current_user AS u")).rows[0].u).toBe("postgres");
+    await c.end();
+  });
+
+  it("refills after an acquisition", async () => {
+    await waitFor(() => pooled() === 1);
+    const again = await env.call("POST", "/v1/instances", { from: { base: { engine } } });
+    expect(again.json.boot.source).toBe("pool");
+    await waitFor(() => pooled() === 1);
+  });
+
+  it("pools recently used layers and reports their layers in use", async () => {
+    const created = await env.call("POST", "/v1/instances", { from: { base: { engine } } });
+    const snap = await env.call("POST", `/v1/instances/${created.json.instance_id}/snapshot`);
+    const layerId: string = snap.json.layer_id;
+    const first = await env.call("POST", "/v1/instances", { from: { layer_id: layerId } });
+    expect(first.json.boot.source).toBe("layer");
+    await waitFor(() => env.handle.manager.pool.sources().includes(`layer:${layerId}`));
+    const second = await env.call("POST", "/v1/instances", { from: { layer_id: layerId } });
+    expect(second.json.boot.source).toBe("pool");
+    expect(second.json.source.layer_id).toBe(layerId);
+    expect(second.json.connection.password).not.toBe(first.json.connection.password);
+    const inUse = await env.call("GET", "/v1/layers/in-use");
+    expect(inUse.json.layer_ids).toContain(layerId);
+  });
+
+  it("stays within its count budget", async () => {
+    await env.handle.manager.pool.settled();
+    expect(pooled()).toBeLessThanOrEqual(2);
+  });
+
+  it("replaces a pooled instance whose server died", async () => {
+    await waitFor(() => pooled() >= 1);
+    const victim = env.handle.manager.pool.peek()[0];
+    expect(victim?.pid).toBeGreaterThan(0);
+    process.kill(victim?.pid as number, "SIGKILL");
+    await waitFor(() => !env.handle.manager.pool.peek().includes(victim as never));
+    await waitFor(() => pooled() >= 1 && env.handle.manager.pool.peek()[0] !== victim);
+    const fresh = env.handle.manager.pool.peek()[0];
+    expect(fresh?.status).toBe("ready");
+  });
+});

@@ -1,0 +1,90 @@
+// The WebSocket proxy is never an open relay: it refuses targets env-manager does not manage (before
+// any upgrade), roles other than `postgres`, and wrong passwords (checked by PostgreSQL).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import {
+  connectViaProxy,
+  startTestEnv,
+  type TestEnv,
+} from "../../../infra/local-dev/env-manager/test-harness.ts";
+
+let env: TestEnv;
+// biome-ignore lint/suspicious/noExplicitAny: the create reply is read field by field.
+let created: any;
+
+beforeAll(async () => {
+  env = await startTestEnv();
+  created = (
+    await env.call("POST", "/v1/instances", {
+      from: { base: { engine: env.handle.manager.binaries.engine } },
+    })
+  ).json;
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+/** The HTTP status the proxy answers an upgrade to `path` with (101 = accepted). */
+function upgradeStatus(path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://${created.connection.ws_proxy}${path}`);
+    ws.on("open", () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+    ws.on("error", (err) => {
+      if (!/Unexpected server response/.test(String(err))) reject(err);
+    });
+  });
+}
+
+describe("WebSocket proxy", () => {
+  it("accepts the address of a live instance", async () => {
+    const { host, port } = created.connection;
+    expect(await upgradeStatus(`/v2?address=${host}:${port}`)).toBe(101);
+  });
+
+  it("refuses unknown targets: other hosts, ports, paths and made-up instances", async () => {
+    const { host } = created.connection;
+    for (const path of [
+      "/v2?address=127.0.0.1:5432",
+      "/v2?address=127.0.0.1:22",
+      "/v2?address=example.com:443",
+      `/v2?address=${host}:5433`,
+      "/v2?address=i-0000000000000000.sqlrunner.internal:5432",
+      "/v2",
+      `/v1?address=${host}:5432`,
+    ]) {
+      expect({ path, status: await upgradeStatus(path) }).toEqual({ path, status: 403 });
+    }
+  });
+
+  it("refuses a destroyed instance's address", async () => {
+    const other = await env.call("POST", "/v1/instances", {
+      from: { base: { engine: env.handle.manager.binaries.engine } },
+    });
+    const { host, port } = other.json.connection;
+    await env.call("DELETE", `/v1/instances/${other.json.instance_id}`);
+    expect(await upgradeStatus(`/v2?address=${host}:${port}`)).toBe(403);
+  });
+
+  it("refuses a wrong password (PostgreSQL's SCRAM check)", async () => {
+    await expect(
+      connectViaProxy(created.connection, { password: "not-the-password" }),
+    ).rejects.toMatchObject({ code: "28P01" });
+  });
+
+  it("refuses any role but postgres, the admin role included", async () => {
+    await expect(connectViaProxy(created.connection, { user: "sqlrunner_admin" })).rejects.toThrow(
+      /only role "postgres" may connect/,
+    );
+  });
+
+  it("forwards the right credentials", async () => {
+    const c = await connectViaProxy(created.connection);
+    const res = await c.query("SELECT 40 + 2 AS answer");
+    await c.end();
+    expect(res.rows[0].answer).toBe(42);
+  });
+});
