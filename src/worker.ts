@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { errorResponse } from "./api/errors.ts";
 import { jobsRoutes } from "./api/jobs-routes.ts";
+import { liveRoutes } from "./api/live-routes.ts";
 import { openApiDocument } from "./api/openapi.ts";
 import { AppError } from "./errors.ts";
 import { sweep } from "./jobs/sweep.ts";
@@ -18,6 +19,8 @@ app.get("/healthz", (c) => {
 });
 
 app.get("/v1/openapi.json", (c) => c.json(openApiDocument(c.env.SERVICE_VERSION)));
+// Before the jobs routes: the WebSocket route authenticates by ticket, not by their gateway check.
+app.route("/", liveRoutes);
 app.route("/v1/jobs", jobsRoutes);
 
 app.notFound(() => {

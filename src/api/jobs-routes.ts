@@ -8,6 +8,7 @@ import { jobLinks } from "../jobs/job-view.ts";
 import { notFound, unwrap } from "../jobs/outcome.ts";
 import { requireGateway, userFromHeader } from "./auth.ts";
 import { validationError } from "./errors.ts";
+import { eventStreamResponse, ticketResponse, wantsEventStream } from "./live-routes.ts";
 import { API_LIMITS, AppendBody, CreateJobBody, LogsQuery, RunBody } from "./schemas.ts";
 
 type App = { Bindings: Env };
@@ -94,7 +95,16 @@ jobsRoutes.get("/:job_id/logs", async (c) => {
   const stub = jobStub(c.env, c.req.param("job_id"));
   const parsed = LogsQuery.safeParse(c.req.query());
   if (!parsed.success) throw validationError(parsed.error, "query");
+  if (wantsEventStream(c.req.raw)) {
+    return eventStreamResponse(stub, user, c.req.raw, parsed.data.after);
+  }
   return c.json(unwrap(await stub.logs(user, parsed.data.after, parsed.data.limit)), 200);
+});
+
+jobsRoutes.post("/:job_id/ticket", async (c) => {
+  const user = userFromHeader(c.req.header("x-user-id"));
+  const stub = jobStub(c.env, c.req.param("job_id"));
+  return ticketResponse(c.env, stub, c.req.param("job_id"), user, c.req.url);
 });
 
 jobsRoutes.post("/:job_id/cancel", async (c) => {

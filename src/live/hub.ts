@@ -1,87 +1,94 @@
 // Fan-out of a job's stored events to live subscribers: hibernatable WebSockets (the DO may be
-// evicted while sockets stay open; state lives in the socket attachment) and SSE streams (which
-// keep the DO awake while open). Events must be stored before they are published here, so a
+// evicted while sockets stay open; what a socket needs lives in its attachment) and SSE streams
+// (which keep the DO awake while open). Events must be stored before they are published here, so a
 // subscriber's backlog (read from storage) plus what it receives live has no gap and no duplicate:
 // the backlog read and the accept happen in one synchronous turn of the Durable Object.
-
-/** The JSON every subscriber receives: the same numbered events as `GET /v1/jobs/{id}/logs`. */
-export interface LiveEvent {
-  seq: number;
-  type: string;
-  ts: string;
-  [key: string]: unknown;
-}
+import type { JobEvent } from "../api/schemas.ts";
 
 const SOCKET_TAG = "live";
 /** Normal closure: the job reached its terminal state and nothing more will come. */
 export const CLOSE_FINISHED = 1000;
+const FINISHED_REASON = "job finished";
 
-interface Attachment {
-  live: { user: string; lastSeq: number };
+/** What a hibernated socket keeps (namespaced, small). */
+export interface LiveAttachment {
+  live: { job: string; user: string };
 }
 
 const encoder = new TextEncoder();
 
-export function formatSse(event: LiveEvent): string {
+/** The last event of a job: its terminal status. */
+export function isTerminalEvent(event: JobEvent): boolean {
+  return event.type === "status" && event.data.terminal === true;
+}
+
+/** One SSE frame: `id:` is the event's seq, so `Last-Event-ID` resumes after it. */
+export function formatSse(event: JobEvent): string {
   return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
-/** Live SSE writers of one Durable Object instance (not hibernatable, so kept in memory). */
+/** Live subscribers of one Durable Object instance. */
 export class LiveHub {
   readonly #ctx: DurableObjectState;
+  /** SSE writers (not hibernatable, so kept in memory; an open stream keeps the DO awake). */
   readonly #streams = new Set<WritableStreamDefaultWriter<Uint8Array>>();
 
   constructor(ctx: DurableObjectState) {
     this.#ctx = ctx;
+    // Keep-alive pings are answered by the runtime without waking a hibernated object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
-  /** Accepts a WebSocket subscriber: replays `backlog`, then it receives every published event. */
-  acceptWebSocket(user: string, backlog: LiveEvent[], finished: boolean): Response {
+  /**
+   * Accepts a WebSocket subscriber: sends `backlog`, then it receives every published event. When
+   * the job already finished, the socket is closed (1000) right after the backlog.
+   */
+  acceptWebSocket(owner: LiveAttachment["live"], backlog: JobEvent[], finished: boolean): Response {
     const pair = new WebSocketPair();
     const client = pair[0];
     const server = pair[1];
     this.#ctx.acceptWebSocket(server, [SOCKET_TAG]);
-    const lastSeq = backlog.at(-1)?.seq ?? 0;
-    server.serializeAttachment({ live: { user, lastSeq } } satisfies Attachment);
+    server.serializeAttachment({ live: owner } satisfies LiveAttachment);
     for (const event of backlog) server.send(JSON.stringify(event));
-    if (finished) server.close(CLOSE_FINISHED, "job finished");
+    if (finished) server.close(CLOSE_FINISHED, FINISHED_REASON);
     return new Response(null, { status: 101, webSocket: client });
   }
 
   /** Opens an SSE stream: `backlog` first, then live events; closed after the terminal event. */
-  openEventStream(backlog: LiveEvent[], finished: boolean): ReadableStream<Uint8Array> {
+  openEventStream(backlog: JobEvent[], finished: boolean): ReadableStream<Uint8Array> {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const writer = writable.getWriter();
-    for (const event of backlog)
-      void writer.write(encoder.encode(formatSse(event))).catch(() => {});
+    for (const event of backlog) {
+      writer.write(encoder.encode(formatSse(event))).catch(() => {});
+    }
     if (finished) {
-      void writer.close().catch(() => {});
+      writer.close().catch(() => {});
     } else {
       this.#streams.add(writer);
-      void writer.closed.then(
-        () => this.#streams.delete(writer),
-        () => this.#streams.delete(writer),
-      );
+      const forget = () => this.#streams.delete(writer);
+      writer.closed.then(forget, forget);
     }
     return readable;
   }
 
-  /** Sends a stored event to every subscriber; after a terminal event, closes them normally. */
-  publish(event: LiveEvent, terminal: boolean): void {
+  /** Sends a stored event to every subscriber; after the terminal event, closes them normally. */
+  publish(event: JobEvent): void {
+    const terminal = isTerminalEvent(event);
     const message = JSON.stringify(event);
     for (const ws of this.#ctx.getWebSockets(SOCKET_TAG)) {
       try {
         ws.send(message);
-        if (terminal) ws.close(CLOSE_FINISHED, "job finished");
+        if (terminal) ws.close(CLOSE_FINISHED, FINISHED_REASON);
       } catch {
         // A socket that went away between listing and sending: its close handler cleans up.
       }
     }
+    if (this.#streams.size === 0) return;
     const frame = encoder.encode(formatSse(event));
     for (const writer of this.#streams) {
-      void writer.write(frame).catch(() => this.#streams.delete(writer));
+      writer.write(frame).catch(() => this.#streams.delete(writer));
       if (terminal) {
-        void writer.close().catch(() => {});
+        writer.close().catch(() => {});
         this.#streams.delete(writer);
       }
     }
@@ -102,7 +109,7 @@ export function answerClientMessage(ws: WebSocket, message: string | ArrayBuffer
     JSON.stringify({
       type: "error",
       code: "unsupported_message",
-      message: "This channel only accepts the text frame 'ping'.",
+      message: "this channel only accepts the text frame 'ping'",
     }),
   );
 }

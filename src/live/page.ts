@@ -18,35 +18,49 @@ export const LIVE_PAGE = `<!doctype html>
 <p>Status: <span id="status" data-final="false">connecting</span></p>
 <ol id="events"></ol>
 <script>
+  // Events: { seq, type, ts, data }; the terminal one is type "status" with data.terminal = true,
+  // after which the server closes with 1000. Reconnects resume with ?after=<last seq>.
   const params = new URLSearchParams(location.search);
   const job = params.get("job") ?? "";
   const ticket = params.get("ticket") ?? "";
   document.getElementById("job").textContent = job;
   const statusEl = document.getElementById("status");
   const list = document.getElementById("events");
-  const terminal = new Set(["completed", "failed", "canceled"]);
   let lastSeq = 0;
+  let attempts = 0;
+  function show(event) {
+    const li = document.createElement("li");
+    li.dataset.seq = String(event.seq);
+    li.textContent = event.seq + " " + event.ts + " " + event.type + " " + JSON.stringify(event.data);
+    list.append(li);
+  }
   function connect() {
+    attempts += 1;
     const url = new URL("/v1/jobs/" + encodeURIComponent(job) + "/ws", location.href);
     url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
     url.searchParams.set("ticket", ticket);
     if (lastSeq > 0) url.searchParams.set("after", String(lastSeq));
     const ws = new WebSocket(url);
+    ws.onopen = () => {
+      attempts = 0;
+      if (statusEl.dataset.final !== "true") statusEl.textContent = "subscribed";
+    };
     ws.onmessage = (msg) => {
       const event = JSON.parse(msg.data);
-      if (typeof event.seq === "number") lastSeq = event.seq;
-      const li = document.createElement("li");
-      li.textContent = event.seq + " " + event.type + " " + JSON.stringify(event.data ?? event);
-      list.append(li);
-      const status = event.status ?? event.data?.status;
-      if (event.type === "status" && typeof status === "string") {
-        statusEl.textContent = status;
-        if (terminal.has(status)) statusEl.dataset.final = "true";
+      if (typeof event.seq !== "number" || event.seq <= lastSeq) return;
+      lastSeq = event.seq;
+      show(event);
+      if (event.type === "status" && typeof event.data?.status === "string") {
+        statusEl.textContent = event.data.status;
+        if (event.data.terminal === true) statusEl.dataset.final = "true";
       }
     };
     ws.onclose = (e) => {
-      if (statusEl.dataset.final !== "true" && e.code !== 1008) setTimeout(connect, 500);
-      if (e.code === 1008 || (e.code !== 1000 && e.reason)) statusEl.textContent = "refused: " + e.reason;
+      statusEl.dataset.closeCode = String(e.code);
+      if (statusEl.dataset.final === "true") return;
+      // A refused upgrade (bad or expired ticket) shows up as 1006: give up after a few tries.
+      if (attempts < 5) setTimeout(connect, 500 * attempts);
+      else statusEl.textContent = "disconnected (code " + e.code + ")";
     };
   }
   connect();

@@ -19,6 +19,8 @@ import { applyMigrations } from "../jobs/migrations.ts";
 import { capture, type Outcome } from "../jobs/outcome.ts";
 import type { PlatformOverrides } from "../jobs/platform.ts";
 import { isTerminal } from "../jobs/state-machine.ts";
+import { answerClientClose, answerClientMessage, LiveHub } from "../live/hub.ts";
+import { acceptSubscriber, openStream } from "../live/subscribe.ts";
 
 export class JobObject extends DurableObject<Env> {
   readonly store: JobStore;
@@ -28,6 +30,8 @@ export class JobObject extends DurableObject<Env> {
   overrides: PlatformOverrides = {};
   /** Replay wall time per alarm before continuing in the next one (tests lower it). */
   budgetMs: number;
+  /** Live subscribers (hibernatable WebSockets, SSE streams): see src/live/hub.ts. */
+  readonly live: LiveHub;
   readonly emit: Emit = (type, data) => {
     this.publish(this.store.addEvent(type, data));
   };
@@ -37,13 +41,43 @@ export class JobObject extends DurableObject<Env> {
     applyMigrations(ctx.storage.sql);
     this.store = new JobStore(ctx.storage.sql);
     this.budgetMs = Number(env.ALARM_BUDGET_MS) || 600_000;
+    this.live = new LiveHub(ctx);
   }
 
   /**
    * Hook for live subscribers (issue 6): called with every event right after it was stored, in
    * `seq` order. `event.type === "status" && event.data.terminal` marks the last one.
    */
-  protected publish(_event: JobEvent): void {}
+  protected publish(event: JobEvent): void {
+    this.live.publish(event);
+  }
+
+  /** Only for the WebSocket upgrade the worker forwards (after checking the ticket). */
+  override async fetch(request: Request): Promise<Response> {
+    return acceptSubscriber(this.store, this.live, request);
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    answerClientMessage(ws, message);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    answerClientClose(ws, code, reason);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    answerClientClose(ws, 1011, "socket error");
+  }
+
+  /** SSE for `logs`: the stored events after `after`, then live ones; null if nothing is left. */
+  async liveStream(user: string, after: number) {
+    return capture(() => openStream(this.store, this.live, user, after));
+  }
+
+  /** Checks that `user` owns the job (before a ticket is issued). */
+  async liveOwner(user: string) {
+    return capture(() => ({ status: ownedJob(this.store, user).status }));
+  }
 
   async create(input: CreateInput) {
     return capture(async () => {

@@ -1,0 +1,66 @@
+// The JobObject's side of a subscription: check the owner, read the stored backlog after the
+// client's cursor and hand it, with the subscriber, to the LiveHub — all in one synchronous turn,
+// so no event is stored between the backlog read and the accept (no gap, no duplicate).
+import type { JobEvent } from "../api/schemas.ts";
+import { ownedJob } from "../jobs/commands.ts";
+import type { JobStore } from "../jobs/job-store.ts";
+import { isTerminal } from "../jobs/state-machine.ts";
+import type { LiveHub } from "./hub.ts";
+
+/** Internal headers the worker sets on the upgrade it forwards to the job's Durable Object. */
+export const LIVE_USER_HEADER = "x-sql-runner-live-user";
+export const LIVE_AFTER_HEADER = "x-sql-runner-live-after";
+
+const PAGE = 1000;
+
+/** Every stored event after `after`, in seq order (JobStore pages them). */
+export function backlogAfter(store: JobStore, after: number): JobEvent[] {
+  const out: JobEvent[] = [];
+  let cursor = after;
+  for (;;) {
+    const page = store.events(cursor, PAGE);
+    out.push(...page);
+    const last = page.at(-1);
+    if (page.length < PAGE || !last) return out;
+    cursor = last.seq;
+  }
+}
+
+function errorJson(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status });
+}
+
+/**
+ * The Durable Object's `fetch`: accepts the WebSocket upgrade the worker forwarded (after checking
+ * the ticket), or answers the JSON error shape without upgrading. Another user's job is a 404.
+ */
+export function acceptSubscriber(store: JobStore, hub: LiveHub, request: Request): Response {
+  if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+    return errorJson(426, "upgrade_required", "this endpoint only accepts a WebSocket upgrade");
+  }
+  const user = request.headers.get(LIVE_USER_HEADER);
+  const after = Number(request.headers.get(LIVE_AFTER_HEADER) ?? "0");
+  const job = user ? store.job() : null;
+  if (!user || !job || job.user_id !== user) {
+    return errorJson(404, "not_found", "job not found");
+  }
+  const backlog = backlogAfter(store, Number.isSafeInteger(after) && after > 0 ? after : 0);
+  return hub.acceptWebSocket({ job: job.job_id, user }, backlog, isTerminal(job.status));
+}
+
+/**
+ * Opens the SSE stream of a job for `user`, or returns null when the job has finished and nothing
+ * is left after `after` (the worker then answers 204, which tells EventSource not to reconnect).
+ */
+export function openStream(
+  store: JobStore,
+  hub: LiveHub,
+  user: string,
+  after: number,
+): ReadableStream<Uint8Array> | null {
+  const job = ownedJob(store, user);
+  const backlog = backlogAfter(store, after);
+  const finished = isTerminal(job.status);
+  if (finished && backlog.length === 0) return null;
+  return hub.openEventStream(backlog, finished);
+}
