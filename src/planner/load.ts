@@ -1,7 +1,7 @@
 // Loading a validated tree: resolve etags, enforce byte limits, normalize, hash. One pass per
 // file through one reused UTF-8 buffer (encodeInto), so 50 MB of text costs one copy, not an
 // allocation per file.
-import { normalizeContent } from "./content.ts";
+import { checkContent, needsNormalization, normalizeUtf8InPlace } from "./content.ts";
 import { PlannerError, quote } from "./errors.ts";
 import { sha256, toHex } from "./hash.ts";
 import type { PlannerLimits } from "./limits.ts";
@@ -16,6 +16,8 @@ export interface LoadedFiles {
 }
 
 const encoder = new TextEncoder();
+// ignoreBOM keeps a second BOM in the text: only one is stripped, by normalizeUtf8InPlace.
+const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
 /** A growable buffer for UTF-8 encoding; the returned view is valid until the next encode. */
 class Utf8Scratch {
@@ -54,7 +56,7 @@ export async function loadFiles(
     checkFileBytes(path, rawBytes.byteLength, limits);
     total += rawBytes.byteLength;
     checkTotalBytes(path, total, limits);
-    const text = normalizeContent(path, raw);
+    checkContent(path, raw, rawBytes);
     let rawSha: Uint8Array | undefined;
     if (typeof entry !== "string") {
       rawSha = await sha256(rawBytes);
@@ -66,8 +68,17 @@ export async function loadFiles(
         );
       }
     }
-    const sha =
-      text === raw ? (rawSha ?? (await sha256(rawBytes))) : await sha256(scratch.encode(text));
+    let text = raw;
+    let sha: Uint8Array;
+    if (needsNormalization(rawBytes)) {
+      // Normalize the bytes, then decode them: cheaper than normalizing UTF-16 and encoding again,
+      // and the decoded text of ASCII files is a compact one-byte string again (even after a BOM).
+      const normalized = normalizeUtf8InPlace(rawBytes);
+      text = decoder.decode(normalized);
+      sha = await sha256(normalized);
+    } else {
+      sha = rawSha ?? (await sha256(rawBytes));
+    }
     texts.set(path, text);
     hashes.set(path, sha);
   }

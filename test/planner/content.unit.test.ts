@@ -1,4 +1,9 @@
 import { describe, expect, it } from "vitest";
+import {
+  needsNormalization,
+  normalizeContent,
+  normalizeUtf8InPlace,
+} from "../../src/planner/content.ts";
 import { planJob } from "../../src/planner/index.ts";
 import { expectPlannerError } from "./helpers.ts";
 
@@ -51,4 +56,31 @@ describe("content normalization", () => {
   it("rejects a lone surrogate (text that is not UTF-8)", async () => {
     await expectPlannerError(() => plan("select '\ud800';"), "invalid_content", "init/1.sql");
   });
+});
+
+describe("byte and string normalization agree", () => {
+  const samples = [
+    "",
+    "\r",
+    "\r\n",
+    "\n\r",
+    "\r\r\n\r",
+    "\uFEFF",
+    "\uFEFF\uFEFF\r\n",
+    "a\uFEFFb",
+    "select 'é';\r\nselect '日本';\rselect '🙂';\n",
+    "\uFEFFx\r\n\r\ny\r",
+    "no line end at all",
+  ];
+  for (const sample of samples) {
+    it(`on ${JSON.stringify(sample)}`, () => {
+      const bytes = new TextEncoder().encode(sample);
+      const expected = normalizeContent("x.sql", sample);
+      const viaBytes = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true }).decode(
+        normalizeUtf8InPlace(bytes),
+      );
+      expect(viaBytes).toBe(expected);
+      expect(needsNormalization(new TextEncoder().encode(sample))).toBe(expected !== sample);
+    });
+  }
 });
