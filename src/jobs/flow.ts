@@ -318,6 +318,7 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
             }
           }
           if (overBudget && more && lastLayered === step.index) {
+            store.update({ carried_steps: job.carried_steps + step.index - found.reused });
             emit("log", {
               message: `alarm time budget used after step ${step.index}: continuing in the next alarm`,
             });
@@ -329,12 +330,14 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
         if (r === "yield") throw new YieldSignal();
       });
     }
-    const replayed = tail.length - found.reused;
+    // Steps an earlier alarm of this job replayed count as replayed, not as reused.
+    const carried = Math.min(job.carried_steps, found.reused);
+    const replayed = tail.length - found.reused + carried;
     const snapshot: SnapshotInfo = {
       tail_hash: plan.tailHash,
       layer_id: tail.length === 0 ? null : layerId,
       hit: replayed === 0,
-      reused_steps: found.reused,
+      reused_steps: found.reused - carried,
       replayed_steps: replayed,
       tail_steps: tail.length,
       cache_available: found.cacheOk,

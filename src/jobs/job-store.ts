@@ -41,6 +41,7 @@ export interface JobRow {
   snapshot: SnapshotInfo | null;
   error: JobError | null;
   cache_hit: boolean | null;
+  carried_steps: number;
 }
 
 type RawRow = Record<string, SqlStorageValue>;
@@ -76,6 +77,7 @@ function toRow(r: RawRow): JobRow {
     snapshot: parseJson<SnapshotInfo>(r.snapshot),
     error: parseJson<JobError>(r.error),
     cache_hit: r.cache_hit == null ? null : Number(r.cache_hit) === 1,
+    carried_steps: Number(r.carried_steps ?? 0),
   };
 }
 
@@ -93,6 +95,7 @@ export type NewJob = Omit<
   | "error"
   | "cache_hit"
   | "run_digest"
+  | "carried_steps"
 >;
 
 /** Columns that `update` may write, with their JS types. */
@@ -112,6 +115,7 @@ export type JobPatch = Partial<
     | "snapshot"
     | "error"
     | "cache_hit"
+    | "carried_steps"
   >
 >;
 

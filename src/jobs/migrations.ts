@@ -60,6 +60,8 @@ export const MIGRATIONS: readonly string[] = [
      open_at INTEGER
    );
    CREATE TABLE result_chunks (idx INTEGER PRIMARY KEY, data TEXT NOT NULL);`,
+  // 2: steps replayed by earlier alarms of this job (a long tail continues in the next alarm).
+  "ALTER TABLE job ADD COLUMN carried_steps INTEGER NOT NULL DEFAULT 0",
 ];
 
 /** Applies the migrations not yet recorded in `_migrations`; idempotent. */

@@ -23,7 +23,7 @@ describe("JobObject storage", () => {
       const versions = state.storage.sql
         .exec<{ version: number }>("SELECT version FROM _migrations")
         .toArray();
-      expect(versions.map((v) => v.version)).toEqual([1]);
+      expect(versions.map((v) => v.version)).toEqual([1, 2]);
       expect(obj.store.job()?.job_id).toBe(jobId);
     });
   });
