@@ -40,7 +40,7 @@ async function checkFiles(
     if (existing !== null && existing !== digest) {
       throw new AppError(
         409,
-        "path_conflict",
+        "content_conflict",
         `file ${JSON.stringify(path)} was already sent with other content`,
         {
           path,

@@ -36,14 +36,14 @@ describe("POST /v1/jobs/{id}/append", () => {
     expect((await errorOf(res)).code).toBe("part_conflict");
   });
 
-  it("refuses a path sent again with other content (409 path_conflict)", async () => {
+  it("refuses a path sent again with other content (409 content_conflict)", async () => {
     const { append } = await longJob();
     await append(1, { "init/a.sql": "SELECT 1;" });
     expect((await append(2, { "init/a.sql": "SELECT 1;" })).status).toBe(200);
     const res = await append(3, { "init/a.sql": "SELECT 2;" });
     expect(res.status).toBe(409);
     const err = await errorOf(res);
-    expect(err.code).toBe("path_conflict");
+    expect(err.code).toBe("content_conflict");
     expect(err.path).toBe("init/a.sql");
   });
 
