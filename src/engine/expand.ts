@@ -4,7 +4,7 @@
 // attaches COPY inline data. Everything psql would reject or that needs a shell or the local file
 // system is a ScriptError at its file:line, raised before any SQL runs.
 import { ScriptError, type ScriptErrorCode, type SourceLocation } from "./errors.ts";
-import { copyPayload, isCopyFromStdin, lex, type Token } from "./lexer.ts";
+import { copyPayload, isCopyFromStdin, lex, lexEach, type Token } from "./lexer.ts";
 import { MetaArgError, parseMetaArgs, splitMeta } from "./meta-args.ts";
 import { normalizePath, resolveIncludePath } from "./paths.ts";
 import { LineIndex, type Locator, type Segment } from "./source-map.ts";
@@ -37,8 +37,16 @@ interface Branch {
   where: SourceLocation;
 }
 
+/** A run of source text (`text` undefined) or an interpolated value, before the statement is cut. */
+interface PendingSegment {
+  file: string;
+  offset: number;
+  end: number;
+  text?: string;
+}
+
 class StatementBuffer {
-  segments: Segment[] = [];
+  segments: PendingSegment[] = [];
   hasContent = false;
   start: SourceLocation | undefined;
   words: string[] = [];
@@ -106,10 +114,11 @@ class Expander {
     const text = this.files.get(path) ?? "";
     const entryDepth = this.branches.length;
     const buf = new StatementBuffer();
-    for (const tok of lex(text)) {
-      if (this.quit) return;
+    lexEach(text, (tok) => {
       this.token(tok, path, buf, stack, entryDepth);
-    }
+      return !this.quit;
+    });
+    if (this.quit) return;
     if (this.branches.length > entryDepth) {
       this.fail("script_error", "reached end of file without \\endif", this.branches.at(-1)!.where);
     }
@@ -165,9 +174,9 @@ class Expander {
   /** A plain `:name` is lexed again as SQL, as psql does (its value may hold several statements). */
   private interpolate(buf: StatementBuffer, at: Token, path: string, value: string): void {
     for (const t of lex(value)) {
-      const piece: Token = { ...t, start: at.start, end: at.end, kind: t.kind };
-      if (t.kind === "variable" || t.kind === "meta" || t.kind === "copy_data")
-        piece.kind = "other";
+      const kind =
+        t.kind === "variable" || t.kind === "meta" || t.kind === "copy_data" ? "other" : t.kind;
+      const piece: Token = { kind, start: at.start, end: at.end, text: t.text };
       this.append(buf, piece, path, t.text);
       if (t.kind === "semicolon") this.flush(buf);
     }
@@ -175,49 +184,58 @@ class Expander {
 
   /** Adds a token to the statement; `replacement` marks interpolated (non-verbatim) text. */
   private append(buf: StatementBuffer, tok: Token, path: string, replacement?: string): void {
-    const ignorable = tok.kind === "space" || tok.kind === "line_comment";
+    const kind = tok.kind;
+    const ignorable = kind === "space" || kind === "line_comment";
     // psql drops whitespace and -- comments before a statement starts.
     if (!buf.hasContent && ignorable) return;
-    if (!ignorable && tok.kind !== "block_comment") {
+    if (!ignorable && kind !== "block_comment") {
       if (!buf.hasContent || buf.start === undefined) buf.start = this.locate(path, tok.start);
-      if (tok.kind !== "semicolon") buf.hasContent = true;
+      if (kind !== "semicolon") buf.hasContent = true;
     }
-    if (tok.kind === "other") {
-      if (tok.text === "(") buf.depth++;
-      else if (tok.text === ")" && buf.depth > 0) buf.depth--;
-    } else if (tok.kind === "word" && buf.depth === 0 && buf.words.length < 32) {
+    if (kind === "other") {
+      if (tok.end - tok.start === 1 || replacement !== undefined) {
+        const t = replacement ?? tok.text;
+        if (t === "(") buf.depth++;
+        else if (t === ")" && buf.depth > 0) buf.depth--;
+      }
+    } else if (kind === "word" && buf.depth === 0 && buf.words.length < 32) {
       buf.words.push((replacement ?? tok.text).toLowerCase());
     }
-    const text = replacement ?? tok.text;
-    const last = buf.segments.at(-1);
-    if (
-      replacement === undefined &&
-      last?.verbatim &&
-      last.file === path &&
-      last.offset + last.text.length === tok.start
-    ) {
-      last.text += text;
+    const segs = buf.segments;
+    const last = segs.at(-1);
+    if (replacement !== undefined) {
+      segs.push({ file: path, offset: tok.start, end: tok.end, text: replacement });
+    } else if (last && last.text === undefined && last.file === path && last.end === tok.start) {
+      last.end = tok.end;
     } else {
-      buf.segments.push({
-        text,
-        file: path,
-        offset: tok.start,
-        verbatim: replacement === undefined,
-      });
+      segs.push({ file: path, offset: tok.start, end: tok.end });
     }
-    if (!ignorable) buf.sigEnd = [buf.segments.length - 1, buf.segments.at(-1)!.text.length];
+    if (!ignorable) {
+      const l = segs.at(-1)!;
+      buf.sigEnd = [segs.length - 1, l.text === undefined ? l.end : l.text.length];
+    }
   }
 
   private flush(buf: StatementBuffer): void {
     if (buf.hasContent && buf.start && this.active) {
       // Trailing whitespace and -- comments of a statement cut at EOF are not part of it.
-      const [segIndex, length] = buf.sigEnd;
-      const segs = buf.segments.slice(0, segIndex + 1);
-      const lastSeg = segs.at(-1)!;
-      lastSeg.text = lastSeg.text.slice(0, length);
+      const [lastIndex, lastEnd] = buf.sigEnd;
+      const segs: Segment[] = [];
+      for (let i = 0; i <= lastIndex; i++) {
+        const p = buf.segments[i]!;
+        const isLast = i === lastIndex;
+        if (p.text === undefined) {
+          const src = this.files.get(p.file) ?? "";
+          const text = src.slice(p.offset, isLast ? lastEnd : p.end);
+          segs.push({ text, file: p.file, offset: p.offset, verbatim: true });
+        } else {
+          const text = isLast ? p.text.slice(0, lastEnd) : p.text;
+          segs.push({ text, file: p.file, offset: p.offset, verbatim: false });
+        }
+      }
       const unit: SqlUnit = {
         kind: "sql",
-        text: segs.map((s) => s.text).join(""),
+        text: segs.length === 1 ? segs[0]!.text : segs.map((s) => s.text).join(""),
         segments: segs,
         file: buf.start.file,
         line: buf.start.line,

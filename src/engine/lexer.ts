@@ -24,12 +24,32 @@ export type VariableForm = "plain" | "literal" | "ident" | "defined";
 export interface Token {
   kind: TokenKind;
   /** Offset of the first character in the input (UTF-16 code units). */
-  start: number;
+  readonly start: number;
   /** Offset just past the last character. */
-  end: number;
-  text: string;
+  readonly end: number;
+  readonly text: string;
   /** For `variable` tokens. */
   variable?: { name: string; form: VariableForm };
+}
+
+/** Tokens keep a reference to the input and slice their text on demand (less garbage). */
+class SourceToken implements Token {
+  kind: TokenKind;
+  readonly start: number;
+  readonly end: number;
+  variable?: { name: string; form: VariableForm };
+  private readonly source: string;
+
+  constructor(kind: TokenKind, start: number, end: number, source: string) {
+    this.kind = kind;
+    this.start = start;
+    this.end = end;
+    this.source = source;
+  }
+
+  get text(): string {
+    return this.source.slice(this.start, this.end);
+  }
 }
 
 const SPACE = new Set([32, 9, 10, 13, 12, 11]);
@@ -61,10 +81,16 @@ function freshState(): StatementState {
   return { parenDepth: 0, beginDepth: 0, identifiers: [], identifierCount: 0, words: [] };
 }
 
-function trackWord(st: StatementState, word: string): void {
-  const w = word.toLowerCase();
-  if (st.parenDepth === 0 && st.words.length < 64) st.words.push(w);
-  if (st.identifierCount === 0) st.identifiers = [];
+function trackWord(st: StatementState, source: string, start: number, end: number): void {
+  const ids = st.identifiers;
+  const keep = st.parenDepth === 0 && st.words.length < 64;
+  // Slicing every word of a large file is the lexer's main cost: only look when it can matter.
+  if (!keep && st.identifierCount >= 4 && ids[0] !== "c") {
+    st.identifierCount++;
+    return;
+  }
+  const w = source.slice(start, end).toLowerCase();
+  if (keep) st.words.push(w);
   if (
     st.identifierCount < 4 &&
     (w === "create" || w === "function" || w === "procedure" || w === "or" || w === "replace")
@@ -72,7 +98,6 @@ function trackWord(st: StatementState, word: string): void {
     st.identifiers[st.identifierCount] = w[0] ?? "";
   }
   st.identifierCount++;
-  const ids = st.identifiers;
   const inFunctionDef =
     ids[0] === "c" &&
     (ids[1] === "f" ||
@@ -98,18 +123,30 @@ export function isCopyFromStdin(words: readonly string[]): boolean {
 /** Splits `text` into tokens following psql's rules. Never throws: unterminated constructs run to EOF. */
 export function lex(text: string): Token[] {
   const tokens: Token[] = [];
+  lexEach(text, (t) => {
+    tokens.push(t);
+  });
+  return tokens;
+}
+
+/**
+ * Like lex(), but hands each token to `onToken` as it is found (tokens of a large file then die
+ * young, which keeps the garbage collector cheap). Stops early when `onToken` returns false.
+ */
+export function lexEach(text: string, onToken: (t: Token) => boolean | undefined | void): void {
   const n = text.length;
+  let stop = false;
   let i = 0;
   let st = freshState();
   let pendingCopy = false;
 
-  const push = (kind: TokenKind, start: number, end: number): Token => {
-    const t: Token = { kind, start, end, text: text.slice(start, end) };
-    tokens.push(t);
-    return t;
+  const push = (kind: TokenKind, start: number, end: number, variable?: Token["variable"]) => {
+    const t = new SourceToken(kind, start, end, text);
+    if (variable) t.variable = variable;
+    if (onToken(t) === false) stop = true;
   };
 
-  while (i < n) {
+  while (i < n && !stop) {
     const c = text.charCodeAt(i);
     const start = i;
 
@@ -189,8 +226,7 @@ export function lex(text: string): Token[] {
     if (c === 58) {
       const v = scanVariable(text, i);
       if (v) {
-        const t = push("variable", start, v.end);
-        t.variable = { name: v.name, form: v.form };
+        push("variable", start, v.end, { name: v.name, form: v.form });
         i = v.end;
         continue;
       }
@@ -218,8 +254,8 @@ export function lex(text: string): Token[] {
 
     if (isIdentStart(c)) {
       while (i < n && isIdentCont(text.charCodeAt(i))) i++;
-      const t = push("word", start, i);
-      trackWord(st, t.text);
+      push("word", start, i);
+      trackWord(st, text, start, i);
       continue;
     }
 
@@ -236,7 +272,6 @@ export function lex(text: string): Token[] {
     if (c >= 0xd800 && c <= 0xdbff && i < n) i++;
     push("other", start, i);
   }
-  return tokens;
 }
 
 function prevIsIdent(text: string, i: number): boolean {

@@ -1,0 +1,139 @@
+// `npm run bench:engine`: loads pagila (schema + COPY data) and northwind into a fresh database of
+// one local PostgreSQL instance, through the script engine (neon driver over the platform's
+// WebSocket proxy, as the Worker does) and with `psql -f` (/usr/bin/psql on the instance's unix
+// socket), alternating, several runs each. Prints medians and the engine/psql ratio (target <= 1.2).
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startPlatform } from "../../infra/local-dev/platform.ts";
+import { createEnvManagerClient } from "../../src/clients/env-manager.ts";
+import { connectPg } from "../../src/clients/pg.ts";
+import { runScript } from "../../src/engine/runner.ts";
+import { seedFromHash } from "../../src/engine/session.ts";
+import { DEFAULT_SESSION_SETTINGS } from "../../src/planner/settings.ts";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const PSQL = process.env.PSQL ?? "/usr/bin/psql";
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const CORPORA = process.env.SQL_RUNNER_CORPORA ?? resolve(ROOT, "../shared/corpora");
+
+const CORPORA_SETS: Record<string, string[]> = {
+  "pagila (schema + COPY data)": ["pagila/pagila-schema.sql", "pagila/pagila-data.sql"],
+  northwind: ["northwind/northwind.sql"],
+};
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+function psql(env: NodeJS.ProcessEnv, args: string[]): Promise<void> {
+  return new Promise((ok, fail) => {
+    const p = spawn(PSQL, ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...args], {
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let err = "";
+    p.stderr.on("data", (d: Buffer) => {
+      err += d.toString();
+    });
+    p.on("error", fail);
+    p.on("exit", (code) => (code === 0 ? ok() : fail(new Error(`psql exited ${code}: ${err}`))));
+  });
+}
+
+if (!existsSync(CORPORA)) throw new Error(`corpora not found at ${CORPORA}`);
+const texts = new Map<string, string>();
+for (const files of Object.values(CORPORA_SETS)) {
+  for (const f of files) texts.set(f, await readFile(join(CORPORA, f), "utf8"));
+}
+
+const dataDir = await mkdtemp(join(tmpdir(), "bench-engine-"));
+const token = "bench-engine-token";
+const platform = await startPlatform({ dataDir, token, gcIntervalMs: 0 });
+try {
+  const em = createEnvManagerClient({ baseUrl: platform.envManager.url, token });
+  const health = await em.health();
+  const created = await em.create({ from: { base: { engine: health.engine } }, ttl_ms: 3_600_000 });
+  const conn = created.connection;
+  const socketDir = platform.envManager.manager.get(created.instance_id).instance.socketDir;
+  const pgEnv = {
+    ...process.env,
+    PGHOST: socketDir,
+    PGPORT: "5432",
+    PGUSER: conn.user,
+    PGPASSWORD: conn.password,
+    PGDATABASE: conn.database,
+  };
+  const server = (await new Promise<string>((ok) => {
+    const p = spawn(PSQL, ["-X", "-At", "-c", "SHOW server_version"], { env: pgEnv });
+    let out = "";
+    p.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    p.on("exit", () => ok(out.trim()));
+  })) as string;
+
+  const rows: string[] = [];
+  let n = 0;
+  for (const [label, files] of Object.entries(CORPORA_SETS)) {
+    const engineMs: number[] = [];
+    const psqlMs: number[] = [];
+    let statements = 0;
+    let roundTrips = 0;
+    for (let run = 0; run < RUNS; run++) {
+      // Alternate which goes first so neither always gets the warmer cache.
+      const order = run % 2 === 0 ? ["engine", "psql"] : ["psql", "engine"];
+      for (const who of order) {
+        const db = `bench_${n++}`;
+        await psql(pgEnv, ["-c", `CREATE DATABASE ${db}`]);
+        const t0 = performance.now();
+        if (who === "psql") {
+          await psql(
+            { ...pgEnv, PGDATABASE: db },
+            files.flatMap((f) => ["-f", join(CORPORA, f)]),
+          );
+          psqlMs.push(performance.now() - t0);
+        } else {
+          statements = 0;
+          roundTrips = 0;
+          for (const f of files) {
+            const res = await runScript({
+              files: new Map([[f, texts.get(f)!]]),
+              entry: f,
+              settings: { ...DEFAULT_SESSION_SETTINGS },
+              seed: seedFromHash("0123abcd"),
+              connect: (d) => connectPg(conn, d ?? db),
+            });
+            statements += res.stats.statements;
+            roundTrips += res.stats.round_trips;
+          }
+          engineMs.push(performance.now() - t0);
+        }
+        await psql(pgEnv, ["-c", `DROP DATABASE ${db}`]);
+      }
+    }
+    const e = median(engineMs);
+    const p = median(psqlMs);
+    rows.push(
+      `| ${label} | ${statements} | ${roundTrips} | ${e.toFixed(0)} | ${p.toFixed(0)} | ${(e / p).toFixed(2)} |`,
+    );
+    console.error(
+      `${label}: engine ${engineMs.map((x) => x.toFixed(0))} psql ${psqlMs.map((x) => x.toFixed(0))}`,
+    );
+  }
+  console.log(`PostgreSQL ${server}, ${RUNS} runs each, medians, fresh database per run.\n`);
+  console.log(
+    "| corpus | statements | engine round trips | engine ms | psql -f ms | engine / psql |",
+  );
+  console.log("|---|---:|---:|---:|---:|---:|");
+  for (const r of rows) console.log(r);
+  await em.destroy(created.instance_id);
+} finally {
+  await platform.close();
+  await rm(dataDir, { recursive: true, force: true });
+}
