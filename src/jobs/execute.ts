@@ -152,7 +152,8 @@ export async function executeJob(host: ExecHost): Promise<void> {
     clearInterval(heartbeat);
     host.setActive(null);
     if (active.instanceId) {
-      await releaseInstance(platform, active.instanceId);
+      const finished = store.job()?.status === "completed";
+      await releaseInstance(platform, active.instanceId, !finished);
       store.update({ instance_id: null });
     }
   }

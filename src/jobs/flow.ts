@@ -10,7 +10,7 @@ import type { Plan, PlannedStep } from "../planner/plan.ts";
 import { type Emit, round } from "./commands.ts";
 import type { JobRow, JobStore } from "./job-store.ts";
 import { planTree } from "./planning.ts";
-import { type Platform, releaseInstance, sleep, withRetry } from "./platform.ts";
+import { type Platform, sleep, withRetry } from "./platform.ts";
 import { runStep } from "./script.ts";
 
 export interface FlowContext {
@@ -373,9 +373,7 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
       row_counts: sets.map((s) => s.row_count),
       href: `/v1/jobs/${job.job_id}`,
     });
-    await releaseInstance(ctx.platform, instance.instance_id);
-    ctx.setInstance(null);
-    store.update({ instance_id: null });
+    // The instance is dropped by the shell right after the job is marked completed.
     return { kind: "completed" };
   } catch (err) {
     if (err instanceof YieldSignal) return { kind: "yield" };

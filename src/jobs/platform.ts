@@ -70,12 +70,21 @@ export async function withRetry<T>(
   }
 }
 
-/** Stops whatever runs on the instance and drops it; never throws. */
-export async function releaseInstance(platform: Platform, instanceId: string): Promise<void> {
-  try {
-    await platform.env.cancel(instanceId);
-  } catch {
-    // Not running anything, or already gone.
+/**
+ * Drops the instance, first cancelling whatever query still runs on it (skipped after a normal
+ * end, when nothing runs); never throws.
+ */
+export async function releaseInstance(
+  platform: Platform,
+  instanceId: string,
+  cancelFirst = true,
+): Promise<void> {
+  if (cancelFirst) {
+    try {
+      await platform.env.cancel(instanceId);
+    } catch {
+      // Not running anything, or already gone.
+    }
   }
   try {
     await platform.env.destroy(instanceId);

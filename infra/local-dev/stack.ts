@@ -1,0 +1,120 @@
+// The whole local stack: the platform (env-manager + snapshot-cache on real PostgreSQL) and
+// `wrangler dev` running the Worker, wired to the platform's URLs and token. Used by `npm start`
+// (infra/local-dev/start.ts) and by the jobs benchmark.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type PlatformHandle, type PlatformOptions, startPlatform } from "./platform.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export interface StackOptions {
+  /** Port of `wrangler dev` (0: any free port). */
+  port: number;
+  platform?: PlatformOptions;
+  /** Directory for the Worker's local Durable Object storage (default .wrangler/state). */
+  persistTo?: string;
+  /** Where wrangler's output goes (default: this process's stdout/stderr). */
+  quiet?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface StackHandle {
+  url: string;
+  platform: PlatformHandle;
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`wrangler dev did not answer ${url}/healthz within ${timeoutMs} ms`);
+}
+
+export async function startStack(opts: StackOptions): Promise<StackHandle> {
+  const platform = await startPlatform(opts.platform);
+  const port = opts.port === 0 ? await freePort() : opts.port;
+  const args = [
+    "wrangler",
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(await freePort()),
+    "--show-interactive-dev-session=false",
+    "--var",
+    `ENV_MANAGER_URL:${platform.envManager.url}`,
+    "--var",
+    `SNAPSHOT_CACHE_URL:${platform.snapshotCache.url}`,
+    "--var",
+    `PLATFORM_TOKEN:${platform.token}`,
+    ...(opts.persistTo ? ["--persist-to", opts.persistTo] : []),
+  ];
+  const child = spawn("npx", args, {
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    stdio: opts.quiet ? ["ignore", "ignore", "pipe"] : ["ignore", "inherit", "inherit"],
+    detached: true,
+  });
+  const stderr: string[] = [];
+  child.stderr?.on("data", (d: Buffer) => stderr.push(d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const stopChild = async () => {
+    if (child.exitCode !== null || child.pid === undefined) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    try {
+      process.kill(-child.pid, "SIGINT");
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }, 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    await waitHealthy(url, child, 60_000);
+  } catch (err) {
+    await stopChild();
+    await platform.close();
+    throw new Error(`${(err as Error).message}\n${stderr.join("").slice(-2000)}`);
+  }
+  opts.log?.(`sql-runner     ${url}`);
+  return {
+    url,
+    platform,
+    async close() {
+      await stopChild();
+      await platform.close();
+    },
+  };
+}

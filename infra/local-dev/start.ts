@@ -1,0 +1,27 @@
+// `npm start`: the platform services (ports 8788 / 8789) and `wrangler dev` on
+// http://127.0.0.1:8787, wired together. Ctrl-C stops everything.
+import { startStack } from "./stack.ts";
+
+const stack = await startStack({
+  port: Number(process.env.PORT ?? 8787),
+  platform: {
+    envManagerPort: Number(process.env.ENV_MANAGER_PORT ?? 8788),
+    snapshotCachePort: Number(process.env.SNAPSHOT_CACHE_PORT ?? 8789),
+    log: (line) => console.log(line),
+  },
+  log: (line) => console.log(line),
+});
+console.log(`env-manager    ${stack.platform.envManager.url}`);
+console.log(`snapshot-cache ${stack.platform.snapshotCache.url}`);
+console.log(`sql-runner     ${stack.url}   (gateway token: dev-gateway-token; Ctrl-C stops)`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  console.log("stopping...");
+  await stack.close();
+  process.exit(0);
+};
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());
