@@ -133,7 +133,7 @@ export function lex(text: string): Token[] {
  * Like lex(), but hands each token to `onToken` as it is found (tokens of a large file then die
  * young, which keeps the garbage collector cheap). Stops early when `onToken` returns false.
  */
-export function lexEach(text: string, onToken: (t: Token) => boolean | undefined | void): void {
+export function lexEach(text: string, onToken: (t: Token) => unknown): void {
   const n = text.length;
   let stop = false;
   let i = 0;

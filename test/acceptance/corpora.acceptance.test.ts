@@ -99,10 +99,3 @@ describe("corpora", () => {
     ).toEqual([["91", "830", "2155", "77"]]);
   });
 });
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    /** Provided by test/node/corpora-setup.ts: corpus path -> file text. */
-    corpora: Record<string, string>;
-  }
-}
