@@ -86,6 +86,7 @@ export function parseManifest(text: string | undefined): Manifest {
       throw invalid("", `is not valid JSON (${(error as Error).message})`);
     }
   }
+  rejectProtoKeys(json);
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -106,6 +107,17 @@ export function parseManifest(text: string | undefined): Manifest {
   checkStages(manifest);
   checkSettingNames(manifest.settings);
   return manifest;
+}
+
+/** zod drops an own `__proto__` key silently; say so instead of ignoring a setting. */
+function rejectProtoKeys(json: unknown): void {
+  const own = (value: unknown) =>
+    typeof value === "object" && value !== null && Object.hasOwn(value, "__proto__");
+  if (own(json)) throw invalid("__proto__", "is not a manifest field");
+  for (const field of ["extensions", "settings"]) {
+    const value = own(json) ? undefined : (json as Record<string, unknown> | null)?.[field];
+    if (own(value)) throw invalid(`${field}.__proto__`, "is not a valid name");
+  }
 }
 
 /** Stage folders must be distinct and must not nest (a file belongs to at most one stage). */

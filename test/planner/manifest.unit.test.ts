@@ -74,6 +74,9 @@ describe("manifest sql-runner.json", () => {
     ["an extension without version", '{"extensions": {"postgis": ""}}', "extensions.postgis"],
     ["a setting that is not a string", '{"settings": {"work_mem": 64}}', "settings.work_mem"],
     ["a setting with a bad name", '{"settings": {"work-mem": "64MB"}}', "settings.work-mem"],
+    ["a setting named __proto__", '{"settings": {"__proto__": "x"}}', "settings.__proto__"],
+    ["an extension named __proto__", '{"extensions": {"__proto__": "1"}}', "extensions.__proto__"],
+    ["a top-level __proto__", '{"__proto__": {}}', "__proto__"],
     [
       "a setting named twice",
       '{"settings": {"work_mem": "1MB", "WORK_MEM": "2MB"}}',
