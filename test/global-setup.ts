@@ -15,16 +15,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     dataDir,
     token,
     gcIntervalMs: 0,
-    envManager: {
-      pool: {
-        perSource: 1,
-        recentSources: 4,
-        maxTotal: 3,
-        memoryBudgetBytes: 256 << 20,
-        instanceBytes: 48 << 20,
-        prewarmBase: true,
-      },
-    },
+    envManager: { pool: { perSource: 1, recentSources: 4, maxTotal: 3 } },
   });
   project.provide("envManagerUrl", platform.envManager.url);
   project.provide("snapshotCacheUrl", platform.snapshotCache.url);

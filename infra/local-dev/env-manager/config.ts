@@ -19,6 +19,11 @@ export interface PoolConfig {
   instanceBytes: number;
   /** Keep one pooled instance of the base image even before anyone asked for it. */
   prewarmBase: boolean;
+  /**
+   * Wait this long after an acquisition before refilling, so the refill does not compete with the
+   * new instance's first queries for the CPU.
+   */
+  refillDelayMs: number;
 }
 
 export interface EnvManagerConfig {
@@ -51,7 +56,12 @@ export function defaultWorkDir(dataDir: string): string {
   return join(dataDir, "instances");
 }
 
-export function resolveConfig(partial: Partial<EnvManagerConfig> = {}): EnvManagerConfig {
+/** What callers may override: any field, and any part of the pool settings. */
+export type EnvManagerOverrides = Partial<Omit<EnvManagerConfig, "pool">> & {
+  pool?: Partial<PoolConfig>;
+};
+
+export function resolveConfig(partial: EnvManagerOverrides = {}): EnvManagerConfig {
   const dataDir = partial.dataDir ?? defaultDataDir();
   const env = process.env;
   return {
@@ -69,6 +79,7 @@ export function resolveConfig(partial: Partial<EnvManagerConfig> = {}): EnvManag
       memoryBudgetBytes: 512 * 1024 * 1024,
       instanceBytes: 48 * 1024 * 1024,
       prewarmBase: true,
+      refillDelayMs: 250,
       ...partial.pool,
     },
   };

@@ -4,13 +4,13 @@
 import { randomBytes } from "node:crypto";
 import { chmod, chown, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { setUserPassword, withAdmin } from "../postgres/admin.ts";
+import { setUserPassword, warmUp, withAdmin } from "../postgres/admin.ts";
 import type { Image } from "../postgres/base-image.ts";
 import type { PgBinaries } from "../postgres/binaries.ts";
 import type { RunAs } from "../postgres/os-user.ts";
 import { unpackDataDir } from "../postgres/pack.ts";
 import { type PgProcess, startPostgres } from "../postgres/process.ts";
-import { ADMIN_ROLE, USER_ROLE } from "../postgres/settings.ts";
+import { ADMIN_ROLE, USER_DATABASE, USER_ROLE } from "../postgres/settings.ts";
 import { pruneRecycledWal } from "../postgres/wal.ts";
 
 export type InstanceStatus = "booting" | "ready" | "snapshotting" | "restarting" | "dead";
@@ -66,12 +66,12 @@ export class Instance {
   }
 
   /** Unpacks `image`, starts the server and gives the user role this instance's own password. */
-  async boot(image: Image): Promise<void> {
+  async boot(image: Image, opts: { background?: boolean } = {}): Promise<void> {
     const run = async () => {
       const { runAs } = this.deps;
       await mkdir(this.socketDir, { recursive: true, mode: 0o700 });
       await mkdir(this.dataDir, { mode: 0o700 });
-      await unpackDataDir(image.archive, this.dataDir);
+      await unpackDataDir(image.archive, this.dataDir, opts);
       await chmod(this.dataDir, 0o700);
       if (runAs) {
         for (const p of [this.dir, this.socketDir, this.dataDir]) {
@@ -82,6 +82,7 @@ export class Instance {
       await withAdmin(this.socketDir, this.adminPassword, (c) =>
         setUserPassword(c, USER_ROLE, this.password),
       );
+      await warmUp(this.socketDir, USER_ROLE, this.password, USER_DATABASE);
       this.status = "ready";
     };
     this.transition = run();

@@ -61,7 +61,7 @@ export class EnvManager {
     this.digest = settingsDigest();
     this.baseImage = base;
     this.layers = new LayerStore(join(cfg.dataDir, "layers"));
-    this.pool = new WarmPool(cfg.pool, (key) => this.bootFresh(key));
+    this.pool = new WarmPool(cfg.pool, (key) => this.bootFresh(key, true));
     this.reaper = setInterval(() => void this.reap(), cfg.reapIntervalMs);
     this.reaper.unref();
   }
@@ -255,7 +255,7 @@ export class EnvManager {
   }
 
   /** Boots an instance of a source outside the pool (also the pool's refill function). */
-  private async bootFresh(key: string): Promise<Instance | null> {
+  private async bootFresh(key: string, background = false): Promise<Instance | null> {
     let image: Image;
     let layerId: string | null = null;
     let engine = this.binaries.engine;
@@ -278,7 +278,7 @@ export class EnvManager {
     );
     if (layerId) this.bootingLayers.add(layerId);
     try {
-      await instance.boot(image);
+      await instance.boot(image, { background });
     } catch (err) {
       await instance.destroy();
       throw new EnvError(

@@ -14,6 +14,7 @@ export class WarmPool {
   private recent: string[] = [];
   private booting = 0;
   private refilling: Promise<void> | null = null;
+  private delayed: Promise<void> | null = null;
   private closed = false;
 
   constructor(cfg: PoolConfig, boot: BootFn) {
@@ -34,7 +35,8 @@ export class WarmPool {
       }
       void candidate.destroy();
     }
-    this.kick();
+    if (found && this.cfg.refillDelayMs > 0) this.kickLater(this.cfg.refillDelayMs);
+    else this.kick();
     return found;
   }
 
@@ -62,9 +64,20 @@ export class WarmPool {
     return [...this.idle.entries()].filter(([, l]) => l.length > 0).map(([k]) => k);
   }
 
-  /** Resolves when the pool has finished its current refill pass. */
+  /** Resolves when the pool has finished its pending and current refill passes. */
   async settled(): Promise<void> {
-    while (this.refilling) await this.refilling;
+    while (this.delayed || this.refilling) await (this.delayed ?? this.refilling);
+  }
+
+  private kickLater(ms: number): void {
+    if (this.delayed) return;
+    this.delayed = new Promise<void>((resolve) => {
+      setTimeout(() => {
+        this.delayed = null;
+        this.kick();
+        resolve();
+      }, ms).unref();
+    });
   }
 
   kick(): void {

@@ -9,7 +9,7 @@ import {
   type EnvHealthResponse,
   InstanceId,
 } from "../../../src/clients/contracts/env-manager.ts";
-import { type EnvManagerConfig, resolveConfig } from "./config.ts";
+import { type EnvManagerOverrides, resolveConfig } from "./config.ts";
 import { EnvError } from "./errors.ts";
 import { Router } from "./http.ts";
 import { EnvManager } from "./manager.ts";
@@ -22,7 +22,7 @@ export interface EnvManagerHandle {
   close(): Promise<void>;
 }
 
-export interface StartOptions extends Partial<EnvManagerConfig> {
+export interface StartOptions extends EnvManagerOverrides {
   /** 0 (default) picks a free port. */
   port?: number;
 }

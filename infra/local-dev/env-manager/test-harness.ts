@@ -24,6 +24,7 @@ export const NO_POOL: PoolConfig = {
   memoryBudgetBytes: 0,
   instanceBytes: 48 << 20,
   prewarmBase: false,
+  refillDelayMs: 0,
 };
 
 export interface TestEnv {

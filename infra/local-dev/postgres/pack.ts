@@ -60,14 +60,25 @@ export function packDataDir(dataDir: string, destFile: string): Promise<PackResu
 }
 
 /** Extracts an archive made by packDataDir into the (existing, empty) directory `destDir`. */
-export function unpackDataDir(archive: string, destDir: string): Promise<void> {
+export function unpackDataDir(
+  archive: string,
+  destDir: string,
+  opts: { background?: boolean } = {},
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const asRoot = process.getuid?.() === 0;
-    const tar = spawn(
-      "tar",
-      ["--extract", `--file=${archive}`, ...(asRoot ? ["--same-owner", "--numeric-owner"] : [])],
-      { cwd: destDir, stdio: ["ignore", "ignore", "pipe"] },
-    );
+    const args = [
+      "--extract",
+      `--file=${archive}`,
+      ...(asRoot ? ["--same-owner", "--numeric-owner"] : []),
+    ];
+    // Background (pool refill) unpacks yield the CPU to foreground boots and queries.
+    const tar = opts.background
+      ? spawn("nice", ["-n", "10", "tar", ...args], {
+          cwd: destDir,
+          stdio: ["ignore", "ignore", "pipe"],
+        })
+      : spawn("tar", args, { cwd: destDir, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     tar.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();

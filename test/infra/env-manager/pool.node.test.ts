@@ -20,6 +20,7 @@ beforeAll(async () => {
       memoryBudgetBytes: 1 << 30,
       instanceBytes: 48 << 20,
       prewarmBase: true,
+      refillDelayMs: 0,
     },
   });
   engine = env.handle.manager.binaries.engine;
