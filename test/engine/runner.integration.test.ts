@@ -251,4 +251,47 @@ describe("runScript", () => {
     const check = await run({ "main.sql": "SELECT to_regclass('never_created')::text;" });
     expect(check.sets[0]!.rows).toEqual([[null]]);
   });
+
+  it("locates a PL/pgSQL syntax error inside a dollar-quoted body at its line in the file", async () => {
+    const err = await failure(
+      run({
+        "main.sql": [
+          "SELECT 1;",
+          "CREATE FUNCTION broken() RETURNS int LANGUAGE plpgsql AS $body$",
+          "BEGIN",
+          "  RETURN 1 +;",
+          "END",
+          "$body$;",
+        ].join("\n"),
+      }),
+    );
+    expect(err).toMatchObject({ code: "sql_error", sqlstate: "42601", file: "main.sql", line: 4 });
+  });
+
+  it("reports canceled when the caller aborts and cancels the running query", async () => {
+    const ac = new AbortController();
+    const running = run(
+      { "main.sql": "SELECT 1;\nSELECT pg_sleep(60) AS engine_cancel_probe;\nSELECT 3;" },
+      { signal: ac.signal },
+    );
+    const admin = await connectPg(inst.connection);
+    try {
+      for (;;) {
+        const r = await admin.query(
+          "SELECT pid FROM pg_stat_activity WHERE query LIKE '%engine_cancel_probe%' AND pid <> pg_backend_pid()",
+        );
+        const pid = (r.rows[0] as { pid?: number } | undefined)?.pid;
+        if (pid !== undefined) {
+          ac.abort();
+          await admin.query("SELECT pg_cancel_backend($1)", [pid]);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      await admin.end();
+    }
+    const err = await failure(running);
+    expect(err).toMatchObject({ code: "canceled", file: "main.sql", line: 2 });
+  });
 });
