@@ -1,7 +1,7 @@
 // The instance table: creates instances (pool first, then layer or base image), enforces the cap
 // and per-instance TTLs (reaper), notices deaths, snapshots into layer storage, and answers which
 // layers are in use. HTTP-free: server.ts and the tests call it directly.
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type {
   BootSource,
@@ -18,6 +18,7 @@ import { EnvError } from "./errors.ts";
 import { Instance, InstanceBusyError, newInstanceId } from "./instance.ts";
 import { LayerStore } from "./layer-store.ts";
 import { WarmPool } from "./pool.ts";
+import { claimWorkDir, releaseWorkDir } from "./work-dir.ts";
 
 interface Live {
   instance: Instance;
@@ -41,6 +42,8 @@ export class EnvManager {
   /** host:port of the WebSocket proxy, set by the HTTP server once it listens. */
   wsProxy = "";
   private readonly runAs: RunAs | null;
+  /** This process's own scratch directory, `<cfg.workDir>/<pid>`. */
+  private readonly workDir: string;
   private readonly live = new Map<string, Live>();
   private readonly baseImage: Image;
   private pending = 0;
@@ -54,8 +57,10 @@ export class EnvManager {
     binaries: PgBinaries,
     runAs: RunAs | null,
     base: Image,
+    workDir: string,
   ) {
     this.cfg = cfg;
+    this.workDir = workDir;
     this.binaries = binaries;
     this.runAs = runAs;
     this.digest = settingsDigest();
@@ -72,14 +77,14 @@ export class EnvManager {
     const runAs = await ensureRunAsUser();
     await mkdir(cfg.dataDir, { recursive: true });
     await mkdir(join(cfg.dataDir, "layers"), { recursive: true });
-    await mkdir(cfg.workDir, { recursive: true, mode: 0o755 });
+    const workDir = await claimWorkDir(cfg.workDir);
     const base = await ensureBaseImage({
       binaries,
       runAs,
       basesDir: cfg.basesDir,
-      workDir: cfg.workDir,
+      workDir,
     });
-    const mgr = new EnvManager(cfg, binaries, runAs, base);
+    const mgr = new EnvManager(cfg, binaries, runAs, base, workDir);
     if (cfg.pool.prewarmBase) {
       mgr.pool.noteUse(mgr.baseKey());
       mgr.pool.kick();
@@ -218,7 +223,7 @@ export class EnvManager {
     await this.pool.close();
     const ids = [...this.live.keys()];
     await Promise.all(ids.map((id) => this.destroy(id)));
-    await rm(this.cfg.workDir, { recursive: true, force: true }).catch(() => {});
+    await releaseWorkDir(this.cfg.workDir, this.workDir).catch(() => {});
   }
 
   private sourceKey(from: InstanceSource): string {
@@ -271,7 +276,7 @@ export class EnvManager {
       image = this.baseImage;
     }
     const instance = new Instance(
-      { binaries: this.binaries, runAs: this.runAs, workDir: this.cfg.workDir },
+      { binaries: this.binaries, runAs: this.runAs, workDir: this.workDir },
       newInstanceId(),
       image,
       { layerId, engine, settingsDigest: digest },

@@ -42,7 +42,7 @@ export interface TestReply {
 }
 
 export async function startTestEnv(opts: StartOptions = {}): Promise<TestEnv> {
-  const dataDir = await mkdtemp(join(tmpdir(), "env-manager-test-"));
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), "env-manager-test-")));
   const handle = await startEnvManager({
     dataDir,
     workDir: join("/dev/shm", `env-manager-test-${dataDir.slice(-6)}`),
