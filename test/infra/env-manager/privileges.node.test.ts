@@ -105,6 +105,13 @@ describe("escape attempts", () => {
     expect(e.message).toMatch(/permission denied|superuser|not available|could not/i);
   });
 
+  it("refuses extensions that reach other servers or files (dblink, postgres_fdw, file_fdw)", async () => {
+    for (const ext of ["dblink", "postgres_fdw", "file_fdw"]) {
+      const e = await refused(`CREATE EXTENSION ${ext}`);
+      expect({ ext, code: e.code }).toEqual({ ext, code: "42501" });
+    }
+  });
+
   it("refuses ALTER SYSTEM", async () => {
     const e = await refused(`ALTER SYSTEM SET fsync = on`);
     expect(e.code).toBe("42501");
