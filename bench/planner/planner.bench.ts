@@ -8,7 +8,7 @@ import { generateProject } from "./project.ts";
 
 const FILES = 5_000;
 const BYTES = 50 * 1024 * 1024;
-const RUNS = 7;
+const RUNS = 9;
 const LIMITS = { maxTotalBytes: 2 * BYTES };
 
 interface Row {

@@ -12,9 +12,10 @@ const LF = 10;
 
 /**
  * Rejects text PostgreSQL could not execute anyway: lone UTF-16 surrogates (not UTF-8) and NUL
- * characters. `bytes`, when given, is the text's UTF-8 encoding (a faster NUL search).
+ * characters. (String searches: V8 scans one-byte strings with memchr, several times faster than
+ * Uint8Array.prototype.indexOf.)
  */
-export function checkContent(path: string, text: string, bytes?: Uint8Array): void {
+export function checkContent(path: string, text: string): void {
   if (!text.isWellFormed()) {
     throw new PlannerError(
       "invalid_content",
@@ -22,8 +23,7 @@ export function checkContent(path: string, text: string, bytes?: Uint8Array): vo
       `file ${quote(path)} is not valid UTF-8 text (it holds a lone surrogate)`,
     );
   }
-  const hasNul = bytes ? bytes.indexOf(0) >= 0 : text.includes("\u0000");
-  if (hasNul) {
+  if (text.includes("\u0000")) {
     const line = text.slice(0, text.indexOf("\u0000")).replace(/\r\n?/g, "\n").split("\n").length;
     throw new PlannerError(
       "invalid_content",
@@ -46,9 +46,9 @@ export function normalizeContent(path: string, text: string): string {
   return out;
 }
 
-/** Whether UTF-8 `bytes` start with a BOM or hold a CR, i.e. normalization changes them. */
-export function needsNormalization(bytes: Uint8Array): boolean {
-  return hasBom(bytes) || bytes.indexOf(CR) >= 0;
+/** Whether normalization changes `text`: it starts with a BOM or holds a CR. */
+export function needsNormalization(text: string): boolean {
+  return text.charCodeAt(0) === BOM || text.includes("\r");
 }
 
 function hasBom(bytes: Uint8Array): boolean {

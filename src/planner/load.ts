@@ -56,7 +56,7 @@ export async function loadFiles(
     checkFileBytes(path, rawBytes.byteLength, limits);
     total += rawBytes.byteLength;
     checkTotalBytes(path, total, limits);
-    checkContent(path, raw, rawBytes);
+    checkContent(path, raw);
     let rawSha: Uint8Array | undefined;
     if (typeof entry !== "string") {
       rawSha = await sha256(rawBytes);
@@ -70,7 +70,7 @@ export async function loadFiles(
     }
     let text = raw;
     let sha: Uint8Array;
-    if (needsNormalization(rawBytes)) {
+    if (needsNormalization(raw)) {
       // Normalize the bytes, then decode them: cheaper than normalizing UTF-16 and encoding again,
       // and the decoded text of ASCII files is a compact one-byte string again (even after a BOM).
       const normalized = normalizeUtf8InPlace(rawBytes);
