@@ -1,11 +1,12 @@
 // The JobObject's request-side operations (create, append, run, cancel bookkeeping) as plain
 // functions over its JobStore. Each one writes storage first; the object then schedules its alarm.
-import type { AppendBody, CreateJobBody, RunBody } from "../api/schemas.ts";
+import type { AppendBody, CreateJobBody, ProjectTree, RunBody } from "../api/schemas.ts";
 import { AppError } from "../errors.ts";
+import type { Plan } from "../planner/plan.ts";
 import { canonicalJson, sha256Hex } from "./job-id.ts";
 import type { JobRow, JobStore, StoredEntry } from "./job-store.ts";
 import { notFound } from "./outcome.ts";
-import { checkPlan, validatePart } from "./planning.ts";
+import { planTree, validatePart } from "./planning.ts";
 import { isTerminal } from "./state-machine.ts";
 
 export interface CreateInput {
@@ -62,14 +63,33 @@ function storeFiles(
   }
 }
 
+/**
+ * Digest of a tree for idempotency checks: paths with the SHA-256 of their content, so a 3 MB file
+ * is hashed once instead of being re-serialized as canonical JSON.
+ */
+export async function treeDigest(tree: ProjectTree | undefined): Promise<string[] | null> {
+  if (!tree) return null;
+  const out: string[] = [];
+  for (const path of Object.keys(tree).sort()) {
+    const entry = tree[path];
+    if (entry === undefined) continue;
+    if (typeof entry === "string") out.push(path, await sha256Hex(entry));
+    else if ("content" in entry) out.push(path, await sha256Hex(entry.content));
+    else out.push(path, `etag:${entry.etag}`);
+  }
+  return out;
+}
+
 export async function createJob(
   store: JobStore,
   input: CreateInput,
   emit: Emit,
   now: number,
-): Promise<{ created: boolean; status: JobRow["status"] }> {
+): Promise<{ created: boolean; status: JobRow["status"]; plan: Plan | null }> {
   const { body } = input;
-  const digest = await sha256Hex(canonicalJson(body));
+  const digest = await sha256Hex(
+    canonicalJson({ ...body, project_tree: await treeDigest(body.project_tree) }),
+  );
   const existing = store.job();
   if (existing) {
     if (existing.body_digest !== digest) {
@@ -80,7 +100,7 @@ export async function createJob(
         { field: "request_id" },
       );
     }
-    return { created: false, status: existing.status };
+    return { created: false, status: existing.status, plan: null };
   }
   if (body.mode === "short") {
     if (!body.project_tree) {
@@ -97,10 +117,9 @@ export async function createJob(
   const started = performance.now();
   const part = body.project_tree ? validatePart(body.project_tree) : null;
   const files = part ? await checkFiles(store, part.files) : new Map();
-  let tree: Record<string, StoredEntry> | null = null;
+  let plan: Plan | null = null;
   if (body.mode === "short" && part && body.head_path) {
-    tree = Object.fromEntries(part.files);
-    await checkPlan(tree, body.head_path);
+    plan = await planTree(Object.fromEntries(part.files), body.head_path);
   }
   const parseMs = performance.now() - started;
   store.insert({
@@ -129,7 +148,7 @@ export async function createJob(
     emit("stage", { stage: "parsing", state: "done", ms: round(parseMs) });
     store.update({ run_requested: true, run_digest: digest });
   }
-  return { created: true, status: "pending" };
+  return { created: true, status: "pending", plan };
 }
 
 export async function appendPart(
@@ -142,7 +161,7 @@ export async function appendPart(
   if (job.mode !== "long") {
     throw new AppError(409, "invalid_state", 'append is only for jobs created with mode "long"');
   }
-  const digest = await sha256Hex(canonicalJson(body.project_tree));
+  const digest = await sha256Hex(canonicalJson(await treeDigest(body.project_tree)));
   const known = store.partDigest(body.part);
   if (known !== null) {
     if (known !== digest) {
@@ -178,14 +197,14 @@ export async function requestRun(
   body: RunBody,
   emit: Emit,
   now: number,
-): Promise<{ status: JobRow["status"]; started: boolean }> {
+): Promise<{ status: JobRow["status"]; started: boolean; plan: Plan | null }> {
   const job = ownedJob(store, user);
   const digest = await sha256Hex(canonicalJson(body));
   if (job.run_requested) {
     if (job.mode === "long" && job.run_digest !== digest) {
       throw new AppError(409, "invalid_state", `job is ${job.status} and already started`);
     }
-    return { status: job.status, started: false };
+    return { status: job.status, started: false, plan: null };
   }
   if (isTerminal(job.status)) {
     throw new AppError(409, "invalid_state", `job is ${job.status}`);
@@ -202,7 +221,7 @@ export async function requestRun(
     );
   }
   const started = performance.now();
-  await checkPlan(store.tree(), head);
+  const plan = await planTree(store.tree(), head);
   const parseMs = performance.now() - started;
   store.update({
     head_path: head,
@@ -213,7 +232,7 @@ export async function requestRun(
   store.openStage("parsing", now);
   store.closeStage("parsing", parseMs);
   emit("stage", { stage: "parsing", state: "done", ms: round(parseMs) });
-  return { status: job.status, started: true };
+  return { status: job.status, started: true, plan };
 }
 
 export function round(ms: number): number {

@@ -3,6 +3,7 @@
 // every way out, and turns what went wrong into the job's error with its side named.
 import type { JobError } from "../api/schemas.ts";
 import { AppError } from "../errors.ts";
+import type { Plan } from "../planner/plan.ts";
 import type { Emit } from "./commands.ts";
 import { finishJob } from "./finish.ts";
 import { AbortedError, runFlow, StepFailure } from "./flow.ts";
@@ -15,6 +16,11 @@ export interface ActiveRun {
   instanceId: string | null;
 }
 
+export interface CachedPlan {
+  runDigest: string;
+  plan: Plan;
+}
+
 export interface ExecHost {
   env: Env;
   ctx: DurableObjectState;
@@ -23,6 +29,8 @@ export interface ExecHost {
   overrides: PlatformOverrides;
   /** Wall time one alarm may spend replaying before it continues in the next alarm. */
   budgetMs: number;
+  /** The plan made at create/run in this instance, if any (checked against the run digest). */
+  cachedPlan: CachedPlan | null;
   /** Records (or clears) the run in progress, so cancel can abort it. */
   setActive(run: ActiveRun | null): void;
 }
@@ -129,6 +137,7 @@ export async function executeJob(host: ExecHost): Promise<void> {
         deadline,
         alarmStart,
         budgetMs: host.budgetMs,
+        plan: host.cachedPlan?.runDigest === job.run_digest ? host.cachedPlan.plan : null,
         setInstance: (id) => {
           active.instanceId = id;
         },

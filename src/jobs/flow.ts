@@ -23,6 +23,8 @@ export interface FlowContext {
   deadline: number;
   alarmStart: number;
   budgetMs: number;
+  /** A plan already made for this run (skips planning again), or null. */
+  plan: Plan | null;
   /** The instance in use, so the shell can drop it on timeout, cancel or failure. */
   setInstance(id: string | null): void;
   countRetry(): void;
@@ -255,7 +257,7 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
   const { store, emit, job } = ctx;
   const head = job.head_path;
   if (!head) throw new AppError(500, "internal", "job has no head");
-  const plan = await planTree(store.tree(), head);
+  const plan = ctx.plan ?? (await planTree(store.tree(), head));
   advance(ctx, "preparing");
 
   const tail = plan.tail;

@@ -40,11 +40,3 @@ async function sha256(text: string): Promise<string> {
   );
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
-
-/** Checks that the whole tree plans with this head (throws the planner's error otherwise). */
-export async function checkPlan(
-  tree: Record<string, StoredEntry>,
-  headPath: string,
-): Promise<void> {
-  await planTree(tree, headPath);
-}

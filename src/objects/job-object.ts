@@ -11,7 +11,7 @@ import {
   ownedJob,
   requestRun,
 } from "../jobs/commands.ts";
-import { type ActiveRun, cleanupInstance, executeJob } from "../jobs/execute.ts";
+import { type ActiveRun, type CachedPlan, cleanupInstance, executeJob } from "../jobs/execute.ts";
 import { finishJob } from "../jobs/finish.ts";
 import { JobStore } from "../jobs/job-store.ts";
 import { buildView } from "../jobs/job-view.ts";
@@ -26,6 +26,8 @@ export class JobObject extends DurableObject<Env> {
   readonly store: JobStore;
   /** The execution running in this instance's alarm, if any (memory only: gone on eviction). */
   active: ActiveRun | null = null;
+  /** The plan made when the run was requested, so the alarm need not plan again (memory only). */
+  plan: CachedPlan | null = null;
   /** Fault injection for tests (memory only): e.g. an unreachable snapshot-cache. */
   overrides: PlatformOverrides = {};
   /** Replay wall time per alarm before continuing in the next one (tests lower it). */
@@ -81,7 +83,8 @@ export class JobObject extends DurableObject<Env> {
 
   async create(input: CreateInput) {
     return capture(async () => {
-      const out = await createJob(this.store, input, this.emit, Date.now());
+      const { plan, ...out } = await createJob(this.store, input, this.emit, Date.now());
+      if (plan) this.plan = { runDigest: this.store.job()?.run_digest ?? "", plan };
       if (out.created) await this.schedule();
       return out;
     });
@@ -94,6 +97,7 @@ export class JobObject extends DurableObject<Env> {
   async run(user: string, body: RunBody) {
     return capture(async () => {
       const out = await requestRun(this.store, user, body, this.emit, Date.now());
+      if (out.plan) this.plan = { runDigest: this.store.job()?.run_digest ?? "", plan: out.plan };
       if (out.started) await this.schedule();
       return { status: out.status };
     });
@@ -160,6 +164,7 @@ export class JobObject extends DurableObject<Env> {
         emit: this.emit,
         overrides: this.overrides,
         budgetMs: this.budgetMs,
+        cachedPlan: this.plan,
         setActive: (run) => {
           this.active = run;
         },

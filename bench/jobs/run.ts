@@ -1,0 +1,206 @@
+// `npm run bench`: jobs end to end through `wrangler dev` over HTTP, with pagila (schema + COPY
+// data) as the tail and a small head. In one run: a cold job (replay + layers), warm-hit jobs
+// (p50), and the naive baseline: a fresh database, `psql -f` of the same files, then the head.
+// Prints a markdown table for docs/benchmarks.md.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startStack } from "../../infra/local-dev/stack.ts";
+import { createEnvManagerClient } from "../../src/clients/env-manager.ts";
+
+const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 30);
+const BASELINE_RUNS = Number(process.env.BENCH_BASELINE_RUNS ?? 3);
+const PSQL = process.env.PSQL ?? "/usr/bin/psql";
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const CORPORA = process.env.SQL_RUNNER_CORPORA ?? resolve(ROOT, "../shared/corpora");
+const TOKEN = "dev-gateway-token";
+const POOL = {
+  perSource: 1,
+  recentSources: 4,
+  maxTotal: 6,
+  memoryBudgetBytes: 512 << 20,
+  instanceBytes: 48 << 20,
+  prewarmBase: true,
+  refillDelayMs: 250,
+};
+const HEAD = `SELECT f.rating, count(*) AS films, round(avg(f.rental_rate), 2) AS avg_rate
+FROM film f GROUP BY f.rating ORDER BY f.rating;
+SELECT count(*) AS rentals FROM rental;
+`;
+
+interface View {
+  status: string;
+  error: { code: string; message: string } | null;
+  snapshot: { hit: boolean; replayed_steps: number; reused_steps: number } | null;
+  result: { sets: { rows: (string | null)[][] }[] } | null;
+  metrics: { latency_ms: number | null; stages_ms: Record<string, number> };
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return (s[lo] ?? 0) + ((s[hi] ?? 0) - (s[lo] ?? 0)) * (pos - lo);
+}
+
+function psql(env: NodeJS.ProcessEnv, args: string[]): Promise<void> {
+  return new Promise((ok, fail) => {
+    const p = spawn(PSQL, ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...args], {
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let err = "";
+    p.stderr.on("data", (d: Buffer) => {
+      err += d.toString();
+    });
+    p.on("error", fail);
+    p.on("exit", (code) => (code === 0 ? ok() : fail(new Error(`psql exited ${code}: ${err}`))));
+  });
+}
+
+async function runJob(base: string, tree: Record<string, string>, tag: string) {
+  const user = "bench-user";
+  const headers = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
+  const body = JSON.stringify({
+    request_id: `bench-${tag}-${Date.now()}-${Math.random()}`,
+    user_id: user,
+    project_tree: tree,
+    head_path: "test/ratings.sql",
+    timeout_ms: 300_000,
+  });
+  const t0 = performance.now();
+  const res = await fetch(`${base}/v1/jobs`, { method: "POST", headers, body });
+  if (res.status !== 202) throw new Error(`create: ${res.status} ${await res.text()}`);
+  const { job_id } = (await res.json()) as { job_id: string };
+  for (;;) {
+    const r = await fetch(`${base}/v1/jobs/${job_id}`, {
+      headers: { ...headers, "x-user-id": user },
+    });
+    const view = (await r.json()) as View;
+    if (view.status === "completed" || view.status === "failed" || view.status === "canceled") {
+      const ms = performance.now() - t0;
+      if (view.status !== "completed")
+        throw new Error(`job ${view.status}: ${view.error?.message}`);
+      return { ms, view };
+    }
+    await new Promise((r) => setTimeout(r, 3));
+  }
+}
+
+if (!existsSync(CORPORA)) throw new Error(`corpora not found at ${CORPORA}`);
+const schema = await readFile(join(CORPORA, "pagila/pagila-schema.sql"), "utf8");
+const data = await readFile(join(CORPORA, "pagila/pagila-data.sql"), "utf8");
+const tree = {
+  "init/pagila-schema.sql": schema,
+  "seed/pagila-data.sql": data,
+  "test/ratings.sql": HEAD,
+};
+
+const dataDir = await mkdtemp(join(tmpdir(), "bench-jobs-"));
+const persistTo = await mkdtemp(join(tmpdir(), "bench-jobs-wrangler-"));
+const stack = await startStack({
+  port: 0,
+  quiet: true,
+  persistTo,
+  // Two pooled instances per hot layer: back-to-back hits each find one ready while the pool
+  // refills behind them (the default of one is sized for the local dev loop).
+  platform: {
+    dataDir,
+    token: "bench-jobs-token",
+    gcIntervalMs: 0,
+    envManager: { pool: { ...POOL, perSource: 2 } },
+  },
+});
+try {
+  console.error(`stack up at ${stack.url}`);
+  const cold = await runJob(stack.url, tree, "cold");
+  console.error(`cold: ${cold.ms.toFixed(0)} ms`, cold.view.metrics.stages_ms);
+  const expected = JSON.stringify(cold.view.result);
+
+  const warm: number[] = [];
+  const server: number[] = [];
+  const stages: Record<string, number[]> = {};
+  for (let i = 0; i < WARM_RUNS; i++) {
+    const run = await runJob(stack.url, tree, `warm${i}`);
+    if (!run.view.snapshot?.hit) throw new Error("warm job was not a hit");
+    if (JSON.stringify(run.view.result) !== expected)
+      throw new Error("warm rows differ from cold rows");
+    warm.push(run.ms);
+    server.push(run.view.metrics.latency_ms ?? Number.NaN);
+    for (const [k, v] of Object.entries(run.view.metrics.stages_ms)) (stages[k] ??= []).push(v);
+  }
+
+  // Baseline: a fresh database on an instance of the same platform, psql -f over its unix socket.
+  const em = createEnvManagerClient({
+    baseUrl: stack.platform.envManager.url,
+    token: stack.platform.token,
+  });
+  const health = await em.health();
+  const inst = await em.create({ from: { base: { engine: health.engine } }, ttl_ms: 3_600_000 });
+  const socketDir = stack.platform.envManager.manager.get(inst.instance_id).instance.socketDir;
+  const pgEnv = {
+    ...process.env,
+    PGHOST: socketDir,
+    PGPORT: "5432",
+    PGUSER: inst.connection.user,
+    PGPASSWORD: inst.connection.password,
+    PGDATABASE: inst.connection.database,
+  };
+  const headFile = join(dataDir, "head.sql");
+  await import("node:fs/promises").then((fs) => fs.writeFile(headFile, HEAD));
+  const baseline: number[] = [];
+  for (let i = 0; i < BASELINE_RUNS; i++) {
+    const db = `bench_jobs_${i}`;
+    const t0 = performance.now();
+    await psql(pgEnv, ["-c", `CREATE DATABASE ${db}`]);
+    await psql({ ...pgEnv, PGDATABASE: db }, [
+      "-f",
+      join(CORPORA, "pagila/pagila-schema.sql"),
+      "-f",
+      join(CORPORA, "pagila/pagila-data.sql"),
+    ]);
+    // The data file empties search_path for its session (pg_dump does): the head gets its own,
+    // as each step of a job does.
+    await psql({ ...pgEnv, PGDATABASE: db }, ["-f", headFile]);
+    baseline.push(performance.now() - t0);
+    await psql(pgEnv, ["-c", `DROP DATABASE ${db}`]);
+  }
+  await em.destroy(inst.instance_id);
+
+  const p50 = quantile(warm, 0.5);
+  const base = quantile(baseline, 0.5);
+  const fmt = (n: number) => n.toFixed(0);
+  console.log(
+    `pagila tail (schema 52 KB + COPY data 3.3 MB, 2 steps), head: 2 SELECTs; one run.\n`,
+  );
+  console.log("| measurement | runs | p50 ms | p90 ms | vs baseline |");
+  console.log("|---|---:|---:|---:|---:|");
+  console.log(
+    `| cold job (replay 2 steps, publish 2 layers, head) | 1 | ${fmt(cold.ms)} | | ${(cold.ms / base).toFixed(2)}x |`,
+  );
+  console.log(
+    `| warm-hit job, end to end over HTTP (POST, poll GET until completed) | ${warm.length} | ${fmt(p50)} | ${fmt(quantile(warm, 0.9))} | ${(p50 / base).toFixed(3)}x |`,
+  );
+  console.log(
+    `| warm-hit job, server latency_ms (created -> completed) | ${server.length} | ${fmt(quantile(server, 0.5))} | ${fmt(quantile(server, 0.9))} | |`,
+  );
+  console.log(
+    `| baseline: fresh database + psql -f schema, data, head | ${baseline.length} | ${fmt(base)} | | 1x |`,
+  );
+  console.log("\nwarm-hit stage medians (ms):");
+  console.log(
+    Object.entries(stages)
+      .map(([k, v]) => `${k} ${quantile(v, 0.5).toFixed(1)}`)
+      .join(", "),
+  );
+  console.log(`cold stages (ms): ${JSON.stringify(cold.view.metrics.stages_ms)}`);
+} finally {
+  await stack.close();
+  await rm(dataDir, { recursive: true, force: true });
+  await rm(persistTo, { recursive: true, force: true });
+}
