@@ -2,18 +2,18 @@
 // one local PostgreSQL instance, through the script engine (neon driver over the platform's
 // WebSocket proxy, as the Worker does) and with `psql -f` (/usr/bin/psql on the instance's unix
 // socket), alternating, several runs each. Prints medians and the engine/psql ratio (target <= 1.2).
+// The engine runs in a worker thread (engine-worker.ts) so it does not share an event loop with the
+// in-process proxy.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { startPlatform } from "../../infra/local-dev/platform.ts";
 import { createEnvManagerClient } from "../../src/clients/env-manager.ts";
-import { connectPg } from "../../src/clients/pg.ts";
-import { runScript } from "../../src/engine/runner.ts";
-import { seedFromHash } from "../../src/engine/session.ts";
-import { DEFAULT_SESSION_SETTINGS } from "../../src/planner/settings.ts";
+import type { EngineJob, EngineTiming } from "./engine-worker.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const PSQL = process.env.PSQL ?? "/usr/bin/psql";
@@ -47,10 +47,15 @@ function psql(env: NodeJS.ProcessEnv, args: string[]): Promise<void> {
 }
 
 if (!existsSync(CORPORA)) throw new Error(`corpora not found at ${CORPORA}`);
-const texts = new Map<string, string>();
-for (const files of Object.values(CORPORA_SETS)) {
-  for (const f of files) texts.set(f, await readFile(join(CORPORA, f), "utf8"));
-}
+const worker = new Worker(new URL("./engine-worker.ts", import.meta.url));
+let pending: { ok: (t: EngineTiming) => void; fail: (e: unknown) => void } | undefined;
+worker.on("message", (t: EngineTiming) => pending?.ok(t));
+worker.on("error", (e) => pending?.fail(e));
+const runEngine = (job: EngineJob) =>
+  new Promise<EngineTiming>((ok, fail) => {
+    pending = { ok, fail };
+    worker.postMessage(job);
+  });
 
 const dataDir = await mkdtemp(join(tmpdir(), "bench-engine-"));
 const token = "bench-engine-token";
@@ -99,20 +104,14 @@ try {
           );
           psqlMs.push(performance.now() - t0);
         } else {
-          statements = 0;
-          roundTrips = 0;
-          for (const f of files) {
-            const res = await runScript({
-              files: new Map([[f, texts.get(f)!]]),
-              entry: f,
-              settings: { ...DEFAULT_SESSION_SETTINGS },
-              seed: seedFromHash("0123abcd"),
-              connect: (d) => connectPg(conn, d ?? db),
-            });
-            statements += res.stats.statements;
-            roundTrips += res.stats.round_trips;
-          }
-          engineMs.push(performance.now() - t0);
+          const t = await runEngine({
+            conn,
+            database: db,
+            files: files.map((f) => [f, join(CORPORA, f)]),
+          });
+          statements = t.statements;
+          roundTrips = t.roundTrips;
+          engineMs.push(t.ms);
         }
         await psql(pgEnv, ["-c", `DROP DATABASE ${db}`]);
       }
@@ -134,6 +133,7 @@ try {
   for (const r of rows) console.log(r);
   await em.destroy(created.instance_id);
 } finally {
+  await worker.terminate();
   await platform.close();
   await rm(dataDir, { recursive: true, force: true });
 }
