@@ -47,7 +47,7 @@ afterAll(async () => {
 /** Boots an instance from the base image, writes `rows` rows, snapshots it. */
 async function buildLayer(rows: number) {
   const created = await env.call("POST", "/v1/instances", { from: { base: { engine } } });
-  expect(created.status).toBe(201);
+  expect(created.status, JSON.stringify(created.json)).toBe(201);
   const c = await connectViaProxy(created.json.connection);
   await c.query(`CREATE TABLE t AS SELECT g AS n FROM generate_series(1, ${rows}) g`);
   await c.end();
