@@ -132,7 +132,11 @@ try {
       throw new Error("warm rows differ from cold rows");
     warm.push(run.ms);
     server.push(run.view.metrics.latency_ms ?? Number.NaN);
-    for (const [k, v] of Object.entries(run.view.metrics.stages_ms)) (stages[k] ??= []).push(v);
+    for (const [k, v] of Object.entries(run.view.metrics.stages_ms)) {
+      const list = stages[k] ?? [];
+      list.push(v);
+      stages[k] = list;
+    }
   }
 
   // Baseline: a fresh database on an instance of the same platform, psql -f over its unix socket.
