@@ -81,6 +81,20 @@ describe("TTL", () => {
   });
 });
 
+describe("background GC", () => {
+  it("runs on its own every gcIntervalMs", async () => {
+    const c = await start({ gcIntervalMs: 20 });
+    await publish(c, "short", "layer-short", 1000, 60);
+    clock.advance(61_000);
+    // Poll (no timing assertion): the periodic run removes the expired layer.
+    for (let i = 0; i < 500 && (await present("layer-short")); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(await present("layer-short")).toBe(false);
+    expect((await c.call("GET", "/v1/layers/layer-short")).status).toBe(404);
+  });
+});
+
 describe("LRU under a byte budget", () => {
   it("deletes least recently used layers until the indexed bytes fit", async () => {
     const c = await start({ byteBudget: 2500 });
