@@ -361,20 +361,15 @@ class Expander {
       }
       case "c":
       case "connect": {
-        const a = args().map(stripSemis);
-        const [db, ...others] = a[0] === "-reuse-previous=on" ? a.slice(1) : a;
-        if (others.some((o) => o !== "-") || (db !== undefined && /[=/]/.test(db))) {
+        const database = connectTarget(args().map(stripSemis));
+        if (database === null) {
           this.fail(
             "unsupported_command",
-            `\\${name}: only a database name of the same instance is supported`,
+            `\\${name}: only a database of the same instance is supported (name or "dbname=...")`,
             where,
           );
         }
-        this.units.push({
-          kind: "connect",
-          database: db === undefined || db === "-" || db === "" ? undefined : stripQuotes(db),
-          ...where,
-        });
+        this.units.push({ kind: "connect", database, ...where });
         return;
       }
       case "q":
@@ -421,4 +416,37 @@ function stripQuotes(s: string): string {
   return s.startsWith('"') && s.endsWith('"') && s.length >= 2
     ? s.slice(1, -1).replace(/""/g, '"')
     : s;
+}
+
+/**
+ * The database a `\c` names: `\c db`, `\c "My Db"`, `\c -reuse-previous=on "dbname='x'"` (what
+ * pg_dump writes for unusual names), `\c` or `\c -` (the current one: undefined). null when it
+ * names anything else (user, host, port, other connection parameters).
+ */
+export function connectTarget(rawArgs: readonly string[]): string | undefined | null {
+  const args = rawArgs.map(stripQuotes);
+  if (args[0]?.startsWith("-reuse-previous")) args.shift();
+  const [first, ...others] = args;
+  if (others.some((o) => o !== "-")) return null;
+  if (first === undefined || first === "-" || first === "") return undefined;
+  if (/^postgres(ql)?:\/\//.test(first)) return null;
+  if (!first.includes("=")) return first;
+  const params = parseConninfo(first);
+  if (!params || params.size !== 1 || !params.has("dbname")) return null;
+  return params.get("dbname");
+}
+
+/** libpq `key=value` connection strings; values may be single-quoted with backslash escapes. */
+function parseConninfo(s: string): Map<string, string> | undefined {
+  const out = new Map<string, string>();
+  const re = /\s*([A-Za-z_]+)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|([^\s']*))/y;
+  let at = 0;
+  while (at < s.length) {
+    re.lastIndex = at;
+    const m = re.exec(s);
+    if (!m) return s.slice(at).trim() === "" ? out : undefined;
+    out.set(m[1]!, m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : (m[3] ?? ""));
+    at = re.lastIndex;
+  }
+  return out;
 }

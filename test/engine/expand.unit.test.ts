@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ScriptError } from "../../src/engine/errors.ts";
-import { expandScript } from "../../src/engine/expand.ts";
+import { connectTarget, expandScript } from "../../src/engine/expand.ts";
 import type { SqlUnit, Unit } from "../../src/engine/units.ts";
 
 const run = (
@@ -225,6 +225,20 @@ describe("other meta-commands", () => {
       { kind: "echo", command: "qecho", text: "x" },
       { kind: "connect", database: undefined },
     ]);
+  });
+
+  it("reads \\c targets the way pg_dump writes them", () => {
+    expect(connectTarget(["pagila"])).toBe("pagila");
+    expect(connectTarget(['"My DB"'])).toBe("My DB");
+    expect(connectTarget(["-reuse-previous=on", `"dbname='my-db'"`])).toBe("my-db");
+    expect(connectTarget(["dbname='it\\'s'"])).toBe("it's");
+    expect(connectTarget([])).toBeUndefined();
+    expect(connectTarget(["-"])).toBeUndefined();
+    expect(connectTarget(["db", "alice"])).toBeNull();
+    expect(connectTarget(["dbname=x host=elsewhere"])).toBeNull();
+    expect(connectTarget(["postgresql://h/db"])).toBeNull();
+    const units = run({ "main.sql": `\\connect -reuse-previous=on "dbname='a b'"\n` });
+    expect(units).toMatchObject([{ kind: "connect", database: "a b" }]);
   });
 
   it("honours \\restrict / \\unrestrict as pg_dump writes them", () => {
