@@ -80,3 +80,26 @@ describe("warm pool", () => {
     expect(fresh?.status).toBe("ready");
   });
 });
+
+describe("warm pool memory budget", () => {
+  it("pools no more instances than the memory budget pays for", async () => {
+    const small = await startTestEnv({
+      pool: {
+        perSource: 3,
+        recentSources: 2,
+        maxTotal: 6,
+        instanceBytes: 48 << 20,
+        memoryBudgetBytes: 100 << 20,
+        prewarmBase: true,
+        refillDelayMs: 0,
+      },
+    });
+    try {
+      await waitFor(() => small.handle.manager.counts().pooled === 2);
+      await small.handle.manager.pool.settled();
+      expect(small.handle.manager.counts().pooled).toBe(2);
+    } finally {
+      await small.close();
+    }
+  });
+});
