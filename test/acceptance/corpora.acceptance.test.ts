@@ -64,6 +64,19 @@ describe("corpora", () => {
     ]);
   });
 
+  it("loads pagila's pg_dump --inserts variant to the same counts", async () => {
+    const inst = await instance();
+    await step(inst, "pagila/pagila-schema.sql");
+    const data = await step(inst, "pagila/pagila-data-inserts.sql");
+    expect(data.stats.copy_bytes).toBe(0);
+    expect(
+      await query(
+        inst,
+        "SELECT (SELECT count(*) FROM film), (SELECT count(*) FROM rental), (SELECT count(*) FROM payment);",
+      ),
+    ).toEqual([["1000", "16044", "16049"]]);
+  });
+
   it("loads chinook (DROP/CREATE DATABASE, \\c chinook) and its data", async () => {
     const inst = await instance();
     const events: ScriptEvent[] = [];

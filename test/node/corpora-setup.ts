@@ -14,6 +14,7 @@ export const CORPORA_DIR =
 export const CORPUS_FILES = [
   "pagila/pagila-schema.sql",
   "pagila/pagila-data.sql",
+  "pagila/pagila-data-inserts.sql",
   "chinook/Chinook_PostgreSql.sql",
   "northwind/northwind.sql",
 ] as const;
