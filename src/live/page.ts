@@ -43,6 +43,8 @@ export const LIVE_PAGE = `<!doctype html>
     const ws = new WebSocket(url);
     ws.onopen = () => {
       attempts = 0;
+      statusEl.dataset.connects = String(Number(statusEl.dataset.connects ?? "0") + 1);
+      delete statusEl.dataset.closeCode;
       if (statusEl.dataset.final !== "true") statusEl.textContent = "subscribed";
     };
     ws.onmessage = (msg) => {

@@ -1,0 +1,81 @@
+// The live page in a real browser: the whole stack as `npm start` runs it (platform + wrangler dev),
+// a job created over HTTP with the gateway token, a ticket, and headless Chromium following the job
+// on GET /live until the page shows the terminal status.
+import { existsSync } from "node:fs";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gateway, type Stack, startStack } from "../../bench/live/stack.ts";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+let stack: Stack;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: .ci/run installs chromium`);
+  stack = await startStack();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+}, 60_000);
+
+describe("live page in Chromium", () => {
+  it("follows a job over its WebSocket and shows the final status", async () => {
+    const user = `browser-${crypto.randomUUID()}`;
+    const tag = crypto.randomUUID().slice(0, 8);
+    const created = await gateway(stack.url, "/v1/jobs", {
+      body: {
+        request_id: crypto.randomUUID(),
+        user_id: user,
+        mode: "long",
+        project_tree: {
+          [`init/01_t.sql`]: `CREATE TABLE t_${tag} (n int);`,
+          [`seed/01_rows.sql`]: `INSERT INTO t_${tag} SELECT generate_series(1, 5);`,
+          [`test/sum.sql`]: `SELECT sum(n) AS total FROM t_${tag};`,
+        },
+      },
+    });
+    expect(created.status).toBe(202);
+    const { job_id: jobId } = (await created.json()) as { job_id: string };
+    const ticketRes = await gateway(stack.url, `/v1/jobs/${jobId}/ticket`, {
+      method: "POST",
+      user,
+    });
+    expect(ticketRes.status).toBe(200);
+    const { ticket } = (await ticketRes.json()) as { ticket: string };
+
+    const page = await browser.newPage();
+    await page.goto(`${stack.url}/live?job=${jobId}&ticket=${encodeURIComponent(ticket)}`);
+    await page.waitForSelector("#status[data-connects]");
+    const run = await gateway(stack.url, `/v1/jobs/${jobId}/run`, {
+      body: { head_path: "test/sum.sql" },
+      user,
+    });
+    expect(run.status).toBe(202);
+
+    await page.waitForSelector("#status[data-final='true'][data-close-code]", { timeout: 60_000 });
+    expect(await page.textContent("#status")).toBe("completed");
+    expect(await page.getAttribute("#status", "data-close-code")).toBe("1000");
+    const items = await page.$$eval("#events li", (lis) => lis.map((li) => li.textContent ?? ""));
+    const logs = (await (
+      await gateway(stack.url, `/v1/jobs/${jobId}/logs?limit=1000`, { user })
+    ).json()) as { events: { seq: number; type: string }[] };
+    expect(items.map((text) => Number(text.split(" ")[0]))).toEqual(logs.events.map((e) => e.seq));
+    expect(items.at(-1)).toContain('"terminal":true');
+    await page.close();
+  });
+});
