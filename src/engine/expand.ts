@@ -372,6 +372,9 @@ class Expander {
         this.units.push({ kind: "connect", database, ...where });
         return;
       }
+      case "copy":
+        this.copyMeta(rest, path, tok, where);
+        return;
       case "q":
       case "quit":
         this.flush(buf);
@@ -400,6 +403,42 @@ class Expander {
       return;
     }
     this.fail("unsupported_command", `\\${name}: meta-command not supported`, where);
+  }
+
+  /**
+   * `\copy ... from stdin` (rows follow in the script, up to `\.`) and `\copy ... to stdout` run as
+   * the server-side COPY they stand for. psql takes the rest of the line as is (no variables).
+   * Files and psql's own stdin/stdout (`pstdin`, `pstdout`) are not reachable from a Worker.
+   */
+  private copyMeta(rest: string, path: string, tok: Token, where: SourceLocation): void {
+    const body = rest.trim().replace(/;+$/, "");
+    const fromStdin = /\bfrom\s+stdin\b/i.test(body);
+    if (!fromStdin && !/\bto\s+stdout\b/i.test(body)) {
+      this.fail(
+        "unsupported_command",
+        "\\copy: only FROM stdin with inline rows or TO stdout is supported (no local files)",
+        where,
+      );
+    }
+    const text = `COPY ${body}`;
+    const words: string[] = [];
+    let depth = 0;
+    for (const t of lex(text)) {
+      if (t.kind === "other" && t.text === "(") depth++;
+      else if (t.kind === "other" && t.text === ")") depth--;
+      else if (t.kind === "word" && depth === 0) words.push(t.text.toLowerCase());
+    }
+    const unit: SqlUnit = {
+      kind: "sql",
+      text: `${text};`,
+      segments: [{ text: `${text};`, file: path, offset: tok.start, verbatim: false }],
+      file: where.file,
+      line: where.line,
+      column: where.column,
+      words,
+    };
+    if (fromStdin) unit.copy = { data: "", file: path, line: where.line + 1 };
+    this.units.push(unit);
   }
 
   private condition(args: string[], where: SourceLocation, what: string): boolean {

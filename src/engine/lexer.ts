@@ -52,6 +52,8 @@ class SourceToken implements Token {
   }
 }
 
+const COPY_META_STDIN = /^\\copy\s.*\bfrom\s+stdin\b/is;
+
 const SPACE = new Set([32, 9, 10, 13, 12, 11]);
 
 function isIdentStart(c: number): boolean {
@@ -239,6 +241,8 @@ export function lexEach(text: string, onToken: (t: Token) => unknown): void {
     if (c === 92) {
       while (i < n && text.charCodeAt(i) !== 10) i++;
       push("meta", start, i);
+      // `\copy ... from stdin` reads its rows from the script, like COPY FROM stdin.
+      if (COPY_META_STDIN.test(text.slice(start, i))) pendingCopy = true;
       continue;
     }
 

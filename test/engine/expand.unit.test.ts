@@ -57,6 +57,22 @@ describe("statements", () => {
     expect(sql(units)).toEqual(["COPY t (a) FROM stdin;", "SELECT 1;"]);
   });
 
+  it("runs \\copy ... from stdin with the rows that follow it, and \\copy ... to stdout", () => {
+    const units = run({
+      "main.sql":
+        "\\copy t (a, b) from stdin with csv;\n1,x;y\n2,--z\n\\.\n\\copy (SELECT 1) to stdout\n",
+    });
+    expect(units).toMatchObject([
+      {
+        kind: "sql",
+        text: "COPY t (a, b) from stdin with csv;",
+        line: 1,
+        copy: { data: "1,x;y\n2,--z\n", line: 2 },
+      },
+      { kind: "sql", text: "COPY (SELECT 1) to stdout;", line: 5 },
+    ]);
+  });
+
   it("drops statements made only of comments", () => {
     expect(sql(run({ "main.sql": "/* nothing */;\n;\nSELECT 1;" }))).toEqual(["SELECT 1;"]);
   });

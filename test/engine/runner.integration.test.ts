@@ -163,6 +163,14 @@ describe("runScript", () => {
     expect(err).toMatchObject({ code: "sql_error", sqlstate: "22P02", file: "main.sql", line: 5 });
   });
 
+  it("loads rows given to \\copy ... from stdin", async () => {
+    const res = await run({
+      "main.sql":
+        'CREATE TABLE pc (a int, b text);\n\\copy pc from stdin with (format csv)\n1,"x, y"\n2,z\n\\.\nSELECT b FROM pc ORDER BY a;',
+    });
+    expect(res.sets.at(-1)!.rows).toEqual([["x, y"], ["z"]]);
+  });
+
   it("returns COPY TO STDOUT output as a result set", async () => {
     const res = await run({
       "main.sql": "COPY (SELECT g, g * 2 FROM generate_series(1, 3) g) TO STDOUT;",
