@@ -1,6 +1,6 @@
 // Acceptance: real SQL projects written elsewhere (../shared/corpora) load through the script engine
 // into a real PostgreSQL instance, through the WebSocket proxy, exactly as a job's tail steps would.
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterEach, describe, expect, inject, it } from "vitest";
 import { connectPg } from "../../src/clients/pg.ts";
 import { runScript } from "../../src/engine/runner.ts";
 import { seedFromHash } from "../../src/engine/session.ts";
@@ -10,8 +10,9 @@ import { createTestInstance, type TestInstance } from "../support/instance.ts";
 
 const corpora = inject("corpora");
 const instances: TestInstance[] = [];
-afterAll(async () => {
-  await Promise.all(instances.map((i) => i.destroy()));
+// Each test's instance goes when the test ends: the platform caps live instances.
+afterEach(async () => {
+  await Promise.all(instances.splice(0).map((i) => i.destroy()));
 });
 
 async function instance(): Promise<TestInstance> {
