@@ -129,6 +129,47 @@ export function openApiDocument(version: string): Json {
           responses: { ...ok(200, "LogsResponse", "events"), ...errors(400, 401, 404) },
         },
       },
+      "/v1/jobs/{job_id}/ticket": {
+        post: {
+          summary:
+            "A short-lived HMAC ticket for the job's WebSocket (browsers cannot send headers)",
+          parameters: params,
+          responses: {
+            "200": {
+              description: "the ticket",
+              content: {
+                "application/json": {
+                  schema: {
+                    type: "object",
+                    properties: {
+                      ticket: { type: "string" },
+                      expires_at: { type: "string", format: "date-time" },
+                      ws_url: { type: "string" },
+                    },
+                    required: ["ticket", "expires_at", "ws_url"],
+                  },
+                },
+              },
+            },
+            ...errors(400, 401, 404),
+          },
+        },
+      },
+      "/v1/jobs/{job_id}/ws": {
+        get: {
+          summary: "WebSocket upgrade: the job's numbered events (`?ticket=`, `?after=`)",
+          parameters: [
+            { name: "job_id", in: "path", required: true, schema: { type: "string" } },
+            { name: "ticket", in: "query", schema: { type: "string" } },
+            { name: "after", in: "query", schema: { type: "integer", minimum: 0 } },
+          ],
+          security: [],
+          responses: {
+            "101": { description: "switching protocols" },
+            ...errors(401, 403, 404, 426),
+          },
+        },
+      },
       "/v1/jobs/{job_id}/cancel": {
         post: {
           summary: "Cancel the job (idempotent)",

@@ -146,7 +146,7 @@ export async function executeJob(host: ExecHost): Promise<void> {
           store.update({ retries: (now?.retries ?? 0) + 1 });
         },
       },
-      { envManagerUrl: host.env.ENV_MANAGER_URL },
+      { envManagerUrl: host.overrides.envManagerUrl ?? host.env.ENV_MANAGER_URL },
     );
     if (result.kind === "completed") finishJob(store, emit, "completed", null);
     else store.update({ attempts: 0 });

@@ -4,9 +4,10 @@ import { createEnvManagerClient, type EnvManagerClient } from "../clients/env-ma
 import { createSnapshotCacheClient, type SnapshotCacheClient } from "../clients/snapshot-cache.ts";
 import { AppError } from "../errors.ts";
 
+/** Fault injection for tests: point a job at an unreachable service. */
 export interface PlatformOverrides {
-  /** Tests point a job at an unreachable snapshot-cache to see it still complete. */
   snapshotCacheUrl?: string;
+  envManagerUrl?: string;
 }
 
 export interface Platform {
@@ -16,7 +17,10 @@ export interface Platform {
 
 export function platformFor(env: Env, overrides: PlatformOverrides = {}): Platform {
   return {
-    env: createEnvManagerClient({ baseUrl: env.ENV_MANAGER_URL, token: env.PLATFORM_TOKEN }),
+    env: createEnvManagerClient({
+      baseUrl: overrides.envManagerUrl ?? env.ENV_MANAGER_URL,
+      token: env.PLATFORM_TOKEN,
+    }),
     cache: createSnapshotCacheClient({
       baseUrl: overrides.snapshotCacheUrl ?? env.SNAPSHOT_CACHE_URL,
       token: env.PLATFORM_TOKEN,

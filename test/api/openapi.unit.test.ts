@@ -20,6 +20,8 @@ describe("GET /v1/openapi.json", () => {
       "/v1/jobs/{job_id}/cancel",
       "/v1/jobs/{job_id}/logs",
       "/v1/jobs/{job_id}/run",
+      "/v1/jobs/{job_id}/ticket",
+      "/v1/jobs/{job_id}/ws",
     ]);
     const create = doc.components.schemas.CreateJobBody;
     expect(create?.required).toEqual(expect.arrayContaining(["request_id", "user_id"]));

@@ -108,3 +108,22 @@ describe("failures", () => {
     expect((await getJob(ja.job_id, body.user_id)).job_id).toBe(ja.job_id);
   });
 });
+
+describe("platform faults", () => {
+  it("retries env-manager with back-off, then fails env_unavailable without leaking its URL", async () => {
+    const user = uid("user");
+    const res = await call("/v1/jobs", {
+      body: { request_id: uid("req"), user_id: user, mode: "long", project_tree: project() },
+    });
+    const { job_id: jobId } = await res.json<{ job_id: string }>();
+    await runInDurableObject(stub(jobId), (obj) => {
+      obj.overrides = { envManagerUrl: "http://127.0.0.1:9/" };
+    });
+    await call(`/v1/jobs/${jobId}/run`, { body: { head_path: "test/count.sql" }, user });
+    const view = await waitDone(jobId, user);
+    expect(view.status).toBe("failed");
+    expect(view.error?.code).toBe("env_unavailable");
+    expect(view.metrics.retries).toBeGreaterThanOrEqual(3);
+    expect(JSON.stringify(view)).not.toContain("127.0.0.1");
+  });
+});
