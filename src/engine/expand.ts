@@ -3,6 +3,9 @@
 // and `\restrict`, interpolates variables, cuts statements at psql's statement boundaries and
 // attaches COPY inline data. Everything psql would reject or that needs a shell or the local file
 // system is a ScriptError at its file:line, raised before any SQL runs.
+
+import { connectTarget } from "./connect-target.ts";
+import { copyMetaUnit } from "./copy-meta.ts";
 import { ScriptError, type ScriptErrorCode, type SourceLocation } from "./errors.ts";
 import { copyPayload, isCopyFromStdin, lex, lexEach, type Token } from "./lexer.ts";
 import { MetaArgError, parseMetaArgs, splitMeta } from "./meta-args.ts";
@@ -372,9 +375,12 @@ class Expander {
         this.units.push({ kind: "connect", database, ...where });
         return;
       }
-      case "copy":
-        this.copyMeta(rest, path, tok, where);
+      case "copy": {
+        const unit = copyMetaUnit(rest, path, tok.start, where);
+        if (typeof unit === "string") this.fail("unsupported_command", unit, where);
+        this.units.push(unit);
         return;
+      }
       case "q":
       case "quit":
         this.flush(buf);
@@ -405,42 +411,6 @@ class Expander {
     this.fail("unsupported_command", `\\${name}: meta-command not supported`, where);
   }
 
-  /**
-   * `\copy ... from stdin` (rows follow in the script, up to `\.`) and `\copy ... to stdout` run as
-   * the server-side COPY they stand for. psql takes the rest of the line as is (no variables).
-   * Files and psql's own stdin/stdout (`pstdin`, `pstdout`) are not reachable from a Worker.
-   */
-  private copyMeta(rest: string, path: string, tok: Token, where: SourceLocation): void {
-    const body = rest.trim().replace(/;+$/, "");
-    const fromStdin = /\bfrom\s+stdin\b/i.test(body);
-    if (!fromStdin && !/\bto\s+stdout\b/i.test(body)) {
-      this.fail(
-        "unsupported_command",
-        "\\copy: only FROM stdin with inline rows or TO stdout is supported (no local files)",
-        where,
-      );
-    }
-    const text = `COPY ${body}`;
-    const words: string[] = [];
-    let depth = 0;
-    for (const t of lex(text)) {
-      if (t.kind === "other" && t.text === "(") depth++;
-      else if (t.kind === "other" && t.text === ")") depth--;
-      else if (t.kind === "word" && depth === 0) words.push(t.text.toLowerCase());
-    }
-    const unit: SqlUnit = {
-      kind: "sql",
-      text: `${text};`,
-      segments: [{ text: `${text};`, file: path, offset: tok.start, verbatim: false }],
-      file: where.file,
-      line: where.line,
-      column: where.column,
-      words,
-    };
-    if (fromStdin) unit.copy = { data: "", file: path, line: where.line + 1 };
-    this.units.push(unit);
-  }
-
   private condition(args: string[], where: SourceLocation, what: string): boolean {
     const expr = args.join(" ");
     const value = parseBool(expr);
@@ -449,43 +419,4 @@ class Expander {
     }
     return value;
   }
-}
-
-function stripQuotes(s: string): string {
-  return s.startsWith('"') && s.endsWith('"') && s.length >= 2
-    ? s.slice(1, -1).replace(/""/g, '"')
-    : s;
-}
-
-/**
- * The database a `\c` names: `\c db`, `\c "My Db"`, `\c -reuse-previous=on "dbname='x'"` (what
- * pg_dump writes for unusual names), `\c` or `\c -` (the current one: undefined). null when it
- * names anything else (user, host, port, other connection parameters).
- */
-export function connectTarget(rawArgs: readonly string[]): string | undefined | null {
-  const args = rawArgs.map(stripQuotes);
-  if (args[0]?.startsWith("-reuse-previous")) args.shift();
-  const [first, ...others] = args;
-  if (others.some((o) => o !== "-")) return null;
-  if (first === undefined || first === "-" || first === "") return undefined;
-  if (/^postgres(ql)?:\/\//.test(first)) return null;
-  if (!first.includes("=")) return first;
-  const params = parseConninfo(first);
-  if (!params || params.size !== 1 || !params.has("dbname")) return null;
-  return params.get("dbname");
-}
-
-/** libpq `key=value` connection strings; values may be single-quoted with backslash escapes. */
-function parseConninfo(s: string): Map<string, string> | undefined {
-  const out = new Map<string, string>();
-  const re = /\s*([A-Za-z_]+)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|([^\s']*))/y;
-  let at = 0;
-  while (at < s.length) {
-    re.lastIndex = at;
-    const m = re.exec(s);
-    if (!m) return s.slice(at).trim() === "" ? out : undefined;
-    out.set(m[1]!, m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : (m[3] ?? ""));
-    at = re.lastIndex;
-  }
-  return out;
 }

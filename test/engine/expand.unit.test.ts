@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { connectTarget } from "../../src/engine/connect-target.ts";
 import { ScriptError } from "../../src/engine/errors.ts";
-import { connectTarget, expandScript } from "../../src/engine/expand.ts";
+import { expandScript } from "../../src/engine/expand.ts";
 import type { SqlUnit, Unit } from "../../src/engine/units.ts";
 
 const run = (
