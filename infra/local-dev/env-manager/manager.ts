@@ -317,7 +317,13 @@ export class EnvManager {
           `instance ${instance.id} is ${err.status}`,
         );
       }
-      throw err;
+      if (err instanceof EnvError) throw err;
+      // The server went away under the operation (killed, destroyed meanwhile, crashed).
+      if (instance.status === "dead" || !this.live.has(instance.id)) {
+        throw new EnvError(409, "instance_dead", `instance ${instance.id} is dead`);
+      }
+      console.error(`env-manager: operation on ${instance.id} failed:`, (err as Error).message);
+      throw new EnvError(503, "instance_failed", `instance ${instance.id}: operation failed`, 1);
     }
   }
 
