@@ -2,6 +2,7 @@
 // project on free ports with a throwaway data root, and provides its URLs and token to the tests
 // (`inject()`) and to the Worker's bindings (vitest.config.ts reads them through cloudflareTest's
 // `inject`). Runs in Node, once per vitest run.
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +16,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     dataDir,
     token,
     gcIntervalMs: 0,
-    envManager: { pool: { perSource: 1, recentSources: 4, maxTotal: 3 } },
+    // A fixed scratch root: a run killed midway leaves `<pid>-*` directories the next run sweeps.
+    envManager: {
+      workDir: existsSync("/dev/shm")
+        ? "/dev/shm/sql-runner-tests"
+        : join(tmpdir(), "sql-runner-tests"),
+      pool: { perSource: 1, recentSources: 4, maxTotal: 3 },
+    },
   });
   project.provide("envManagerUrl", platform.envManager.url);
   project.provide("snapshotCacheUrl", platform.snapshotCache.url);

@@ -223,7 +223,7 @@ export class EnvManager {
     await this.pool.close();
     const ids = [...this.live.keys()];
     await Promise.all(ids.map((id) => this.destroy(id)));
-    await releaseWorkDir(this.cfg.workDir, this.workDir).catch(() => {});
+    await releaseWorkDir(this.workDir).catch(() => {});
   }
 
   private sourceKey(from: InstanceSource): string {

@@ -2,6 +2,7 @@
 // throwaway env-manager on a temporary data root, an authenticated JSON caller, and PostgreSQL
 // sessions as the user's role, either through the WebSocket proxy (as the Worker connects) or
 // straight over the instance's unix socket.
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +17,10 @@ import { type EnvManagerHandle, type StartOptions, startEnvManager } from "./ser
 export const TEST_TOKEN = "test-platform-token";
 /** Base images are made once per machine for all tests (atomic rename makes sharing safe). */
 export const SHARED_BASES_DIR = join(tmpdir(), "sql-runner-test-bases");
+
+export const TEST_WORK_ROOT = existsSync("/dev/shm")
+  ? "/dev/shm/sql-runner-tests"
+  : join(tmpdir(), "sql-runner-tests");
 
 export const NO_POOL: PoolConfig = {
   perSource: 0,
@@ -45,7 +50,8 @@ export async function startTestEnv(opts: StartOptions = {}): Promise<TestEnv> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), "env-manager-test-")));
   const handle = await startEnvManager({
     dataDir,
-    workDir: join("/dev/shm", `env-manager-test-${dataDir.slice(-6)}`),
+    // One root for all tests: a run killed midway leaves `<pid>-*` directories the next run sweeps.
+    workDir: TEST_WORK_ROOT,
     basesDir: SHARED_BASES_DIR,
     token: TEST_TOKEN,
     pool: NO_POOL,

@@ -1,7 +1,9 @@
-// Scratch space for running instances: `<root>/<pid>/` per env-manager process, so two processes on
-// one data root never touch each other's instances. A process that died without cleaning up leaves
-// `<root>/<dead pid>/`; the next start stops the postmasters it left running and removes it.
-import { mkdir, readdir, readFile, rm, rmdir } from "node:fs/promises";
+// Scratch space for running instances: `<root>/<pid>-<random>/` per env-manager (several may run in
+// one process), so two env-managers never touch each other's instances. A process that died without
+// cleaning up leaves `<root>/<dead pid>-*/`; the next start stops the postmasters it left running
+// and removes the directory.
+import { randomBytes } from "node:crypto";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 
 function alive(pid: number): boolean {
@@ -23,8 +25,9 @@ export async function sweepLeftovers(root: string): Promise<number> {
   const entries = await readdir(root).catch(() => [] as string[]);
   let removed = 0;
   for (const name of entries) {
-    const owner = Number(name);
-    if (!/^\d+$/.test(name) || owner === process.pid || alive(owner)) continue;
+    const m = /^(\d+)-[0-9a-f]+$/.exec(name);
+    const owner = Number(m?.[1]);
+    if (!m || owner === process.pid || alive(owner)) continue;
     const dir = join(root, name);
     for (const inst of await readdir(dir).catch(() => [] as string[])) {
       const pidLine = await readFile(join(dir, inst, "data", "postmaster.pid"), "utf8").catch(
@@ -42,12 +45,12 @@ export async function sweepLeftovers(root: string): Promise<number> {
 export async function claimWorkDir(root: string): Promise<string> {
   await mkdir(root, { recursive: true, mode: 0o755 });
   await sweepLeftovers(root);
-  const dir = join(root, String(process.pid));
+  const dir = join(root, `${process.pid}-${randomBytes(4).toString("hex")}`);
   await mkdir(dir, { recursive: true, mode: 0o755 });
   return dir;
 }
 
-export async function releaseWorkDir(root: string, dir: string): Promise<void> {
+/** Removes this env-manager's directory (the root stays: other env-managers may be using it). */
+export async function releaseWorkDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
-  await rmdir(root).catch(() => {});
 }

@@ -2,7 +2,7 @@
 // the next env-manager on the same scratch root stops those servers and removes the leftovers,
 // while layers in the data root survive the restart and still boot.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -63,12 +63,13 @@ describe("crash recovery", () => {
     child.kill("SIGKILL");
     await new Promise((r) => child.once("exit", r));
     expect(alive(pid)).toBe(true);
-    expect(existsSync(join(workRoot, String(child.pid)))).toBe(true);
+    const leftovers = () => readdirSync(workRoot).filter((n) => n.startsWith(`${child.pid}-`));
+    expect(leftovers()).toHaveLength(1);
 
     const env = await startTestEnv({ dataDir, workDir: workRoot });
     try {
       await waitFor(() => !alive(pid));
-      expect(existsSync(join(workRoot, String(child.pid)))).toBe(false);
+      expect(leftovers()).toEqual([]);
       const booted = await env.call("POST", "/v1/instances", { from: { layer_id: layer } });
       expect(booted.status).toBe(201);
       expect(booted.json.boot.source).toBe("layer");
