@@ -9,7 +9,7 @@ import { notFound, unwrap } from "../jobs/outcome.ts";
 import { requireGateway, userFromHeader } from "./auth.ts";
 import { validationError } from "./errors.ts";
 import { eventStreamResponse, ticketResponse, wantsEventStream } from "./live-routes.ts";
-import { API_LIMITS, AppendBody, CreateJobBody, LogsQuery, RunBody } from "./schemas.ts";
+import { API_LIMITS, AppendBody, CreateJobBody, LogsQuery, RunBody, ViewQuery } from "./schemas.ts";
 
 type App = { Bindings: Env };
 
@@ -87,7 +87,9 @@ jobsRoutes.post("/:job_id/run", async (c) => {
 jobsRoutes.get("/:job_id", async (c) => {
   const user = userFromHeader(c.req.header("x-user-id"));
   const stub = jobStub(c.env, c.req.param("job_id"));
-  return c.json(unwrap(await stub.view(user)), 200);
+  const parsed = ViewQuery.safeParse(c.req.query());
+  if (!parsed.success) throw validationError(parsed.error, "query");
+  return c.json(unwrap(await stub.view(user, parsed.data.wait_ms)), 200);
 });
 
 jobsRoutes.get("/:job_id/logs", async (c) => {

@@ -110,7 +110,15 @@ export function openApiDocument(version: string): Json {
       "/v1/jobs/{job_id}": {
         get: {
           summary: "The job: status, stages, snapshot, result, error, metrics, last log lines",
-          parameters: params,
+          parameters: [
+            ...params,
+            {
+              name: "wait_ms",
+              in: "query",
+              description: "long poll: answer when the job ends or after this many ms",
+              schema: { type: "integer", minimum: 0, maximum: 30000, default: 0 },
+            },
+          ],
           responses: { ...ok(200, "JobView", "the job"), ...errors(400, 401, 404) },
         },
       },

@@ -83,6 +83,11 @@ export const RunBody = z.strictObject({
 });
 export type RunBody = z.infer<typeof RunBody>;
 
+export const ViewQuery = z.strictObject({
+  /** Long poll: answer as soon as the job ends, or after this many ms (0: at once). */
+  wait_ms: z.coerce.number().int().min(0).max(30_000).default(0),
+});
+
 export const LogsQuery = z.strictObject({
   after: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(200),

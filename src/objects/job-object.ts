@@ -34,8 +34,14 @@ export class JobObject extends DurableObject<Env> {
   budgetMs: number;
   /** Live subscribers (hibernatable WebSockets, SSE streams): see src/live/hub.ts. */
   readonly live: LiveHub;
+  /** Long-poll waiters of `view(..., waitMs)`, woken by the terminal status event. */
+  readonly #waiters = new Set<() => void>();
   readonly emit: Emit = (type, data) => {
     this.publish(this.store.addEvent(type, data));
+    if (type === "status" && data.terminal === true) {
+      for (const wake of this.#waiters) wake();
+      this.#waiters.clear();
+    }
   };
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -103,8 +109,20 @@ export class JobObject extends DurableObject<Env> {
     });
   }
 
-  async view(user: string) {
-    return capture(() => {
+  /** The job view; with `waitMs`, answers as soon as the job ends or after `waitMs` (long poll). */
+  async view(user: string, waitMs = 0) {
+    return capture(async () => {
+      const job = ownedJob(this.store, user);
+      if (waitMs > 0 && !isTerminal(job.status)) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, waitMs);
+          function done() {
+            clearTimeout(timer);
+            resolve();
+          }
+          this.#waiters.add(done);
+        });
+      }
       ownedJob(this.store, user);
       const view = buildView(this.store);
       if (!view) throw new Error("job vanished");

@@ -219,6 +219,18 @@ describe("other routes reject bad input", () => {
     }
   });
 
+  it("validates the long-poll wait", async () => {
+    const body = shortJob();
+    const jobId = await createJob(body);
+    for (const query of ["wait_ms=-1", "wait_ms=31000", "wait=5"]) {
+      const res = await call(`/v1/jobs/${jobId}?${query}`, { user: String(body.user_id) });
+      expect(res.status, query).toBe(400);
+      const err = await errorOf(res);
+      expect(err.code).toBe("validation_failed");
+      expect(err.field).toBe(query.split("=")[0]);
+    }
+  });
+
   it("validates append and run bodies", async () => {
     const user = uid("user");
     const jobId = await createJob({ request_id: uid("req"), user_id: user, mode: "long" });

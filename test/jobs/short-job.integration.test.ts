@@ -1,6 +1,6 @@
 // A short job end to end against the real local platform: miss, then a hit with the same rows.
 import { describe, expect, it } from "vitest";
-import { call, project, runToEnd, uid } from "./helpers.ts";
+import { call, project, runToEnd, submit, uid } from "./helpers.ts";
 
 describe("short job", () => {
   it("replays the tail, runs the head, and a second job on the same tail is a hit with the same rows", async () => {
@@ -53,6 +53,17 @@ describe("short job", () => {
     ]);
     expect(logs.events.at(-1)?.data).toMatchObject({ status: "completed", terminal: true });
     expect(uid()).not.toBe(uid());
+  });
+});
+
+describe("long poll", () => {
+  it("GET ?wait_ms answers as soon as the job ends", async () => {
+    const { jobId, user } = await submit({ project_tree: project(), head_path: "test/count.sql" });
+    const res = await call(`/v1/jobs/${jobId}?wait_ms=30000`, { user });
+    expect(res.status).toBe(200);
+    const view = await res.json<{ status: string; result: { sets: { rows: unknown[] }[] } }>();
+    expect(view.status).toBe("completed");
+    expect(view.result.sets[0]?.rows).toEqual([["3", "4.50"]]);
   });
 });
 
