@@ -14,6 +14,7 @@ const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
 const MAX_STARTUP_BYTES = 10_000;
+const HIGH_WATER_BYTES = 4 << 20;
 
 export type ResolveTarget = (address: string) => Instance | null;
 
@@ -92,7 +93,18 @@ function relay(ws: WebSocket, target: Instance): void {
       for (const c of queued.splice(0)) sock.write(c);
     });
     sock.on("data", (d: Buffer) => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(d);
+      if (ws.readyState !== WebSocket.OPEN) return;
+      ws.send(d);
+      // A large result must not pile up in memory when the client reads slower than PostgreSQL writes.
+      if (ws.bufferedAmount > HIGH_WATER_BYTES && !sock.isPaused()) {
+        sock.pause();
+        const resumeWhenDrained = () => {
+          if (ws.readyState !== WebSocket.OPEN) return;
+          if (ws.bufferedAmount > HIGH_WATER_BYTES / 4) setTimeout(resumeWhenDrained, 2);
+          else sock.resume();
+        };
+        setTimeout(resumeWhenDrained, 2);
+      }
     });
     sock.on("drain", () => ws.resume());
     sock.on("error", () => ws.close());

@@ -81,6 +81,19 @@ describe("WebSocket proxy", () => {
     );
   });
 
+  it("carries large results and large statements both ways", async () => {
+    const c = await connectViaProxy(created.connection);
+    const big = await c.query(
+      "SELECT g AS n, repeat('x', 200) AS pad FROM generate_series(1, 100000) g",
+    );
+    expect(big.rows).toHaveLength(100_000);
+    expect(big.rows[99_999].n).toBe(100_000);
+    const payload = "y".repeat(8 << 20);
+    const echo = await c.query("SELECT length($1::text) AS len", [payload]);
+    expect(echo.rows[0].len).toBe(8 << 20);
+    await c.end();
+  });
+
   it("forwards the right credentials", async () => {
     const c = await connectViaProxy(created.connection);
     const res = await c.query("SELECT 40 + 2 AS answer");
