@@ -8,24 +8,30 @@ import { generateProject } from "./project.ts";
 
 const FILES = 5_000;
 const BYTES = 50 * 1024 * 1024;
-const RUNS = 9;
+const ROUNDS = 9;
 const LIMITS = { maxTotalBytes: 2 * BYTES };
+const MiB = 1024 * 1024;
 
-interface Row {
+interface Case {
   name: string;
-  runs: number[];
   bytes: number;
+  run: () => Promise<unknown>;
 }
 
-async function measure(name: string, bytes: number, run: () => Promise<unknown>): Promise<Row> {
-  await run(); // warm-up (JIT, allocations)
-  const runs: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const start = performance.now();
-    await run();
-    runs.push(performance.now() - start);
+/**
+ * Runs every case once per round, round-robin, so a noisy neighbour slows all cases alike; the
+ * first round is a warm-up (JIT, allocations). Returns each case's durations in ms.
+ */
+async function measure(cases: readonly Case[]): Promise<number[][]> {
+  const runs: number[][] = cases.map(() => []);
+  for (let round = 0; round <= ROUNDS; round++) {
+    for (const [i, c] of cases.entries()) {
+      const start = performance.now();
+      await c.run();
+      if (round > 0) runs[i]!.push(performance.now() - start);
+    }
   }
-  return { name, runs, bytes };
+  return runs;
 }
 
 function median(values: readonly number[]): number {
@@ -44,59 +50,60 @@ it("planner: 5,000 files / 50 MiB inside workerd", async () => {
     joined.set(buffer, offset);
     offset += buffer.byteLength;
   }
-  const MiB = 1024 * 1024;
 
-  const rows: Row[] = [];
-  rows.push(
-    await measure(
-      "baseline: crypto.subtle.digest, one per file (pre-encoded)",
-      lf.bytes,
-      async () => {
+  const cases: Case[] = [
+    {
+      name: "baseline: crypto.subtle.digest, one per file (pre-encoded bytes)",
+      bytes: lf.bytes,
+      run: async () => {
         for (const buffer of buffers) await crypto.subtle.digest("SHA-256", buffer);
       },
-    ),
-  );
-  rows.push(
-    await measure("baseline: crypto.subtle.digest, 1 MiB chunks", lf.bytes, async () => {
-      for (let at = 0; at < joined.byteLength; at += MiB) {
-        await crypto.subtle.digest("SHA-256", joined.subarray(at, at + MiB));
-      }
-    }),
-  );
-  rows.push(
-    await measure("validateTree (sync checks only)", lf.bytes, async () =>
-      validateTree(lf.tree, LIMITS),
-    ),
-  );
-  rows.push(
-    await measure("planJob, LF files", lf.bytes, () =>
-      planJob({ tree: lf.tree, headPath: lf.headPath, limits: LIMITS }),
-    ),
-  );
-  rows.push(
-    await measure("planJob, BOM + CRLF files (normalized)", crlf.bytes, () =>
-      planJob({ tree: crlf.tree, headPath: crlf.headPath, limits: LIMITS }),
-    ),
-  );
-  rows.push(
-    await measure("planJob, LF files + test include scanner", lf.bytes, () =>
-      planJob({ tree: lf.tree, headPath: lf.headPath, limits: LIMITS, scanIncludes }),
-    ),
-  );
+    },
+    {
+      name: "baseline: crypto.subtle.digest, 1 MiB chunks",
+      bytes: lf.bytes,
+      run: async () => {
+        for (let at = 0; at < joined.byteLength; at += MiB) {
+          await crypto.subtle.digest("SHA-256", joined.subarray(at, at + MiB));
+        }
+      },
+    },
+    {
+      name: "validateTree (sync checks at append time)",
+      bytes: lf.bytes,
+      run: async () => validateTree(lf.tree, LIMITS),
+    },
+    {
+      name: "planJob, LF files",
+      bytes: lf.bytes,
+      run: () => planJob({ tree: lf.tree, headPath: lf.headPath, limits: LIMITS }),
+    },
+    {
+      name: "planJob, BOM + CRLF files (normalized)",
+      bytes: crlf.bytes,
+      run: () => planJob({ tree: crlf.tree, headPath: crlf.headPath, limits: LIMITS }),
+    },
+    {
+      name: "planJob, LF files + the tests' regex include scanner",
+      bytes: lf.bytes,
+      run: () => planJob({ tree: lf.tree, headPath: lf.headPath, limits: LIMITS, scanIncludes }),
+    },
+  ];
+  const runs = await measure(cases);
 
   const plan = await planJob({ tree: lf.tree, headPath: lf.headPath, limits: LIMITS });
-  const baseline = median(rows[0]!.runs);
+  const baseline = median(runs[0]!);
   const lines = [
-    `files: ${FILES}, bytes: ${lf.bytes} (${(lf.bytes / MiB).toFixed(1)} MiB), tail steps: ${plan.tail.length}, runs: ${RUNS} (+1 warm-up)`,
+    `files: ${FILES}, bytes: ${lf.bytes} (${(lf.bytes / MiB).toFixed(1)} MiB), tail steps: ${plan.tail.length}, rounds: ${ROUNDS} (+1 warm-up), round-robin`,
     "",
     "| measurement | median ms | MB/s | vs raw digest per file |",
     "|---|---:|---:|---:|",
   ];
-  for (const row of rows) {
-    const ms = median(row.runs);
-    const mbs = row.bytes / 1e6 / (ms / 1000);
+  for (const [i, c] of cases.entries()) {
+    const ms = median(runs[i]!);
+    const mbs = c.bytes / 1e6 / (ms / 1000);
     lines.push(
-      `| ${row.name} | ${ms.toFixed(0)} | ${mbs.toFixed(0)} | ${(baseline / ms).toFixed(2)} |`,
+      `| ${c.name} | ${ms.toFixed(0)} | ${mbs.toFixed(0)} | ${(baseline / ms).toFixed(2)} |`,
     );
   }
   console.log(`\n${lines.join("\n")}\n`);

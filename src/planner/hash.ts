@@ -12,9 +12,9 @@ const encoder = new TextEncoder();
 const H0_TAG = encoder.encode("sql-runner/h0\0");
 const INCLUDES_TAG = encoder.encode("sql-runner/includes\0");
 
-export function sha256(data: Uint8Array | string): Promise<Uint8Array> {
+export async function sha256(data: Uint8Array | string): Promise<Uint8Array> {
   const bytes = typeof data === "string" ? encoder.encode(data) : data;
-  return crypto.subtle.digest("SHA-256", bytes).then((digest) => new Uint8Array(digest));
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
 }
 
 /** SHA-256 of bytes, or of a string's UTF-8 bytes, as 64 lowercase hex digits. */
@@ -73,18 +73,37 @@ export async function stepDigest(
   return sha256(concat(parts));
 }
 
-/** h_i from h_{i-1}, the step's normalized path and its digest. One buffer, one digest. */
+// One reused buffer for h_i preimages. Safe across interleaved plans: digest() copies its input
+// before it returns (WebCrypto spec), and filling + calling happen without an await between.
+let chainBuffer = new Uint8Array(1024);
+let chainView = new DataView(chainBuffer.buffer);
+
+/**
+ * h_i from h_{i-1} (32 bytes), the step's normalized path and its digest (32 bytes). Returns the
+ * digest promise itself: one promise per step in the hot loop, not two.
+ */
 export function chainHash(
   previous: Uint8Array,
   path: string,
   digest: Uint8Array,
-): Promise<Uint8Array> {
-  const out = new Uint8Array(previous.byteLength + 4 + path.length * 3 + digest.byteLength);
-  out.set(previous, 0);
-  const { written } = encoder.encodeInto(path, out.subarray(previous.byteLength + 4));
-  new DataView(out.buffer).setUint32(previous.byteLength, written);
-  out.set(digest, previous.byteLength + 4 + written);
-  return sha256(out.subarray(0, previous.byteLength + 4 + written + digest.byteLength));
+): Promise<ArrayBuffer> {
+  const size = 32 + 4 + path.length * 3 + 32;
+  if (chainBuffer.byteLength < size) {
+    chainBuffer = new Uint8Array(size);
+    chainView = new DataView(chainBuffer.buffer);
+  }
+  chainBuffer.set(previous, 0);
+  // Paths are short and nearly always ASCII: copy code units directly, encodeInto otherwise.
+  let written = 0;
+  while (written < path.length) {
+    const c = path.charCodeAt(written);
+    if (c >= 0x80) break;
+    chainBuffer[36 + written++] = c;
+  }
+  if (written < path.length) written = encoder.encodeInto(path, chainBuffer.subarray(36)).written;
+  chainView.setUint32(32, written);
+  chainBuffer.set(digest, 36 + written);
+  return crypto.subtle.digest("SHA-256", chainBuffer.subarray(0, 36 + written + 32));
 }
 
 function framedPath(path: string): [Uint8Array, Uint8Array] {

@@ -3,7 +3,7 @@
 // allocation per file.
 import { checkContent, needsNormalization, normalizeUtf8InPlace } from "./content.ts";
 import { PlannerError, quote } from "./errors.ts";
-import { sha256, toHex } from "./hash.ts";
+import { toHex } from "./hash.ts";
 import type { PlannerLimits } from "./limits.ts";
 import { comparePaths } from "./natural-sort.ts";
 import { checkFileBytes, checkTotalBytes, type EtagEntry, type EtagResolver } from "./tree.ts";
@@ -59,7 +59,7 @@ export async function loadFiles(
     checkContent(path, raw);
     let rawSha: Uint8Array | undefined;
     if (typeof entry !== "string") {
-      rawSha = await sha256(rawBytes);
+      rawSha = new Uint8Array(await crypto.subtle.digest("SHA-256", rawBytes));
       if (`sha256:${toHex(rawSha)}` !== entry.etag) {
         throw new PlannerError(
           "etag_mismatch",
@@ -75,9 +75,9 @@ export async function loadFiles(
       // and the decoded text of ASCII files is a compact one-byte string again (even after a BOM).
       const normalized = normalizeUtf8InPlace(rawBytes);
       text = decoder.decode(normalized);
-      sha = await sha256(normalized);
+      sha = new Uint8Array(await crypto.subtle.digest("SHA-256", normalized));
     } else {
-      sha = rawSha ?? (await sha256(rawBytes));
+      sha = rawSha ?? new Uint8Array(await crypto.subtle.digest("SHA-256", rawBytes));
     }
     texts.set(path, text);
     hashes.set(path, sha);

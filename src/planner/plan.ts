@@ -87,10 +87,16 @@ export async function planJob(input: PlanInput): Promise<Plan> {
   const tail: PlannedStep[] = [];
   for (const [i, step] of tailSteps.entries()) {
     const included = includes.closure(step.path);
-    const includedFiles: IncludedFile[] = [];
-    for (const path of included) includedFiles.push({ path, sha256: files.sha256.get(path)! });
-    const digest = await stepDigest(files.sha256.get(step.path)!, includedFiles);
-    previous = await chainHash(previous, step.path, digest);
+    const contentSha = files.sha256.get(step.path)!;
+    // No includes: digest_i is the content hash itself (skip an await in the hot loop).
+    const digest =
+      included.length === 0
+        ? contentSha
+        : await stepDigest(
+            contentSha,
+            included.map((path): IncludedFile => ({ path, sha256: files.sha256.get(path)! })),
+          );
+    previous = new Uint8Array(await chainHash(previous, step.path, digest));
     tail.push({
       index: i + 1,
       path: step.path,
