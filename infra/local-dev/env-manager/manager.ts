@@ -12,10 +12,11 @@ import type {
 import { ensureBaseImage, type Image } from "../postgres/base-image.ts";
 import { findPgBinaries, type PgBinaries } from "../postgres/binaries.ts";
 import { ensureRunAsUser, type RunAs } from "../postgres/os-user.ts";
-import { settingsDigest, USER_DATABASE, USER_ROLE } from "../postgres/settings.ts";
+import { settingsDigest } from "../postgres/settings.ts";
 import type { EnvManagerConfig } from "./config.ts";
 import { EnvError } from "./errors.ts";
 import { Instance, InstanceBusyError, newInstanceId } from "./instance.ts";
+import { describeInstance, instanceIdOfAddress } from "./instance-info.ts";
 import { LayerStore } from "./layer-store.ts";
 import { WarmPool } from "./pool.ts";
 import { claimWorkDir, releaseWorkDir } from "./work-dir.ts";
@@ -30,8 +31,6 @@ export interface Created {
   instance: Instance;
   boot: { source: BootSource; ms: number };
 }
-
-const HOST_SUFFIX = ".sqlrunner.internal";
 
 export class EnvManager {
   readonly cfg: EnvManagerConfig;
@@ -130,26 +129,8 @@ export class EnvManager {
   }
 
   info(id: string): InstanceInfo {
-    const { instance, createdAt, expiresAt } = this.get(id);
-    return {
-      instance_id: instance.id,
-      state: instance.status === "booting" ? "restarting" : instance.status,
-      connection: {
-        host: `${instance.id}${HOST_SUFFIX}`,
-        port: 5432,
-        database: USER_DATABASE,
-        user: USER_ROLE,
-        password: instance.password,
-        ws_proxy: this.wsProxy,
-      },
-      source: {
-        layer_id: instance.source.layerId,
-        engine: instance.source.engine,
-        settings_digest: instance.source.settingsDigest,
-      },
-      created_at: new Date(createdAt).toISOString(),
-      expires_at: new Date(expiresAt).toISOString(),
-    };
+    const { instance, ...times } = this.get(id);
+    return describeInstance(instance, times, this.wsProxy);
   }
 
   async snapshot(id: string): Promise<SnapshotResponse> {
@@ -195,9 +176,8 @@ export class EnvManager {
 
   /** The instance a proxied `host:port` names, if it is one of ours. */
   resolveAddress(address: string): Instance | null {
-    const m = /^(i-[0-9a-f]{16})\.sqlrunner\.internal:5432$/.exec(address);
-    if (!m?.[1]) return null;
-    return this.live.get(m[1])?.instance ?? null;
+    const id = instanceIdOfAddress(address);
+    return id ? (this.live.get(id)?.instance ?? null) : null;
   }
 
   /** Layers that must not be deleted: sources of live or pooled instances, copies in progress. */
