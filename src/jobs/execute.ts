@@ -41,7 +41,7 @@ export const MAX_ATTEMPTS = 3;
  * While a run is alive it keeps pushing its alarm HEARTBEAT_MS ahead; if the object is evicted
  * mid-run, that alarm fires soon after and resumes the job (or fails it past its deadline).
  */
-const HEARTBEAT_MS = 4000;
+export const HEARTBEAT_MS = 4000;
 
 function scriptDetails(err: unknown): Record<string, unknown> {
   if (!(err instanceof AppError)) return {};

@@ -11,7 +11,13 @@ import {
   ownedJob,
   requestRun,
 } from "../jobs/commands.ts";
-import { type ActiveRun, type CachedPlan, cleanupInstance, executeJob } from "../jobs/execute.ts";
+import {
+  type ActiveRun,
+  type CachedPlan,
+  cleanupInstance,
+  executeJob,
+  HEARTBEAT_MS,
+} from "../jobs/execute.ts";
 import { finishJob } from "../jobs/finish.ts";
 import { JobStore } from "../jobs/job-store.ts";
 import { buildView } from "../jobs/job-view.ts";
@@ -166,6 +172,11 @@ export class JobObject extends DurableObject<Env> {
       await this.ctx.storage.deleteAlarm();
       return;
     }
+    if (this.active) {
+      // A run of this instance is in progress (its heartbeat came due): keep it armed.
+      await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
+      return;
+    }
     if (Date.now() >= job.expires_at) {
       await cleanupInstance(this.env, this.store);
       await this.ctx.storage.deleteAlarm();
@@ -174,7 +185,7 @@ export class JobObject extends DurableObject<Env> {
       applyMigrations(this.ctx.storage.sql);
       return;
     }
-    if (!isTerminal(job.status) && job.run_requested && !this.active) {
+    if (!isTerminal(job.status) && job.run_requested) {
       await executeJob({
         env: this.env,
         ctx: this.ctx,
