@@ -41,7 +41,8 @@ function median(values: readonly number[]): number {
 
 it("planner: 5,000 files / 50 MiB inside workerd", async () => {
   const lf = generateProject(FILES, BYTES);
-  const crlf = generateProject(FILES, BYTES, { lineEnd: "\r\n", bom: true });
+  const crlf = generateProject(FILES, BYTES, { lineEnd: "\r\n" });
+  const bom = generateProject(FILES, BYTES, { lineEnd: "\r\n", bom: true });
   const encoder = new TextEncoder();
   const buffers = Object.values(lf.tree).map((text) => encoder.encode(text));
   const joined = new Uint8Array(lf.bytes);
@@ -79,9 +80,14 @@ it("planner: 5,000 files / 50 MiB inside workerd", async () => {
       run: () => planJob({ tree: lf.tree, headPath: lf.headPath, limits: LIMITS }),
     },
     {
-      name: "planJob, BOM + CRLF files (normalized)",
+      name: "planJob, CRLF files (normalized)",
       bytes: crlf.bytes,
       run: () => planJob({ tree: crlf.tree, headPath: crlf.headPath, limits: LIMITS }),
+    },
+    {
+      name: "planJob, BOM + CRLF files (normalized; UTF-16 strings in V8)",
+      bytes: bom.bytes,
+      run: () => planJob({ tree: bom.tree, headPath: bom.headPath, limits: LIMITS }),
     },
     {
       name: "planJob, LF files + the tests' regex include scanner",
