@@ -28,6 +28,7 @@ export async function freePort(): Promise<number> {
 export interface Stack {
   /** The worker, e.g. http://127.0.0.1:PORT */
   url: string;
+  port: number;
   wrangler: ChildProcess;
   close(): Promise<void>;
 }
@@ -131,11 +132,18 @@ export async function startStack(opts: { log?: (line: string) => void } = {}): P
     await close();
     throw err;
   }
-  return { url, wrangler, close };
+  return { url, port, wrangler, close };
 }
 
-/** Resident memory (bytes) of the workerd processes below `pid` (read from /proc). */
-export async function workerdRss(pid: number): Promise<number> {
+export interface WorkerdMemory {
+  /** RSS (bytes) of the workerd running the Worker and its Durable Objects. */
+  worker: number;
+  /** RSS (bytes) of wrangler dev's own proxy workerd (listens on the public port; not in production). */
+  proxy: number;
+}
+
+/** Resident memory of the workerd processes below `pid` (read from /proc). */
+export async function workerdMemory(pid: number, publicPort: number): Promise<WorkerdMemory> {
   const children = new Map<number, number[]>();
   const names = new Map<number, string>();
   for (const entry of await readdir("/proc")) {
@@ -151,18 +159,20 @@ export async function workerdRss(pid: number): Promise<number> {
       // gone meanwhile
     }
   }
-  let total = 0;
+  const out: WorkerdMemory = { worker: 0, proxy: 0 };
   const queue = [pid];
   while (queue.length > 0) {
     const p = queue.pop() as number;
     if (names.get(p) === "workerd") {
       const status = await readFile(`/proc/${p}/status`, "utf8").catch(() => "");
-      const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
-      total += Number(kb ?? 0) * 1024;
+      const cmdline = await readFile(`/proc/${p}/cmdline`, "utf8").catch(() => "");
+      const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+      if (cmdline.includes(`entry=127.0.0.1:${publicPort}`)) out.proxy += rss;
+      else out.worker += rss;
     }
     queue.push(...(children.get(p) ?? []));
   }
-  return total;
+  return out;
 }
 
 /** A gateway call to the worker. */
