@@ -62,7 +62,7 @@ export class EnvManager {
     this.workDir = workDir;
     this.binaries = binaries;
     this.runAs = runAs;
-    this.digest = settingsDigest();
+    this.digest = settingsDigest(binaries.major);
     this.baseImage = base;
     this.layers = new LayerStore(join(cfg.dataDir, "layers"));
     this.pool = new WarmPool(cfg.pool, (key) => this.bootFresh(key, true));

@@ -19,6 +19,7 @@ import {
   USER_DATABASE,
   USER_ROLE,
   USER_SETTABLE_SUPERUSER_PARAMETERS,
+  userRoleAttributes,
 } from "./settings.ts";
 import { pruneRecycledWal } from "./wal.ts";
 
@@ -50,7 +51,7 @@ const making = new Map<string, Promise<Image>>();
 
 /** Returns the base image for the current engine and settings, creating it on first use. */
 export function ensureBaseImage(opts: BaseImageOptions): Promise<Image> {
-  const key = baseKey(opts.binaries.engine, settingsDigest());
+  const key = baseKey(opts.binaries.engine, settingsDigest(opts.binaries.major));
   let pending = making.get(key);
   if (!pending) {
     pending = loadOrMake(opts, key);
@@ -86,7 +87,7 @@ async function loadOrMake(opts: BaseImageOptions, key: string): Promise<Image> {
       join(tmp, "base.json"),
       `${JSON.stringify({
         engine: opts.binaries.engine,
-        settings_digest: settingsDigest(),
+        settings_digest: settingsDigest(opts.binaries.major),
         size_bytes: packed.sizeBytes,
         sha256: packed.sha256,
         created_at: new Date().toISOString(),
@@ -130,7 +131,7 @@ async function initCluster(opts: BaseImageOptions, scratch: string, adminPasswor
     },
   );
   await rm(pwfile);
-  await writeFile(join(dataDir, "postgresql.conf"), postgresqlConf());
+  await writeFile(join(dataDir, "postgresql.conf"), postgresqlConf(opts.binaries.major));
   await writeFile(join(dataDir, "pg_hba.conf"), PG_HBA);
   if (opts.runAs) {
     for (const f of ["postgresql.conf", "pg_hba.conf"]) {
@@ -146,7 +147,7 @@ async function initCluster(opts: BaseImageOptions, scratch: string, adminPasswor
   });
   try {
     await withAdmin(runDir, adminPassword, async (client) => {
-      await client.query(`CREATE ROLE "${USER_ROLE}" LOGIN CREATEDB CREATEROLE`);
+      await client.query(`CREATE ROLE "${USER_ROLE}" ${userRoleAttributes(opts.binaries.major)}`);
       await setUserPassword(client, USER_ROLE, randomBytes(24).toString("base64url"));
       await client.query(`ALTER DATABASE "${USER_DATABASE}" OWNER TO "${USER_ROLE}"`);
       for (const param of USER_SETTABLE_SUPERUSER_PARAMETERS) {

@@ -12,6 +12,8 @@ export interface PgBinaries {
   binDir: string;
   /** e.g. "18.4" */
   version: string;
+  /** e.g. 18 */
+  major: number;
   /** Engine label used in layer metadata and cache keys, e.g. "postgres-18.4". */
   engine: string;
 }
@@ -41,5 +43,10 @@ async function probe(binDir: string): Promise<PgBinaries> {
   const { stdout } = await run(join(binDir, "postgres"), ["--version"]);
   const match = /(\d+(?:\.\d+)?)/.exec(stdout);
   if (!match?.[1]) throw new Error(`cannot parse PostgreSQL version from: ${stdout.trim()}`);
-  return { binDir, version: match[1], engine: `postgres-${match[1]}` };
+  return {
+    binDir,
+    version: match[1],
+    major: Number.parseInt(match[1], 10),
+    engine: `postgres-${match[1]}`,
+  };
 }

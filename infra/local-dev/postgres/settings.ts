@@ -66,18 +66,33 @@ export const PG_HBA = [
   "",
 ].join("\n");
 
-export function postgresqlConf(): string {
-  const lines = Object.entries(SERVER_SETTINGS).map(([k, v]) => `${k} = ${v}`);
+/** Settings that older servers do not know (major version that introduced them). */
+const SINCE: Readonly<Record<string, number>> = { io_method: 18 };
+
+export function serverSettings(major: number): [string, string][] {
+  return Object.entries(SERVER_SETTINGS).filter(([k]) => major >= (SINCE[k] ?? 0));
+}
+
+/**
+ * Attributes of the user's role. CREATEROLE only from PostgreSQL 16 on: before 16 a CREATEROLE role
+ * may grant itself any non-superuser role, pg_execute_server_program included.
+ */
+export function userRoleAttributes(major: number): string {
+  return major >= 16 ? "LOGIN CREATEDB CREATEROLE" : "LOGIN CREATEDB";
+}
+
+export function postgresqlConf(major: number): string {
+  const lines = serverSettings(major).map(([k, v]) => `${k} = ${v}`);
   return `# Written by sql-runner's env-manager (infra/local-dev/postgres/settings.ts).\n${lines.join("\n")}\n`;
 }
 
 /** A short label for (initdb flags, server settings, hba, roles): base images are keyed by it. */
-export function settingsDigest(): string {
+export function settingsDigest(major: number): string {
   const canonical = JSON.stringify({
     initdb: INITDB_ARGS,
-    settings: Object.entries(SERVER_SETTINGS).sort(([a], [b]) => a.localeCompare(b)),
+    settings: serverSettings(major).sort(([a], [b]) => a.localeCompare(b)),
     hba: PG_HBA,
-    roles: [ADMIN_ROLE, USER_ROLE, USER_SETTABLE_SUPERUSER_PARAMETERS],
+    roles: [ADMIN_ROLE, USER_ROLE, userRoleAttributes(major), USER_SETTABLE_SUPERUSER_PARAMETERS],
     format: 1,
   });
   return `s-${createHash("sha256").update(canonical).digest("hex").slice(0, 16)}`;

@@ -9,9 +9,11 @@ import {
   startTestEnv,
   type TestEnv,
 } from "../../../infra/local-dev/env-manager/test-harness.ts";
+import { withAdmin } from "../../../infra/local-dev/postgres/admin.ts";
 
 let env: TestEnv;
 let engine: string;
+const rolesByUser = () => env.handle.manager.binaries.major >= 16;
 
 beforeAll(async () => {
   env = await startTestEnv();
@@ -26,7 +28,14 @@ async function tail(): Promise<{ instanceId: string; layerId: string; sizeBytes:
   expect(created.status).toBe(201);
   expect(created.json.boot.source).toBe("base");
   const c = await connectViaProxy(created.json.connection);
-  await c.query(`CREATE ROLE app_reader LOGIN PASSWORD 'r'`);
+  // Before PostgreSQL 16 the user's role has no CREATEROLE (docs/security.md): the admin makes it.
+  if (rolesByUser()) await c.query(`CREATE ROLE app_reader LOGIN PASSWORD 'r'`);
+  else {
+    const inst = env.handle.manager.get(created.json.instance_id).instance;
+    await withAdmin(inst.socketDir, inst.adminPassword, (admin) =>
+      admin.query(`CREATE ROLE app_reader LOGIN PASSWORD 'r'`),
+    );
+  }
   await c.query(`CREATE DATABASE analytics`);
   await c.query(`CREATE EXTENSION hstore`);
   await c.query(`CREATE TABLE kv (id int PRIMARY KEY, attrs hstore)`);

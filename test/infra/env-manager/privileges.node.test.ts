@@ -49,7 +49,8 @@ describe("the user's role", () => {
       who: "postgres",
       rolsuper: false,
       rolcreatedb: true,
-      rolcreaterole: true,
+      // CREATEROLE only where it cannot reach predefined roles (PostgreSQL 16+, docs/security.md).
+      rolcreaterole: env.handle.manager.binaries.major >= 16,
       rolreplication: false,
       rolbypassrls: false,
       exec: false,
@@ -78,13 +79,13 @@ describe("escape attempts", () => {
   it("refuses COPY ... TO PROGRAM", async () => {
     const e = await refused(`COPY (SELECT 1) TO PROGRAM 'id'`);
     expect(e.code).toBe("42501");
-    expect(e.message).toMatch(/permission denied to COPY to or from an external program/);
+    expect(e.message).toMatch(/COPY to or from an external program/);
   });
 
   it("refuses COPY ... FROM a server file", async () => {
     const e = await refused(`CREATE TEMP TABLE f (l text); COPY f FROM '/etc/passwd'`);
     expect(e.code).toBe("42501");
-    expect(e.message).toMatch(/permission denied to COPY from a file/);
+    expect(e.message).toMatch(/COPY from a file/);
   });
 
   it("refuses pg_read_file", async () => {
