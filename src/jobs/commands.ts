@@ -3,6 +3,7 @@
 import type { AppendBody, CreateJobBody, ProjectTree, RunBody } from "../api/schemas.ts";
 import { AppError } from "../errors.ts";
 import type { Plan } from "../planner/plan.ts";
+import { type ContentStore, rememberContent, storeResolver } from "./content-store.ts";
 import { canonicalJson, sha256Hex } from "./job-id.ts";
 import type { JobRow, JobStore, StoredEntry } from "./job-store.ts";
 import { notFound } from "./outcome.ts";
@@ -85,6 +86,7 @@ export async function createJob(
   input: CreateInput,
   emit: Emit,
   now: number,
+  content?: ContentStore,
 ): Promise<{ created: boolean; status: JobRow["status"]; plan: Plan | null }> {
   const { body } = input;
   const digest = await sha256Hex(
@@ -119,8 +121,13 @@ export async function createJob(
   const files = part ? await checkFiles(store, part.files) : new Map();
   let plan: Plan | null = null;
   if (body.mode === "short" && part && body.head_path) {
-    plan = await planTree(Object.fromEntries(part.files), body.head_path);
+    plan = await planTree(
+      Object.fromEntries(part.files),
+      body.head_path,
+      content ? storeResolver(content) : undefined,
+    );
   }
+  if (part && content) await rememberContent(content, part.files);
   const parseMs = performance.now() - started;
   store.insert({
     job_id: input.job_id,
@@ -156,6 +163,7 @@ export async function appendPart(
   user: string,
   body: AppendBody,
   emit: Emit,
+  content?: ContentStore,
 ): Promise<{ duplicate: boolean; parts: number[]; file_count: number }> {
   const job = ownedJob(store, user);
   if (job.mode !== "long") {
@@ -185,6 +193,7 @@ export async function appendPart(
   }
   const part = validatePart(body.project_tree);
   const checked = await checkFiles(store, part.files);
+  if (content) await rememberContent(content, part.files);
   store.addPart(body.part, digest);
   storeFiles(store, body.part, checked);
   emit("log", { message: `part ${body.part}: ${part.files.size} file(s)` });
@@ -197,6 +206,7 @@ export async function requestRun(
   body: RunBody,
   emit: Emit,
   now: number,
+  content?: ContentStore,
 ): Promise<{ status: JobRow["status"]; started: boolean; plan: Plan | null }> {
   const job = ownedJob(store, user);
   const digest = await sha256Hex(canonicalJson(body));
@@ -221,7 +231,7 @@ export async function requestRun(
     );
   }
   const started = performance.now();
-  const plan = await planTree(store.tree(), head);
+  const plan = await planTree(store.tree(), head, content ? storeResolver(content) : undefined);
   const parseMs = performance.now() - started;
   store.update({
     head_path: head,

@@ -133,6 +133,7 @@ export async function executeJob(host: ExecHost): Promise<void> {
         emit,
         platform,
         tails: host.env.TAILS,
+        content: host.env.FILES,
         signal,
         deadline,
         alarmStart,

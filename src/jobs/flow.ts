@@ -8,6 +8,7 @@ import type { PgConnection } from "../clients/contracts/pg-connection.ts";
 import { AppError } from "../errors.ts";
 import type { Plan, PlannedStep } from "../planner/plan.ts";
 import { type Emit, round } from "./commands.ts";
+import { type ContentStore, storeResolver } from "./content-store.ts";
 import type { JobRow, JobStore } from "./job-store.ts";
 import { planTree } from "./planning.ts";
 import { type Platform, sleep, withRetry } from "./platform.ts";
@@ -23,6 +24,8 @@ export interface FlowContext {
   deadline: number;
   alarmStart: number;
   budgetMs: number;
+  /** Where `{ etag }` files are resolved. */
+  content: ContentStore;
   /** A plan already made for this run (skips planning again), or null. */
   plan: Plan | null;
   /** The instance in use, so the shell can drop it on timeout, cancel or failure. */
@@ -257,7 +260,7 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
   const { store, emit, job } = ctx;
   const head = job.head_path;
   if (!head) throw new AppError(500, "internal", "job has no head");
-  const plan = ctx.plan ?? (await planTree(store.tree(), head));
+  const plan = ctx.plan ?? (await planTree(store.tree(), head, storeResolver(ctx.content)));
   advance(ctx, "preparing");
 
   const tail = plan.tail;

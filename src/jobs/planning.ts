@@ -21,15 +21,20 @@ export function validatePart(tree: Record<string, unknown>): ValidPart {
 
 /**
  * Plans the job. `{ etag }` entries resolve to a file of the same job whose content has that
- * SHA-256 (so a long job can refer to content it already sent), otherwise `unknown_etag`.
+ * SHA-256 (so a long job can refer to content it already sent), then to the content store.
  */
-export function planTree(tree: Record<string, StoredEntry>, headPath: string): Promise<Plan> {
+export function planTree(
+  tree: Record<string, StoredEntry>,
+  headPath: string,
+  fallback?: (etag: string) => Promise<string | undefined>,
+): Promise<Plan> {
   const resolveEtag = async (etag: string): Promise<string | undefined> => {
-    const byDigest = new Map<string, string>();
     for (const entry of Object.values(tree)) {
-      if ("content" in entry) byDigest.set(`sha256:${await sha256(entry.content)}`, entry.content);
+      if ("content" in entry && `sha256:${await sha256(entry.content)}` === etag) {
+        return entry.content;
+      }
     }
-    return byDigest.get(etag);
+    return fallback ? fallback(etag) : undefined;
   };
   return planJob({ tree, headPath, resolveEtag, scanIncludes });
 }

@@ -95,7 +95,13 @@ export class JobObject extends DurableObject<Env> {
 
   async create(input: CreateInput) {
     return capture(async () => {
-      const { plan, ...out } = await createJob(this.store, input, this.emit, Date.now());
+      const { plan, ...out } = await createJob(
+        this.store,
+        input,
+        this.emit,
+        Date.now(),
+        this.env.FILES,
+      );
       if (plan) this.plan = { runDigest: this.store.job()?.run_digest ?? "", plan };
       if (out.created) await this.schedule();
       return out;
@@ -103,12 +109,12 @@ export class JobObject extends DurableObject<Env> {
   }
 
   async append(user: string, body: AppendBody) {
-    return capture(() => appendPart(this.store, user, body, this.emit));
+    return capture(() => appendPart(this.store, user, body, this.emit, this.env.FILES));
   }
 
   async run(user: string, body: RunBody) {
     return capture(async () => {
-      const out = await requestRun(this.store, user, body, this.emit, Date.now());
+      const out = await requestRun(this.store, user, body, this.emit, Date.now(), this.env.FILES);
       if (out.plan) this.plan = { runDigest: this.store.job()?.run_digest ?? "", plan: out.plan };
       if (out.started) await this.schedule();
       return { status: out.status };

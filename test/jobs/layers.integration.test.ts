@@ -19,6 +19,23 @@ describe("layers", () => {
     expect(second.result?.sets[0]?.rows.at(-1)).toEqual(["3", "fig", "3.10"]);
   });
 
+  it("hits with a tree that sends etags instead of the tail's bytes", async () => {
+    const tree = project();
+    const first = await runToEnd({ project_tree: tree, head_path: "test/all.sql" });
+    const byEtag: Record<string, string | { etag: string }> = { ...tree };
+    for (const path of ["init/01_schema.sql", "seed/01_items.sql", "seed/02_more.sql"]) {
+      const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(tree[path]));
+      const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join(
+        "",
+      );
+      byEtag[path] = { etag: `sha256:${hex}` };
+    }
+    const second = await runToEnd({ project_tree: byEtag, head_path: "test/all.sql" });
+    expect(second.error).toBeNull();
+    expect(second.snapshot).toMatchObject({ hit: true, tail_hash: first.snapshot?.tail_hash });
+    expect(second.result?.sets).toEqual(first.result?.sets);
+  });
+
   it("lets two test/ heads share the tail layer", async () => {
     const tree = project();
     const all = await runToEnd({ project_tree: tree, head_path: "test/all.sql" });
