@@ -145,6 +145,8 @@ export class EnvManager {
         }),
       ),
     );
+    // The next job with this tail boots from this layer: have one ready for it.
+    this.pool.prefer(`layer:${written.layerId}`);
     return {
       layer_id: written.layerId,
       size_bytes: written.sizeBytes,

@@ -69,6 +69,14 @@ export class WarmPool {
     while (this.delayed || this.refilling) await (this.delayed ?? this.refilling);
   }
 
+  /** Marks a source as likely to be asked for soon and schedules a refill (after the delay). */
+  prefer(sourceKey: string): void {
+    if (this.cfg.perSource === 0 || this.cfg.recentSources === 0) return;
+    this.noteUse(sourceKey);
+    if (this.cfg.refillDelayMs > 0) this.kickLater(this.cfg.refillDelayMs);
+    else this.kick();
+  }
+
   private kickLater(ms: number): void {
     if (this.delayed) return;
     this.delayed = new Promise<void>((resolve) => {

@@ -49,16 +49,17 @@ describe("warm pool", () => {
     await waitFor(() => pooled() === 1);
   });
 
-  it("pools recently used layers and reports their layers in use", async () => {
+  it("pools a freshly snapshotted layer and reports it in use", async () => {
     const created = await env.call("POST", "/v1/instances", { from: { base: { engine } } });
     const snap = await env.call("POST", `/v1/instances/${created.json.instance_id}/snapshot`);
     const layerId: string = snap.json.layer_id;
+    await waitFor(() => env.handle.manager.pool.sources().includes(`layer:${layerId}`));
     const first = await env.call("POST", "/v1/instances", { from: { layer_id: layerId } });
-    expect(first.json.boot.source).toBe("layer");
+    expect(first.json.boot.source).toBe("pool");
+    expect(first.json.source.layer_id).toBe(layerId);
     await waitFor(() => env.handle.manager.pool.sources().includes(`layer:${layerId}`));
     const second = await env.call("POST", "/v1/instances", { from: { layer_id: layerId } });
     expect(second.json.boot.source).toBe("pool");
-    expect(second.json.source.layer_id).toBe(layerId);
     expect(second.json.connection.password).not.toBe(first.json.connection.password);
     const inUse = await env.call("GET", "/v1/layers/in-use");
     expect(inUse.json.layer_ids).toContain(layerId);
