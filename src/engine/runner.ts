@@ -67,7 +67,7 @@ export async function runScript(opts: RunScriptOptions): Promise<ScriptResult> {
   try {
     await run.open(opts.database, entryLoc);
     for (const step of steps) {
-      run.checkAbort(entryLoc);
+      run.checkAbort(step.kind === "connect" ? step.unit : (step.items[0] ?? entryLoc));
       if (step.kind === "connect") {
         const u = step.unit;
         await run.open(u.database ?? run.database, {
@@ -114,7 +114,10 @@ class Run {
   }
 
   checkAbort(at: SourceLocation): void {
-    if (this.opts.signal?.aborted) throw new ScriptError("canceled", "script canceled", at);
+    if (this.opts.signal?.aborted) {
+      const where = { file: at.file, line: at.line, column: at.column };
+      throw new ScriptError("canceled", `${fmt(where)}: script canceled`, where);
+    }
   }
 
   /** (Re)connects, applies the session settings and learns the database name. */
@@ -208,6 +211,13 @@ class Run {
         }
         completed++;
         itemIndex++;
+        onEvent?.({
+          kind: "progress",
+          statements_done: this.stats.statements + completed,
+          statements_total: this.total,
+          file: stmt.file,
+          line: stmt.line,
+        });
         emitEchoes();
       },
       copyIn: () => step.statements[completed]?.copy?.data,
@@ -224,13 +234,6 @@ class Run {
     this.stats.batches++;
     this.stats.statements += completed;
     if (!outcome.ok) throw this.failure(step, completed, outcome.error);
-    onEvent?.({
-      kind: "progress",
-      statements_done: this.stats.statements,
-      statements_total: this.total,
-      file: step.statements.at(-1)!.file,
-      line: step.statements.at(-1)!.line,
-    });
   }
 
   private failure(step: BatchStep, completed: number, e: unknown): ScriptError {

@@ -54,6 +54,7 @@ export type ScriptEvent =
       line: number;
     }
   | { kind: "connect"; database: string; file: string; line: number }
+  /** After every statement completes (many per second: consumers throttle). */
   | {
       kind: "progress";
       statements_done: number;

@@ -41,14 +41,22 @@ async function failure(p: Promise<unknown>): Promise<ScriptError> {
 
 describe("runScript", () => {
   it("runs statements in batches and returns exact text values", async () => {
-    const res = await run({
-      "main.sql": [
-        "CREATE TABLE vals (b bigint, n numeric, t timestamptz, f float8);",
-        "INSERT INTO vals VALUES (9223372036854775807, 12345678901234567890.000000000001, '2024-02-29 23:59:59.123456+05', 0.1);",
-        "SELECT b, n, t, f, NULL::text AS z FROM vals;",
-      ].join("\n"),
-    });
+    const progress: ScriptEvent[] = [];
+    const res = await run(
+      {
+        "main.sql": [
+          "CREATE TABLE vals (b bigint, n numeric, t timestamptz, f float8);",
+          "INSERT INTO vals VALUES (9223372036854775807, 12345678901234567890.000000000001, '2024-02-29 23:59:59.123456+05', 0.1);",
+          "SELECT b, n, t, f, NULL::text AS z FROM vals;",
+        ].join("\n"),
+      },
+      { onEvent: (e) => progress.push(e) },
+    );
     expect(res.stats.batches).toBe(1);
+    expect(progress.map((e) => (e.kind === "progress" ? e.statements_done : e.kind))).toEqual([
+      1, 2, 3,
+    ]);
+    expect(progress.at(-1)).toMatchObject({ statements_total: 3, file: "main.sql", line: 3 });
     const sel = res.sets[2]!;
     expect(sel.columns).toEqual([
       { name: "b", type: "int8" },
@@ -282,6 +290,8 @@ describe("runScript", () => {
       { "main.sql": "SELECT 1;\nSELECT pg_sleep(60) AS engine_cancel_probe;\nSELECT 3;" },
       { signal: ac.signal },
     );
+    // Handle the rejection from the start: it may come while this test is still polling.
+    const failed = failure(running);
     const admin = await connectPg(inst.connection);
     try {
       for (;;) {
@@ -299,7 +309,7 @@ describe("runScript", () => {
     } finally {
       await admin.end();
     }
-    const err = await failure(running);
+    const err = await failed;
     expect(err).toMatchObject({ code: "canceled", file: "main.sql", line: 2 });
   });
 });
