@@ -1,7 +1,12 @@
 // Loading a validated tree: resolve etags, enforce byte limits, normalize, hash. One pass per
 // file through one reused UTF-8 buffer (encodeInto), so 50 MB of text costs one copy, not an
 // allocation per file.
-import { checkContent, needsNormalization, normalizeUtf8InPlace } from "./content.ts";
+import {
+  checkContent,
+  needsNormalization,
+  normalizeContent,
+  normalizeUtf8InPlace,
+} from "./content.ts";
 import { PlannerError, quote } from "./errors.ts";
 import { toHex } from "./hash.ts";
 import type { PlannerLimits } from "./limits.ts";
@@ -16,6 +21,7 @@ export interface LoadedFiles {
 }
 
 const encoder = new TextEncoder();
+const BOM = 0xfeff;
 // ignoreBOM keeps a second BOM in the text: only one is stripped, by normalizeUtf8InPlace.
 const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
@@ -70,12 +76,16 @@ export async function loadFiles(
     }
     let text = raw;
     let sha: Uint8Array;
-    if (needsNormalization(raw)) {
-      // Normalize the bytes, then decode them: cheaper than normalizing UTF-16 and encoding again,
-      // and the decoded text of ASCII files is a compact one-byte string again (even after a BOM).
+    if (raw.charCodeAt(0) === BOM) {
+      // A BOM makes V8 store the whole text as UTF-16, which encodes slowly: normalize the bytes
+      // already encoded and decode them, which gives back a compact one-byte string for ASCII.
       const normalized = normalizeUtf8InPlace(rawBytes);
       text = decoder.decode(normalized);
       sha = new Uint8Array(await crypto.subtle.digest("SHA-256", normalized));
+    } else if (needsNormalization(raw)) {
+      // CRs in a one-byte string: replaceAll + encodeInto beat the byte loop here.
+      text = normalizeContent(path, raw);
+      sha = new Uint8Array(await crypto.subtle.digest("SHA-256", scratch.encode(text)));
     } else {
       sha = rawSha ?? new Uint8Array(await crypto.subtle.digest("SHA-256", rawBytes));
     }
