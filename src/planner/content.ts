@@ -37,6 +37,11 @@ export function checkContent(path: string, text: string): void {
 /** checkContent, then the normalized text. */
 export function normalizeContent(path: string, text: string): string {
   checkContent(path, text);
+  return normalizeText(text);
+}
+
+/** The normalized text, without checkContent (for text already checked). */
+export function normalizeText(text: string): string {
   let out = text.charCodeAt(0) === BOM ? text.slice(1) : text;
   // replaceAll with a plain string is faster than a regex replace on big files.
   if (out.includes("\r")) {

@@ -4,7 +4,7 @@
 import {
   checkContent,
   needsNormalization,
-  normalizeContent,
+  normalizeText,
   normalizeUtf8InPlace,
 } from "./content.ts";
 import { PlannerError, quote } from "./errors.ts";
@@ -84,7 +84,7 @@ export async function loadFiles(
       sha = new Uint8Array(await crypto.subtle.digest("SHA-256", normalized));
     } else if (needsNormalization(raw)) {
       // CRs in a one-byte string: replaceAll + encodeInto beat the byte loop here.
-      text = normalizeContent(path, raw);
+      text = normalizeText(raw);
       sha = new Uint8Array(await crypto.subtle.digest("SHA-256", scratch.encode(text)));
     } else {
       sha = rawSha ?? new Uint8Array(await crypto.subtle.digest("SHA-256", rawBytes));
