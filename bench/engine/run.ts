@@ -1,7 +1,7 @@
-// `npm run bench:engine`: loads pagila (schema + COPY data) and northwind into a fresh database of
-// one local PostgreSQL instance, through the script engine (neon driver over the platform's
-// WebSocket proxy, as the Worker does) and with `psql -f` (/usr/bin/psql on the instance's unix
-// socket), alternating, several runs each. Prints medians and the engine/psql ratio (target <= 1.2).
+// `npm run bench:engine`: loads pagila (schema + COPY data), northwind and chinook into a fresh
+// database of one local PostgreSQL instance, through the script engine (neon driver over the
+// platform's WebSocket proxy, as the Worker does) and with `psql -f` (/usr/bin/psql on the
+// instance's unix socket), alternating, several runs each. Prints medians and the engine/psql ratio (target <= 1.2).
 // The engine runs in a worker thread (engine-worker.ts) so it does not share an event loop with the
 // in-process proxy.
 import { spawn } from "node:child_process";
@@ -23,6 +23,8 @@ const CORPORA = process.env.SQL_RUNNER_CORPORA ?? resolve(ROOT, "../shared/corpo
 const CORPORA_SETS: Record<string, string[]> = {
   "pagila (schema + COPY data)": ["pagila/pagila-schema.sql", "pagila/pagila-data.sql"],
   northwind: ["northwind/northwind.sql"],
+  // Drops and creates its own database and switches to it with \c (the run's database is unused).
+  chinook: ["chinook/Chinook_PostgreSql.sql"],
 };
 
 function median(xs: number[]): number {
