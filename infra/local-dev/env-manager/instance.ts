@@ -136,16 +136,21 @@ export class Instance {
 
   private async snapshotNow<T>(copy: (dataDir: string) => Promise<T>): Promise<T> {
     this.status = "snapshotting";
+    // Connections arriving while the server is down wait for the restart, not fail.
+    let release: () => void = () => {};
+    this.transition = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     let result: T;
     try {
       await this.stopServer();
       await pruneRecycledWal(this.dataDir);
       result = await copy(this.dataDir);
     } catch (err) {
-      this.restartInBackground();
+      this.restartInBackground(release);
       throw err;
     }
-    this.restartInBackground();
+    this.restartInBackground(release);
     return result;
   }
 
@@ -209,14 +214,16 @@ export class Instance {
     return run;
   }
 
-  private restartInBackground(): void {
+  private restartInBackground(release: () => void): void {
     this.status = "restarting";
-    this.transition = (async () => {
+    (async () => {
       await this.startServer();
       this.status = "ready";
-    })().catch(() => {
-      this.status = "dead";
-    });
+    })()
+      .catch(() => {
+        this.status = "dead";
+      })
+      .finally(release);
   }
 
   private async startServer(): Promise<void> {

@@ -129,7 +129,7 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
-    await sleep(20);
+    await sleep(2);
   }
   throw new Error(`condition not met within ${timeoutMs} ms`);
 }

@@ -8,6 +8,7 @@ import {
   connectViaProxy,
   startTestEnv,
   type TestEnv,
+  waitFor,
 } from "../../../infra/local-dev/env-manager/test-harness.ts";
 import { withAdmin } from "../../../infra/local-dev/postgres/admin.ts";
 
@@ -81,6 +82,18 @@ describe("snapshot and boot from a layer", () => {
     const res = await c.query(`SELECT count(*)::int AS n FROM kv`);
     await c.end();
     expect(res.rows[0].n).toBe(2);
+  });
+
+  it("holds a connection made during a snapshot until the server is back", async () => {
+    const info = await env.call("GET", `/v1/instances/${layer.instanceId}`);
+    const inst = env.handle.manager.get(layer.instanceId).instance;
+    const snapshot = env.call("POST", `/v1/instances/${layer.instanceId}/snapshot`);
+    await waitFor(() => inst.status !== "ready");
+    const c = await connectViaProxy(info.json.connection);
+    const res = await c.query(`SELECT count(*)::int AS n FROM kv`);
+    await c.end();
+    expect(res.rows[0].n).toBe(2);
+    expect((await snapshot).status).toBe(200);
   });
 
   it("boots an instance with the role, the database and the extension of the tail", async () => {
