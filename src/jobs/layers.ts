@@ -1,0 +1,126 @@
+// The instance side of the flow: boot from the longest layer or the base image, and publish a
+// layer (snapshot, then snapshot-cache) at the points later jobs need one.
+import type { CreateInstanceResponse } from "../clients/contracts/env-manager.ts";
+import { AppError } from "../errors.ts";
+import type { Plan, PlannedStep } from "../planner/plan.ts";
+import { round } from "./commands.ts";
+import { checkAborted, type FlowContext, inStage } from "./flow-context.ts";
+import { sleep, withRetry } from "./platform.ts";
+import type { Lookup } from "./tail-lookup.ts";
+
+const READY_POLL_MS = 20;
+const READY_TIMEOUT_MS = 20_000;
+
+/** Steps after which a layer is published: stage ends, the whole tail, and the step before it. */
+export function publishPoints(tail: readonly PlannedStep[]): Set<number> {
+  const points = new Set<number>();
+  for (const step of tail) if (step.lastOfStage) points.add(step.index);
+  if (tail.length > 0) points.add(tail.length);
+  if (tail.length > 1) points.add(tail.length - 1);
+  return points;
+}
+
+let platformEngine: { url: string; engine: string } | null = null;
+
+async function baseEngine(ctx: FlowContext, plan: Plan, url: string): Promise<string> {
+  if (platformEngine?.url !== url) {
+    const health = await withRetry("health", () => ctx.platform.env.health(), ctx.countRetry);
+    platformEngine = { url, engine: health.engine };
+  }
+  const engine = platformEngine.engine;
+  const major = engine.replace(/^postgres-/, "").split(".")[0];
+  if (major !== plan.config.engine.split(".")[0]) {
+    throw new AppError(
+      503,
+      "env_unavailable",
+      `engine ${plan.config.engine} is not available (the platform runs ${engine})`,
+    );
+  }
+  return engine;
+}
+
+export async function boot(
+  ctx: FlowContext,
+  plan: Plan,
+  found: Lookup,
+  envUrl: string,
+): Promise<CreateInstanceResponse> {
+  const from = found.layerId
+    ? { layer_id: found.layerId }
+    : { base: { engine: await baseEngine(ctx, plan, envUrl) } };
+  const ttl_ms = Math.min(3_600_000, Math.max(60_000, ctx.deadline - Date.now() + 60_000));
+  const instance = await withRetry(
+    "create instance",
+    () => ctx.platform.env.create({ from, ttl_ms }),
+    ctx.countRetry,
+    ctx.signal,
+  );
+  ctx.setInstance(instance.instance_id);
+  ctx.store.update({ instance_id: instance.instance_id });
+  ctx.emit("log", {
+    message: `instance booted from ${instance.boot.source} in ${round(instance.boot.ms)} ms`,
+  });
+  return instance;
+}
+
+/** After a snapshot the cluster restarts in the background: wait until it accepts connections. */
+async function waitReady(ctx: FlowContext, instanceId: string): Promise<void> {
+  const until = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < until) {
+    checkAborted(ctx.signal);
+    const info = await ctx.platform.env.get(instanceId);
+    if (!info || info.state === "dead") {
+      throw new AppError(503, "env_unavailable", "the instance died after a snapshot");
+    }
+    if (info.state === "ready") return;
+    await sleep(READY_POLL_MS, ctx.signal);
+  }
+  throw new AppError(503, "env_unavailable", "the instance did not come back after a snapshot");
+}
+
+export async function publishLayer(
+  ctx: FlowContext,
+  instanceId: string,
+  step: PlannedStep,
+  parent: string | null,
+): Promise<string | null> {
+  return inStage(ctx, "publishing", async () => {
+    const snap = await withRetry(
+      "snapshot",
+      () => ctx.platform.env.snapshot(instanceId),
+      ctx.countRetry,
+      ctx.signal,
+    );
+    let layerId: string = snap.layer_id;
+    try {
+      const published = await ctx.platform.cache.publish({
+        tail_hash: step.hash,
+        layer_id: snap.layer_id,
+        parent_hash: parent,
+        engine: snap.engine,
+        settings_digest: snap.settings_digest,
+        size_bytes: snap.size_bytes,
+        ttl_seconds: ctx.job.snapshot_ttl,
+      });
+      layerId = published.layer.layer_id;
+    } catch (err) {
+      if (!(err instanceof AppError && err.code.startsWith("snapshot_cache"))) throw err;
+      ctx.emit("log", {
+        level: "warning",
+        message: `layer after step ${step.index} not published`,
+      });
+      await waitReady(ctx, instanceId);
+      return null;
+    }
+    ctx.emit("step", {
+      index: step.index,
+      path: step.path,
+      state: "published",
+      layer_id: layerId,
+      size_bytes: snap.size_bytes,
+      ms: round(snap.ms),
+    });
+    await waitReady(ctx, instanceId);
+    return layerId;
+  });
+}

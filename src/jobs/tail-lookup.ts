@@ -1,0 +1,73 @@
+// The lookup side of the flow: the longest cached prefix of the tail in one call, and single
+// flight for an uncached tail (a TailObject lease: the holder replays, the others poll for the
+// layer and then boot from it).
+import { AppError } from "../errors.ts";
+import type { Plan } from "../planner/plan.ts";
+import { checkAborted, type FlowContext } from "./flow-context.ts";
+import { type Platform, sleep } from "./platform.ts";
+
+const LEASE_POLL_MS = 100;
+
+export interface Lookup {
+  reused: number;
+  layerId: string | null;
+  cacheOk: boolean;
+}
+
+export async function lookup(ctx: FlowContext, plan: Plan): Promise<Lookup> {
+  if (plan.tail.length === 0) return { reused: 0, layerId: null, cacheOk: true };
+  try {
+    const match = await ctx.platform.cache.lookup(plan.tail.map((s) => s.hash));
+    return match
+      ? { reused: match.index + 1, layerId: match.layer.layer_id, cacheOk: true }
+      : { reused: 0, layerId: null, cacheOk: true };
+  } catch (err) {
+    if (err instanceof AppError && err.code.startsWith("snapshot_cache")) {
+      ctx.emit("log", {
+        level: "warning",
+        message: "snapshot-cache is unavailable: replaying the whole tail, publishing no layers",
+      });
+      return { reused: 0, layerId: null, cacheOk: false };
+    }
+    throw err;
+  }
+}
+
+/**
+ * Single flight: concurrent jobs with the same uncached tail replay it once. The lease holder
+ * replays; the others poll for the tail's layer and then boot from it.
+ */
+export async function awaitTail(
+  ctx: FlowContext,
+  plan: Plan,
+  found: Lookup,
+): Promise<{ found: Lookup; leader: boolean }> {
+  if (!found.cacheOk || found.reused === plan.tail.length) return { found, leader: false };
+  const lease = ctx.tails.get(ctx.tails.idFromName(plan.tailHash));
+  let waited = false;
+  for (;;) {
+    checkAborted(ctx.signal);
+    const ttl = Math.max(1000, ctx.deadline - Date.now() + 5000);
+    const answer = await lease.acquire(ctx.job.job_id, ttl);
+    if (answer.granted && !waited) return { found, leader: true };
+    if (!answer.granted && !waited) {
+      ctx.emit("log", { message: "another job is replaying this tail: waiting for its layer" });
+      waited = true;
+    }
+    let layer: Awaited<ReturnType<Platform["cache"]["getByHash"]>>;
+    try {
+      layer = await ctx.platform.cache.getByHash(plan.tailHash);
+    } catch {
+      return { found: { ...found, cacheOk: false }, leader: answer.granted };
+    }
+    if (layer) {
+      if (answer.granted) await lease.release(ctx.job.job_id);
+      return {
+        found: { reused: plan.tail.length, layerId: layer.layer_id, cacheOk: true },
+        leader: false,
+      };
+    }
+    if (answer.granted) return { found, leader: true };
+    await sleep(LEASE_POLL_MS, ctx.signal);
+  }
+}
