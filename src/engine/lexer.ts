@@ -349,8 +349,14 @@ function lexCopyData(text: string, i: number): number {
   while (lineStart < n) {
     let lineEnd = text.indexOf("\n", lineStart);
     if (lineEnd < 0) lineEnd = n;
-    const line = text.slice(lineStart, lineEnd);
-    if (line === "\\." || line === "\\.\r") return Math.min(lineEnd + 1, n);
+    const len = lineEnd - lineStart;
+    if (
+      (len === 2 || (len === 3 && text.charCodeAt(lineStart + 2) === 13)) &&
+      text.charCodeAt(lineStart) === 92 &&
+      text.charCodeAt(lineStart + 1) === 46
+    ) {
+      return Math.min(lineEnd + 1, n);
+    }
     lineStart = lineEnd + 1;
   }
   return n;

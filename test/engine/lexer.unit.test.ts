@@ -78,6 +78,14 @@ describe("lexer", () => {
     expect(toks.filter((t) => t.kind === "semicolon")).toHaveLength(2);
   });
 
+  it("reads COPY data with CRLF line ends and a \\.\\r terminator", () => {
+    const toks = lex("COPY t FROM stdin;\r\n1\r\n\\.\r\nSELECT 1;");
+    const data = toks.find((t) => t.kind === "copy_data")!;
+    expect(data.text).toBe("1\r\n\\.\r\n");
+    expect(copyPayload(data)).toBe("1\r\n");
+    expect(toks.filter((t) => t.kind === "semicolon")).toHaveLength(2);
+  });
+
   it("ends COPY data at end of file without \\.", () => {
     const toks = lex("COPY t FROM STDIN;\n1\n2");
     expect(toks.at(-1)).toMatchObject({ kind: "copy_data", text: "1\n2" });
