@@ -43,6 +43,7 @@ it("planner: 5,000 files / 50 MiB inside workerd", async () => {
   const lf = generateProject(FILES, BYTES);
   const crlf = generateProject(FILES, BYTES, { lineEnd: "\r\n" });
   const bom = generateProject(FILES, BYTES, { lineEnd: "\r\n", bom: true });
+  const meta = generateProject(FILES, BYTES, { meta: true });
   const encoder = new TextEncoder();
   const buffers = Object.values(lf.tree).map((text) => encoder.encode(text));
   const joined = new Uint8Array(lf.bytes);
@@ -90,9 +91,15 @@ it("planner: 5,000 files / 50 MiB inside workerd", async () => {
       run: () => planJob({ tree: bom.tree, headPath: bom.headPath, limits: LIMITS }),
     },
     {
-      name: "planJob, LF files + the tests' regex include scanner",
+      name: "planJob, LF files + include scanner (no backslash: scanner skipped)",
       bytes: lf.bytes,
       run: () => planJob({ tree: lf.tree, headPath: lf.headPath, limits: LIMITS, scanIncludes }),
+    },
+    {
+      name: "planJob, LF files with a \\echo line + the tests' regex include scanner",
+      bytes: meta.bytes,
+      run: () =>
+        planJob({ tree: meta.tree, headPath: meta.headPath, limits: LIMITS, scanIncludes }),
     },
   ];
   const runs = await measure(cases);

@@ -34,7 +34,7 @@ function sqlText(bytes: number, random: () => number, lineEnd: string): string {
 export function generateProject(
   files: number,
   totalBytes: number,
-  options: { lineEnd?: string; bom?: boolean } = {},
+  options: { lineEnd?: string; bom?: boolean; meta?: boolean } = {},
 ): GeneratedProject {
   const random = prng(42);
   const perFile = Math.floor(totalBytes / files);
@@ -42,7 +42,12 @@ export function generateProject(
   let bytes = 0;
   for (let i = 0; i < files - 1; i++) {
     const stage = i < files / 10 ? "init" : "seed";
-    const text = (options.bom ? "\uFEFF" : "") + sqlText(perFile, random, options.lineEnd ?? "\n");
+    // `meta`: a psql meta-command on line 1, so an include scanner has to read the whole file.
+    const first = options.meta ? `\\echo step ${i}\n` : "";
+    const text =
+      (options.bom ? "\uFEFF" : "") +
+      first +
+      sqlText(perFile - first.length, random, options.lineEnd ?? "\n");
     tree[`${stage}/${String(i).padStart(2, "0")}_part/${i}_step.sql`] = text;
     bytes += text.length + (options.bom ? 2 : 0);
   }

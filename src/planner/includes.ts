@@ -73,7 +73,10 @@ export class IncludeResolver {
     if (cached !== undefined) return cached;
     const content = this.#files.get(file) ?? "";
     const resolved: ResolvedInclude[] = [];
-    for (const ref of this.#scan?.(content) ?? []) {
+    // Every psql meta-command starts with a backslash: without one there is nothing to scan
+    // (a memchr-speed check that spares most SQL files the scanner's tokenizer).
+    const refs = content.includes("\\") ? (this.#scan?.(content) ?? []) : [];
+    for (const ref of refs) {
       const path = resolveInside(ref.relative ? dirname(file) : "", ref.target);
       if (path === undefined || !this.#files.has(path)) {
         const command = ref.relative ? "\\ir" : "\\i";

@@ -61,6 +61,18 @@ describe("includes", () => {
     expect(a.tail[0]!.digest).not.toBe(b.tail[0]!.digest);
   });
 
+  it("calls the scanner once per file that holds a backslash, and never for others", async () => {
+    const scanned: string[] = [];
+    const counting = (content: string) => {
+      scanned.push(content);
+      return scanIncludes(content);
+    };
+    await planJob({ tree: base, headPath: "test/t.sql", scanIncludes: counting });
+    expect(scanned.sort()).toEqual(
+      [base["init/1.sql"], base["init/parts/a.sql"], base["test/t.sql"]].sort(),
+    );
+  });
+
   it("without a scanner, includes are not followed", async () => {
     const p = await planJob({ tree: base, headPath: "test/t.sql" });
     expect(p.tail.every((s) => s.includes.length === 0)).toBe(true);
