@@ -43,9 +43,9 @@ describe("live page in Chromium", () => {
         user_id: user,
         mode: "long",
         project_tree: {
-          [`init/01_t.sql`]: `CREATE TABLE t_${tag} (n int);`,
-          [`seed/01_rows.sql`]: `INSERT INTO t_${tag} SELECT generate_series(1, 5);`,
-          [`test/sum.sql`]: `SELECT sum(n) AS total FROM t_${tag};`,
+          "init/01_t.sql": `CREATE TABLE t_${tag} (n int);`,
+          "seed/01_rows.sql": `INSERT INTO t_${tag} SELECT generate_series(1, 5);`,
+          "test/sum.sql": `SELECT sum(n) AS total FROM t_${tag};`,
         },
       },
     });
