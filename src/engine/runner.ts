@@ -65,6 +65,7 @@ export async function runScript(opts: RunScriptOptions): Promise<ScriptResult> {
   run.total = units.filter((u) => u.kind === "sql").length;
   const entryLoc = { file: opts.entry, line: 1, column: 1 };
   try {
+    run.checkAbort(entryLoc);
     await run.open(opts.database, entryLoc);
     for (const step of steps) {
       run.checkAbort(step.kind === "connect" ? step.unit : (step.items[0] ?? entryLoc));
