@@ -22,9 +22,13 @@ export function isTerminalEvent(event: JobEvent): boolean {
   return event.type === "status" && event.data.terminal === true;
 }
 
-/** One SSE frame: `id:` is the event's seq, so `Last-Event-ID` resumes after it. */
+/**
+ * One SSE frame: `id:` is the event's seq, so `Last-Event-ID` resumes after it. No `event:` field:
+ * every frame reaches EventSource's `onmessage`, and a job's `error` event cannot be mistaken for
+ * EventSource's own connection `error`. The type is in the JSON.
+ */
 export function formatSse(event: JobEvent): string {
-  return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+  return `id: ${event.seq}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
 /** Live subscribers of one Durable Object instance. */

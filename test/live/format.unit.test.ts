@@ -14,8 +14,8 @@ const event: JobEvent = {
 };
 
 describe("live formatting", () => {
-  it("formats an SSE frame with id = seq, the type as event, and the JSON event as data", () => {
-    expect(formatSse(event)).toBe(`id: 7\nevent: status\ndata: ${JSON.stringify(event)}\n\n`);
+  it("formats an SSE frame with id = seq and the JSON event as data (no event name)", () => {
+    expect(formatSse(event)).toBe(`id: 7\ndata: ${JSON.stringify(event)}\n\n`);
   });
 
   it("marks only a terminal status event as the last one", () => {

@@ -150,7 +150,8 @@ export async function runJob(job: LongJob): Promise<void> {
 
 export interface SseFrame {
   id: number;
-  event: string;
+  /** The `event:` field, if any (the server sends none: everything is a plain message). */
+  event: string | undefined;
   data: JobEvent;
 }
 
@@ -167,7 +168,7 @@ export async function readSse(res: Response): Promise<SseFrame[]> {
     }
     frames.push({
       id: Number(fields.get("id")),
-      event: fields.get("event") ?? "",
+      event: fields.get("event"),
       data: JSON.parse(fields.get("data") ?? "null") as JobEvent,
     });
   }
