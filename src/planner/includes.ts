@@ -40,7 +40,7 @@ export class IncludeResolver {
    * (depth-first, in line order). `root` itself is not listed.
    */
   closure(root: string): string[] {
-    if (this.#scan === undefined) return [];
+    if (this.#scan === undefined || this.#directIncludes(root).length === 0) return [];
     const order: string[] = [];
     const done = new Set<string>([root]);
     const stack: string[] = [root];
