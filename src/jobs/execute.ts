@@ -8,7 +8,7 @@ import type { Emit } from "./commands.ts";
 import { finishJob } from "./finish.ts";
 import { AbortedError, runFlow, StepFailure } from "./flow.ts";
 import type { JobStore } from "./job-store.ts";
-import { type PlatformOverrides, platformFor, releaseInstance } from "./platform.ts";
+import { type PlatformOverrides, platformFor, releaseInstance, sleep } from "./platform.ts";
 import { isTerminal } from "./state-machine.ts";
 
 export interface ActiveRun {
@@ -42,6 +42,8 @@ export const MAX_ATTEMPTS = 3;
  * mid-run, that alarm fires soon after and resumes the job (or fails it past its deadline).
  */
 export const HEARTBEAT_MS = 4000;
+/** How long a timed-out job waits for its instance to be dropped before it is reported. */
+const RELEASE_WAIT_MS = 2000;
 
 function scriptDetails(err: unknown): Record<string, unknown> {
   if (!(err instanceof AppError)) return {};
@@ -121,8 +123,19 @@ export async function executeJob(host: ExecHost): Promise<void> {
   const signal = active.controller.signal;
   host.setActive(active);
   // The watchdog lives outside PostgreSQL: the user's `SET statement_timeout = 0` cannot stop it.
+  // A timed-out job ends at once (not when the flow unwinds from whatever it waited for), and
+  // only once its instance is gone (waiting at most RELEASE_WAIT_MS for env-manager).
+  let released: Promise<unknown> = Promise.resolve();
   signal.addEventListener("abort", () => {
-    if (active.instanceId) void releaseInstance(platform, active.instanceId);
+    const release = active.instanceId
+      ? releaseInstance(platform, active.instanceId)
+      : Promise.resolve();
+    released = Promise.race([release, sleep(RELEASE_WAIT_MS)]);
+    if (signal.reason !== "timeout") return;
+    void released.then(() => {
+      const error = describeFailure(new AbortedError("timeout"), job.timeout_ms);
+      finishJob(store, emit, "failed", error);
+    });
   });
   const timer = setTimeout(() => active.controller.abort("timeout"), deadline - alarmStart);
   try {
@@ -152,6 +165,7 @@ export async function executeJob(host: ExecHost): Promise<void> {
     if (result.kind === "completed") finishJob(store, emit, "completed", null);
     else store.update({ attempts: 0 });
   } catch (err) {
+    await released;
     const current = store.job();
     if (current && !isTerminal(current.status)) {
       const aborted = signal.aborted ? new AbortedError(String(signal.reason)) : err;

@@ -17,11 +17,26 @@ export function finishJob(
   store.update({ finished_at: now, error });
   if (error) emit("error", { ...error });
   const job = store.job();
+  const latency = job ? now - job.created_at : null;
   emit("status", {
     status,
     terminal: true,
-    latency_ms: job ? now - job.created_at : null,
+    latency_ms: latency,
     ...(error ? { code: error.code } : {}),
   });
+  // One structured line per job for operators (`wrangler tail`): ids and figures, no user data.
+  console.log(
+    JSON.stringify({
+      event: "job_finished",
+      job_id: job?.job_id,
+      request_id: job?.request_id,
+      status,
+      code: error?.code ?? null,
+      latency_ms: latency,
+      cache_hit: job?.cache_hit ?? null,
+      retries: job?.retries ?? 0,
+      telemetry: job?.telemetry ?? {},
+    }),
+  );
   return true;
 }
