@@ -71,9 +71,9 @@ describe("determinism", () => {
   it("gives the same rows from a replay and from a layer, random() included", async () => {
     const tag = crypto.randomUUID().slice(0, 8);
     const tree = {
-      [`init/01.sql`]: `CREATE TABLE draws_${tag} (n int, r double precision);`,
-      [`seed/01.sql`]: `INSERT INTO draws_${tag} SELECT g, random() FROM generate_series(1, 5) g;`,
-      [`test/q.sql`]: `SELECT n, r, random() AS head_draw, now() IS NOT NULL AS ok FROM draws_${tag} ORDER BY n;`,
+      "init/01.sql": `CREATE TABLE draws_${tag} (n int, r double precision);`,
+      "seed/01.sql": `INSERT INTO draws_${tag} SELECT g, random() FROM generate_series(1, 5) g;`,
+      "test/q.sql": `SELECT n, r, random() AS head_draw, now() IS NOT NULL AS ok FROM draws_${tag} ORDER BY n;`,
     };
     const replayed = await runToEnd({ project_tree: tree, head_path: "test/q.sql" });
     const hit = await runToEnd({ project_tree: tree, head_path: "test/q.sql" });
