@@ -27,6 +27,12 @@ describe("hash chain properties", () => {
     );
   });
 
+  it("a Map and an object with the same files give the same plan hashes", async () => {
+    const fromMap = await planJob({ tree: new Map(Object.entries(tree)), headPath: "test/a.sql" });
+    const fromObject = await planJob({ tree, headPath: "test/a.sql" });
+    expect(fromMap.tail).toEqual(fromObject.tail);
+  });
+
   it("every step has its own hash and the tail hash is the last one", async () => {
     const { steps, tail } = await hashes(tree);
     expect(new Set(steps).size).toBe(4);
