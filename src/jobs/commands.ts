@@ -4,7 +4,7 @@ import type { AppendBody, CreateJobBody, ProjectTree, RunBody } from "../api/sch
 import { AppError } from "../errors.ts";
 import type { Plan } from "../planner/plan.ts";
 import { type ContentStore, rememberContent, storeResolver } from "./content-store.ts";
-import { canonicalJson, sha256Hex } from "./job-id.ts";
+import { canonicalJson, contentDigest, sha256Hex } from "./job-id.ts";
 import type { JobRow, JobStore, StoredEntry } from "./job-store.ts";
 import { notFound } from "./outcome.ts";
 import { planTree, validatePart } from "./planning.ts";
@@ -28,7 +28,7 @@ export function ownedJob(store: JobStore, user: string): JobRow {
 }
 
 async function entryDigest(entry: StoredEntry): Promise<string> {
-  return "etag" in entry ? `etag:${entry.etag}` : `sha256:${await sha256Hex(entry.content)}`;
+  return "etag" in entry ? `etag:${entry.etag}` : `sha256:${await contentDigest(entry.content)}`;
 }
 
 async function checkFiles(
@@ -74,8 +74,8 @@ export async function treeDigest(tree: ProjectTree | undefined): Promise<string[
   for (const path of Object.keys(tree).sort()) {
     const entry = tree[path];
     if (entry === undefined) continue;
-    if (typeof entry === "string") out.push(path, await sha256Hex(entry));
-    else if ("content" in entry) out.push(path, await sha256Hex(entry.content));
+    if (typeof entry === "string") out.push(path, await contentDigest(entry));
+    else if ("content" in entry) out.push(path, await contentDigest(entry.content));
     else out.push(path, `etag:${entry.etag}`);
   }
   return out;

@@ -2,7 +2,7 @@
 // file a job receives is kept in R2 under its SHA-256, so a later job (of any user) can send the
 // etag instead of the bytes. Knowing an etag means knowing the content's hash, which in practice
 // means having the content; the store never lists keys.
-import { sha256Hex } from "./job-id.ts";
+import { contentDigest } from "./job-id.ts";
 import type { StoredEntry } from "./job-store.ts";
 
 export type ContentStore = R2Bucket;
@@ -50,7 +50,7 @@ export async function rememberContent(
   await Promise.all(
     [...files.values()].map(async (entry) => {
       if (!("content" in entry)) return;
-      const etag = `sha256:${await sha256Hex(entry.content)}`;
+      const etag = `sha256:${await contentDigest(entry.content)}`;
       const known = recall(etag) !== undefined || (await store.head(keyOf(etag))) !== null;
       if (!known) {
         await store.put(keyOf(etag), entry.content);

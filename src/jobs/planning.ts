@@ -3,6 +3,7 @@
 import { scanIncludes } from "../engine/scan-includes.ts";
 import { type Plan, planJob } from "../planner/plan.ts";
 import { validateTree } from "../planner/tree.ts";
+import { contentDigest } from "./job-id.ts";
 import type { StoredEntry } from "./job-store.ts";
 
 export interface ValidPart {
@@ -30,18 +31,11 @@ export function planTree(
 ): Promise<Plan> {
   const resolveEtag = async (etag: string): Promise<string | undefined> => {
     for (const entry of Object.values(tree)) {
-      if ("content" in entry && `sha256:${await sha256(entry.content)}` === etag) {
+      if ("content" in entry && `sha256:${await contentDigest(entry.content)}` === etag) {
         return entry.content;
       }
     }
     return fallback ? fallback(etag) : undefined;
   };
   return planJob({ tree, headPath, resolveEtag, scanIncludes });
-}
-
-async function sha256(text: string): Promise<string> {
-  const bytes = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
-  );
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
