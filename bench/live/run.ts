@@ -5,7 +5,7 @@
 // and from the append request to its arrival; then it runs the job to the end (all must see the
 // terminal event and a 1000 close). Memory: RSS of the workerd process(es) read from /proc.
 import WebSocket from "ws";
-import { gateway, startStack, type WorkerdMemory, workerdMemory } from "./stack.ts";
+import { gateway, startLiveStack, type WorkerdMemory, workerdMemory } from "./stack.ts";
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 30);
@@ -205,10 +205,9 @@ async function phase(
   };
 }
 
-const stack = await startStack();
+const stack = await startLiveStack();
 try {
-  const pid = stack.wrangler.pid ?? 0;
-  const memory = () => workerdMemory(pid, stack.port);
+  const memory = () => workerdMemory(stack.port);
   // Warm-up: the first job pays for module compilation and the first Durable Object.
   await phase(stack.url, memory, 1);
   const baseline = await phase(stack.url, memory, 1);

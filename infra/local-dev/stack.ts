@@ -15,6 +15,8 @@ export interface StackOptions {
   platform?: PlatformOptions;
   /** Directory for the Worker's local Durable Object storage (default .wrangler/state). */
   persistTo?: string;
+  /** Where wrangler runs (default: the repository; a copy of the sources isolates it from edits). */
+  cwd?: string;
   /** Where wrangler's output goes (default: this process's stdout/stderr). */
   quiet?: boolean;
   log?: (line: string) => void;
@@ -75,8 +77,9 @@ export async function startStack(opts: StackOptions): Promise<StackHandle> {
     ...(opts.persistTo ? ["--persist-to", opts.persistTo] : []),
   ];
   const child = spawn("npx", args, {
-    cwd: ROOT,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    cwd: opts.cwd ?? ROOT,
+    // Loopback only: no download of the Request.cf placeholder.
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
     stdio: opts.quiet ? ["ignore", "ignore", "pipe"] : ["ignore", "inherit", "inherit"],
     detached: true,
   });

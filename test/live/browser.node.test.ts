@@ -4,16 +4,16 @@
 import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gateway, type Stack, startStack } from "../../bench/live/stack.ts";
+import { gateway, type LiveStack, startLiveStack } from "../../bench/live/stack.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-let stack: Stack;
+let stack: LiveStack;
 let browser: Browser;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: .ci/run installs chromium`);
-  stack = await startStack();
+  stack = await startLiveStack();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
