@@ -204,6 +204,8 @@ export class JobObject extends DurableObject<Env> {
           this.active = run;
         },
       });
+      // The plan holds every file's text: keep it only while the job may still need it.
+      if (isTerminal(this.store.job()?.status ?? "completed")) this.plan = null;
     }
     await this.schedule();
   }
