@@ -2,7 +2,7 @@
 // order ending with the terminal event and a normal close; a late subscriber gets the whole story.
 import { describe, expect, it } from "vitest";
 import { call, project, submit } from "../jobs/helpers.ts";
-import { storedEvents, subscribe, ticketFor } from "./helpers.ts";
+import { longJob, storedEvents, subscribe, ticketFor } from "./helpers.ts";
 
 const STAGES = ["parsing", "snapshot_lookup", "instance_boot", "tail_replay", "head_execution"];
 
@@ -53,5 +53,16 @@ describe("job WebSocket", () => {
     expect((await sub.closed).code).toBe(1000);
     expect(sub.events).toEqual(await storedEvents(jobId, user));
     expect(sub.events.at(-1)?.data).toMatchObject({ status: "completed", terminal: true });
+  });
+
+  it("ends a canceled job with its terminal event and a normal close", async () => {
+    const job = await longJob();
+    const sub = await subscribe(job.jobId, { ticket: await ticketFor(job.jobId, job.user) });
+    await sub.reached(1);
+    const res = await call(`/v1/jobs/${job.jobId}/cancel`, { method: "POST", user: job.user });
+    expect(res.status).toBe(200);
+    expect((await sub.closed).code).toBe(1000);
+    expect(sub.events).toEqual(await storedEvents(job.jobId, job.user));
+    expect(sub.events.at(-1)?.data).toMatchObject({ status: "canceled", terminal: true });
   });
 });
