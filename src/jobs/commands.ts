@@ -27,9 +27,16 @@ export function ownedJob(store: JobStore, user: string): JobRow {
   return job;
 }
 
+/** `sha256:<hex>` of the file's bytes: the same for a file sent inline or as its etag. */
 async function entryDigest(entry: StoredEntry): Promise<string> {
-  return "etag" in entry ? `etag:${entry.etag}` : `sha256:${await contentDigest(entry.content)}`;
+  return "etag" in entry ? entry.etag : `sha256:${await contentDigest(entry.content)}`;
 }
+
+/**
+ * Files at least this big are kept in the job's storage as a reference into the content store
+ * (which already holds their bytes), not as a second copy.
+ */
+export const OFFLOAD_BYTES = 64 * 1024;
 
 async function checkFiles(
   store: JobStore,
@@ -58,9 +65,12 @@ function storeFiles(
   store: JobStore,
   part: number,
   checked: Map<string, { entry: StoredEntry; digest: string; fresh: boolean }>,
+  offload: boolean,
 ): void {
   for (const [path, file] of checked) {
-    if (file.fresh) store.putFile(path, part, file.digest, file.entry);
+    if (!file.fresh) continue;
+    const big = "content" in file.entry && file.entry.content.length >= OFFLOAD_BYTES;
+    store.putFile(path, part, file.digest, offload && big ? { etag: file.digest } : file.entry);
   }
 }
 
@@ -146,7 +156,7 @@ export async function createJob(
   });
   if (part) {
     store.addPart(0, digest);
-    storeFiles(store, 0, files);
+    storeFiles(store, 0, files, content !== undefined);
   }
   emit("status", { status: "pending", mode: body.mode });
   if (body.mode === "short") {
@@ -195,7 +205,7 @@ export async function appendPart(
   const checked = await checkFiles(store, part.files);
   if (content) await rememberContent(content, part.files);
   store.addPart(body.part, digest);
-  storeFiles(store, body.part, checked);
+  storeFiles(store, body.part, checked, content !== undefined);
   emit("log", { message: `part ${body.part}: ${part.files.size} file(s)` });
   return { duplicate: false, parts: store.parts(), file_count: store.fileCount() };
 }

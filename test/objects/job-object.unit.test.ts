@@ -1,7 +1,9 @@
 // The JobObject's storage rules, reached through the worker and inspected inside the object.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { storeResolver } from "../../src/jobs/content-store.ts";
 import { applyMigrations } from "../../src/jobs/migrations.ts";
+import { planTree } from "../../src/jobs/planning.ts";
 import type { JobObject } from "../../src/objects/job-object.ts";
 import { call, createJob, uid } from "../api/helpers.ts";
 
@@ -63,18 +65,32 @@ describe("JobObject storage", () => {
     });
   });
 
-  it("stores files larger than a SQLite row in chunks and gives them back whole", async () => {
+  it("keeps big files once, in the content store, and only a reference in the job", async () => {
     const { user, jobId } = await longJob();
-    const big = `-- ${"x".repeat(3 * 1024 * 1024)}\nSELECT 1;\n`;
+    const big = `-- ${"x".repeat(3 * 1024 * 1024)} ${crypto.randomUUID()}\nSELECT 1;\n`;
+    const small = "SELECT 2;\n";
     const res = await call(`/v1/jobs/${jobId}/append`, {
-      body: { part: 1, project_tree: { "seed/big.sql": big } },
+      body: { part: 1, project_tree: { "seed/big.sql": big, "seed/small.sql": small } },
       user,
     });
     expect(res.status).toBe(200);
-    await runInDurableObject(stub(jobId), (obj) => {
-      const entry = obj.store.tree()["seed/big.sql"];
-      expect(entry && "content" in entry ? entry.content : null).toBe(big);
+    const tree = await runInDurableObject(stub(jobId), (obj) => obj.store.tree());
+    expect(tree["seed/small.sql"]).toEqual({ content: small });
+    const ref = tree["seed/big.sql"];
+    expect(ref && "etag" in ref ? ref.etag : null).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const key = `sha256/${(ref as { etag: string }).etag.slice(7)}`;
+    expect(await (await env.FILES.get(key))?.text()).toBe(big);
+    // Planning from storage (as after an eviction) reads the bytes back from the content store.
+    const plan = await runInDurableObject(stub(jobId), (obj) =>
+      planTree(obj.store.tree(), "seed/small.sql", storeResolver(env.FILES)),
+    );
+    expect(plan.files.get("seed/big.sql")).toBe(big);
+    // The same bytes sent again, now as an etag, are the same file (no content_conflict).
+    const again = await call(`/v1/jobs/${jobId}/append`, {
+      body: { part: 2, project_tree: { "seed/big.sql": { etag: (ref as { etag: string }).etag } } },
+      user,
     });
+    expect(again.status).toBe(200);
   });
 
   it("cancel is idempotent and final", async () => {
