@@ -10,6 +10,7 @@ import { AbortedError, runFlow, StepFailure } from "./flow.ts";
 import type { JobStore } from "./job-store.ts";
 import { type PlatformOverrides, platformFor, releaseInstance, sleep } from "./platform.ts";
 import { isTerminal } from "./state-machine.ts";
+import type { prefetchLookup } from "./tail-lookup.ts";
 
 export interface ActiveRun {
   controller: AbortController;
@@ -19,6 +20,8 @@ export interface ActiveRun {
 export interface CachedPlan {
   runDigest: string;
   plan: Plan;
+  /** The chain lookup started with the plan (see prefetchLookup); used by the first alarm only. */
+  lookup: ReturnType<typeof prefetchLookup> | null;
 }
 
 export interface ExecHost {
@@ -151,7 +154,9 @@ export async function executeJob(host: ExecHost): Promise<void> {
         deadline,
         alarmStart,
         budgetMs: host.budgetMs,
-        plan: host.cachedPlan?.runDigest === job.run_digest ? host.cachedPlan.plan : null,
+        ...(host.cachedPlan?.runDigest === job.run_digest
+          ? { plan: host.cachedPlan.plan, prefetched: host.cachedPlan.lookup }
+          : { plan: null, prefetched: null }),
         setInstance: (id) => {
           active.instanceId = id;
         },

@@ -6,6 +6,7 @@ import { type Emit, round } from "./commands.ts";
 import type { ContentStore } from "./content-store.ts";
 import type { JobRow, JobStore } from "./job-store.ts";
 import type { Platform } from "./platform.ts";
+import type { LookupMatch } from "./tail-lookup.ts";
 
 export interface FlowContext {
   job: JobRow;
@@ -19,6 +20,8 @@ export interface FlowContext {
   budgetMs: number;
   /** Where `{ etag }` files are resolved. */
   content: ContentStore;
+  /** The chain lookup started when the run was requested (with `plan`), or null. */
+  prefetched: Promise<{ match: LookupMatch } | { error: unknown }> | null;
   /** A plan already made for this run (skips planning again), or null. */
   plan: Plan | null;
   /** The instance in use, so the shell can drop it on timeout, cancel or failure. */

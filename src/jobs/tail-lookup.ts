@@ -14,10 +14,31 @@ export interface Lookup {
   cacheOk: boolean;
 }
 
+export type LookupMatch = Awaited<ReturnType<Platform["cache"]["lookup"]>>;
+
+/**
+ * The chain lookup, started as soon as a run is requested (the plan is known then), so its round
+ * trip overlaps the alarm's start. Settles to the match or to the error (never rejects).
+ */
+export function prefetchLookup(
+  platform: Platform,
+  plan: Plan,
+): Promise<{ match: LookupMatch } | { error: unknown }> {
+  if (plan.tail.length === 0) return Promise.resolve({ match: null });
+  return platform.cache.lookup(plan.tail.map((s) => s.hash)).then(
+    (match) => ({ match }),
+    (error: unknown) => ({ error }),
+  );
+}
+
 export async function lookup(ctx: FlowContext, plan: Plan): Promise<Lookup> {
   if (plan.tail.length === 0) return { reused: 0, layerId: null, cacheOk: true };
   try {
-    const match = await ctx.platform.cache.lookup(plan.tail.map((s) => s.hash));
+    const early = ctx.prefetched ? await ctx.prefetched : null;
+    if (early && "error" in early) throw early.error;
+    const match = early
+      ? early.match
+      : await ctx.platform.cache.lookup(plan.tail.map((s) => s.hash));
     return match
       ? { reused: match.index + 1, layerId: match.layer.layer_id, cacheOk: true }
       : { reused: 0, layerId: null, cacheOk: true };

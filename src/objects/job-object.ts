@@ -23,10 +23,12 @@ import { JobStore } from "../jobs/job-store.ts";
 import { buildView } from "../jobs/job-view.ts";
 import { applyMigrations } from "../jobs/migrations.ts";
 import { capture, type Outcome } from "../jobs/outcome.ts";
-import type { PlatformOverrides } from "../jobs/platform.ts";
+import { type PlatformOverrides, platformFor } from "../jobs/platform.ts";
 import { isTerminal } from "../jobs/state-machine.ts";
+import { prefetchLookup } from "../jobs/tail-lookup.ts";
 import { answerClientClose, answerClientMessage, LiveHub } from "../live/hub.ts";
 import { acceptSubscriber, openStream } from "../live/subscribe.ts";
+import type { Plan } from "../planner/plan.ts";
 
 export class JobObject extends DurableObject<Env> {
   readonly store: JobStore;
@@ -102,7 +104,7 @@ export class JobObject extends DurableObject<Env> {
         Date.now(),
         this.env.FILES,
       );
-      if (plan) this.plan = { runDigest: this.store.job()?.run_digest ?? "", plan };
+      if (plan) this.plan = this.cachePlan(plan);
       if (out.created) await this.schedule();
       return out;
     });
@@ -115,7 +117,7 @@ export class JobObject extends DurableObject<Env> {
   async run(user: string, body: RunBody) {
     return capture(async () => {
       const out = await requestRun(this.store, user, body, this.emit, Date.now(), this.env.FILES);
-      if (out.plan) this.plan = { runDigest: this.store.job()?.run_digest ?? "", plan: out.plan };
+      if (out.plan) this.plan = this.cachePlan(out.plan);
       if (out.started) await this.schedule();
       return { status: out.status };
     });
@@ -199,7 +201,7 @@ export class JobObject extends DurableObject<Env> {
         emit: this.emit,
         overrides: this.overrides,
         budgetMs: this.budgetMs,
-        cachedPlan: this.plan,
+        cachedPlan: this.takePlan(),
         setActive: (run) => {
           this.active = run;
         },
@@ -208,6 +210,22 @@ export class JobObject extends DurableObject<Env> {
       if (isTerminal(this.store.job()?.status ?? "completed")) this.plan = null;
     }
     await this.schedule();
+  }
+
+  /** The cached plan for this alarm; its prefetched lookup is only good for the first one. */
+  takePlan(): CachedPlan | null {
+    const cached = this.plan;
+    if (cached) this.plan = { ...cached, lookup: null };
+    return cached;
+  }
+
+  /** Keeps the run's plan in memory and starts its chain lookup, both for the alarm to use. */
+  cachePlan(plan: Plan): CachedPlan {
+    return {
+      runDigest: this.store.job()?.run_digest ?? "",
+      plan,
+      lookup: prefetchLookup(platformFor(this.env, this.overrides), plan),
+    };
   }
 
   /** One alarm, computed from storage: run now if work is due, otherwise at expiry (GC). */
