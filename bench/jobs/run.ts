@@ -108,7 +108,7 @@ const stack = await startStack({
   port: 0,
   quiet: true,
   persistTo,
-  // Two pooled instances per hot layer: back-to-back hits each find one ready while the pool
+  // Two pooled instances per hot layer, so most back-to-back hits find one ready while the pool
   // refills behind them (the default of one is sized for the local dev loop).
   platform: {
     dataDir,
@@ -139,6 +139,12 @@ try {
       if (JSON.stringify(run.view.result) !== expected)
         throw new Error("warm rows differ from cold rows");
       e2e.push(run.ms);
+      if (process.env.BENCH_VERBOSE) {
+        console.error(
+          `${tag}${i}: ${run.ms.toFixed(0)} ms`,
+          JSON.stringify(run.view.metrics.stages_ms),
+        );
+      }
       server.push(run.view.metrics.latency_ms ?? Number.NaN);
       for (const [k, v] of Object.entries(run.view.metrics.stages_ms)) {
         const list = stages[k] ?? [];
