@@ -73,9 +73,9 @@ export function resolveConfig(partial: EnvManagerOverrides = {}): EnvManagerConf
     defaultTtlMs: partial.defaultTtlMs ?? DEFAULT_INSTANCE_TTL_MS,
     reapIntervalMs: partial.reapIntervalMs ?? 1_000,
     pool: {
-      perSource: 1,
+      perSource: 2,
       recentSources: 4,
-      maxTotal: 4,
+      maxTotal: 6,
       memoryBudgetBytes: 512 * 1024 * 1024,
       instanceBytes: 48 * 1024 * 1024,
       prewarmBase: true,

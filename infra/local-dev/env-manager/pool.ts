@@ -115,7 +115,7 @@ export class WarmPool {
     // One boot at a time: the pool must not compete with foreground boots for the two cores.
     for (let pass = 0; pass < 64 && !this.closed; pass++) {
       const key = this.recent.find((k) => this.liveCount(k) < this.cfg.perSource);
-      if (!key || !this.budgetLeft()) return;
+      if (!key || (!this.budgetLeft() && !this.makeRoomFor(key))) return;
       this.booting++;
       let inst: Instance | null = null;
       try {
@@ -147,6 +147,33 @@ export class WarmPool {
         this.kick();
       };
     }
+  }
+
+  /**
+   * When the budget is spent, a more recently used source may take the place of an idle instance
+   * of a less recently used one: otherwise a pool filled by the layers a cold job published would
+   * never make room for the layer that warm jobs now ask for.
+   */
+  private makeRoomFor(key: string): boolean {
+    const rank = this.recent.indexOf(key);
+    const victims = [...this.idle.keys()]
+      .filter((k) => (this.idle.get(k)?.length ?? 0) > 0 && k !== key)
+      .filter((k) => {
+        const r = this.recent.indexOf(k);
+        return r === -1 || r > rank;
+      })
+      .sort((a, b) => {
+        const ra = this.recent.indexOf(a);
+        const rb = this.recent.indexOf(b);
+        return (
+          (rb === -1 ? Number.MAX_SAFE_INTEGER : rb) - (ra === -1 ? Number.MAX_SAFE_INTEGER : ra)
+        );
+      });
+    const victimKey = victims[0];
+    const victim = victimKey === undefined ? undefined : this.idle.get(victimKey)?.pop();
+    if (!victim) return false;
+    void victim.destroy();
+    return this.budgetLeft();
   }
 
   private liveCount(key: string): number {

@@ -104,3 +104,40 @@ describe("warm pool memory budget", () => {
     }
   });
 });
+
+describe("warm pool when full", () => {
+  it("gives the place of a less recently used source to the layer now in demand", async () => {
+    const full = await startTestEnv({
+      pool: {
+        perSource: 1,
+        recentSources: 2,
+        maxTotal: 1,
+        memoryBudgetBytes: 1 << 30,
+        instanceBytes: 48 << 20,
+        prewarmBase: true,
+        refillDelayMs: 0,
+      },
+    });
+    try {
+      const baseEngine = full.handle.manager.binaries.engine;
+      await waitFor(() => full.handle.manager.counts().pooled === 1);
+      const [baseKey] = full.handle.manager.pool.sources();
+      expect(baseKey).toMatch(/^base:/);
+      // Taking the pooled base instance refills the base; the pool is full again.
+      const created = await full.call("POST", "/v1/instances", {
+        from: { base: { engine: baseEngine } },
+      });
+      await waitFor(() => full.handle.manager.counts().pooled === 1);
+      const snap = await full.call("POST", `/v1/instances/${created.json.instance_id}/snapshot`);
+      const layerId: string = snap.json.layer_id;
+      // The new layer is the most recent source: it takes the only place, the base leaves.
+      await waitFor(() => full.handle.manager.pool.sources().includes(`layer:${layerId}`));
+      await full.handle.manager.pool.settled();
+      expect(full.handle.manager.pool.sources()).toEqual([`layer:${layerId}`]);
+      const hit = await full.call("POST", "/v1/instances", { from: { layer_id: layerId } });
+      expect(hit.json.boot.source).toBe("pool");
+    } finally {
+      await full.close();
+    }
+  });
+});
