@@ -42,6 +42,11 @@ export class JobObject extends DurableObject<Env> {
   budgetMs: number;
   /** Live subscribers (hibernatable WebSockets, SSE streams): see src/live/hub.ts. */
   readonly live: LiveHub;
+  /**
+   * True while this instance runs the job (from the alarm or started at once by create/run), set
+   * before the first await, so a second start finds it and only re-arms the heartbeat.
+   */
+  #running = false;
   /** Long-poll waiters of `view(..., waitMs)`, woken by the terminal status event. */
   readonly #waiters = new Set<() => void>();
   readonly emit: Emit = (type, data) => {
@@ -106,6 +111,7 @@ export class JobObject extends DurableObject<Env> {
       );
       if (plan) this.plan = this.cachePlan(plan);
       if (out.created) await this.schedule();
+      if (out.created) this.startNow();
       return out;
     });
   }
@@ -119,6 +125,7 @@ export class JobObject extends DurableObject<Env> {
       const out = await requestRun(this.store, user, body, this.emit, Date.now(), this.env.FILES);
       if (out.plan) this.plan = this.cachePlan(out.plan);
       if (out.started) await this.schedule();
+      if (out.started) this.startNow();
       return { status: out.status };
     });
   }
@@ -174,13 +181,25 @@ export class JobObject extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Starts a due run at once instead of waiting for the alarm to fire (its delivery costs several
+   * ms); the alarm stays armed, so if this instance goes away the alarm resumes the job as before.
+   */
+  startNow(): void {
+    const job = this.store.job();
+    if (!job || isTerminal(job.status) || !job.run_requested || this.#running) return;
+    void this.alarm().catch((err: unknown) => {
+      console.error("job run failed to start", err instanceof Error ? err.message : String(err));
+    });
+  }
+
   override async alarm(): Promise<void> {
     const job = this.store.job();
     if (!job) {
       await this.ctx.storage.deleteAlarm();
       return;
     }
-    if (this.active) {
+    if (this.active || this.#running) {
       // A run of this instance is in progress (its heartbeat came due): keep it armed.
       await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
       return;
@@ -194,18 +213,23 @@ export class JobObject extends DurableObject<Env> {
       return;
     }
     if (!isTerminal(job.status) && job.run_requested) {
-      await executeJob({
-        env: this.env,
-        ctx: this.ctx,
-        store: this.store,
-        emit: this.emit,
-        overrides: this.overrides,
-        budgetMs: this.budgetMs,
-        cachedPlan: this.takePlan(),
-        setActive: (run) => {
-          this.active = run;
-        },
-      });
+      this.#running = true;
+      try {
+        await executeJob({
+          env: this.env,
+          ctx: this.ctx,
+          store: this.store,
+          emit: this.emit,
+          overrides: this.overrides,
+          budgetMs: this.budgetMs,
+          cachedPlan: this.takePlan(),
+          setActive: (run) => {
+            this.active = run;
+          },
+        });
+      } finally {
+        this.#running = false;
+      }
       // The plan holds every file's text: keep it only while the job may still need it.
       if (isTerminal(this.store.job()?.status ?? "completed")) this.plan = null;
     }
