@@ -20,6 +20,39 @@ export function validatePart(tree: Record<string, unknown>): ValidPart {
   return { files };
 }
 
+/** Contents shorter than this are scanned every time (cheap); longer ones are remembered. */
+const SCAN_MEMO_MIN_CHARS = 4096;
+/** Characters the scan memo may keep alive (the contents themselves are the keys). */
+const SCAN_MEMO_CHARS = 16 * 1024 * 1024;
+const scanMemo = new Map<string, ReturnType<typeof scanIncludes>>();
+let scanMemoChars = 0;
+
+/**
+ * scanIncludes, remembered for the last few big contents: lexing a 3 MB COPY file takes ~10 ms
+ * of CPU, and a hot tail is planned again by every job that sends it. Same answer, same errors
+ * (the scanner does not throw on content; includes are resolved by the caller every time).
+ */
+export function scanIncludesMemo(content: string): ReturnType<typeof scanIncludes> {
+  if (content.length < SCAN_MEMO_MIN_CHARS || content.length > SCAN_MEMO_CHARS / 2) {
+    return scanIncludes(content);
+  }
+  const known = scanMemo.get(content);
+  if (known) {
+    scanMemo.delete(content);
+    scanMemo.set(content, known);
+    return known.map((ref) => ({ ...ref }));
+  }
+  const refs = scanIncludes(content);
+  scanMemo.set(content, refs);
+  scanMemoChars += content.length;
+  for (const key of scanMemo.keys()) {
+    if (scanMemoChars <= SCAN_MEMO_CHARS) break;
+    scanMemo.delete(key);
+    scanMemoChars -= key.length;
+  }
+  return refs.map((ref) => ({ ...ref }));
+}
+
 /**
  * Plans the job. `{ etag }` entries resolve to a file of the same job whose content has that
  * SHA-256 (so a long job can refer to content it already sent), then to the content store.
@@ -37,5 +70,11 @@ export function planTree(
     }
     return fallback ? fallback(etag) : undefined;
   };
-  return planJob({ tree, headPath, resolveEtag, scanIncludes });
+  return planJob({
+    tree,
+    headPath,
+    resolveEtag,
+    scanIncludes: scanIncludesMemo,
+    textDigest: contentDigest,
+  });
 }

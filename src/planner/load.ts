@@ -20,6 +20,18 @@ export interface LoadedFiles {
   sha256: ReadonlyMap<string, Uint8Array>;
 }
 
+/**
+ * SHA-256 (hex) of a text's UTF-8 bytes, from a caller that may already know it (the jobs side
+ * hashes every file for idempotency and the content store); the planner then skips hashing it again.
+ */
+export type TextDigest = (text: string) => Promise<string>;
+
+function fromHex(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
 const encoder = new TextEncoder();
 const BOM = 0xfeff;
 // ignoreBOM keeps a second BOM in the text: only one is stripped, by normalizeUtf8InPlace.
@@ -49,7 +61,13 @@ export async function loadFiles(
   entries: ReadonlyMap<string, string | EtagEntry>,
   limits: PlannerLimits,
   resolveEtag: EtagResolver | undefined,
+  textDigest?: TextDigest,
 ): Promise<LoadedFiles> {
+  // The raw bytes' SHA-256: from `textDigest` when given (same value), else computed here.
+  const rawDigest = async (raw: string, rawBytes: Uint8Array): Promise<Uint8Array> =>
+    textDigest
+      ? fromHex(await textDigest(raw))
+      : new Uint8Array(await crypto.subtle.digest("SHA-256", rawBytes));
   const resolved = await resolveEtags(entries, resolveEtag);
   const texts = new Map<string, string>();
   const hashes = new Map<string, Uint8Array>();
@@ -65,7 +83,7 @@ export async function loadFiles(
     checkContent(path, raw);
     let rawSha: Uint8Array | undefined;
     if (typeof entry !== "string") {
-      rawSha = new Uint8Array(await crypto.subtle.digest("SHA-256", rawBytes));
+      rawSha = await rawDigest(raw, rawBytes);
       if (`sha256:${toHex(rawSha)}` !== entry.etag) {
         throw new PlannerError(
           "etag_mismatch",
@@ -87,7 +105,7 @@ export async function loadFiles(
       text = normalizeText(raw);
       sha = new Uint8Array(await crypto.subtle.digest("SHA-256", scratch.encode(text)));
     } else {
-      sha = rawSha ?? new Uint8Array(await crypto.subtle.digest("SHA-256", rawBytes));
+      sha = rawSha ?? (await rawDigest(raw, rawBytes));
     }
     texts.set(path, text);
     hashes.set(path, sha);

@@ -12,7 +12,7 @@ import {
 } from "./hash.ts";
 import { IncludeResolver, type IncludeScanner } from "./includes.ts";
 import { type PlannerLimits, resolveLimits } from "./limits.ts";
-import { loadFiles } from "./load.ts";
+import { loadFiles, type TextDigest } from "./load.ts";
 import { MANIFEST_PATH, parseManifest } from "./manifest.ts";
 import { normalizePath } from "./paths.ts";
 import { effectiveSettings } from "./settings.ts";
@@ -25,6 +25,8 @@ export interface PlanInput {
   resolveEtag?: EtagResolver;
   /** The script engine's include scanner; without it includes are neither followed nor hashed. */
   scanIncludes?: IncludeScanner;
+  /** Hex SHA-256 of a file's UTF-8 bytes, when the caller keeps them (skips hashing again). */
+  textDigest?: TextDigest;
 }
 
 export interface PlannedStep {
@@ -66,7 +68,7 @@ export async function planJob(input: PlanInput): Promise<Plan> {
   const limits = resolveLimits(input.limits);
   const { entries } = checkTree(input.tree, limits, false);
   const headPath = checkHead(input.headPath, entries);
-  const files = await loadFiles(entries, limits, input.resolveEtag);
+  const files = await loadFiles(entries, limits, input.resolveEtag, input.textDigest);
 
   const manifest = parseManifest(files.texts.get(MANIFEST_PATH));
   const config: PlanConfig = {

@@ -72,4 +72,41 @@ describe("etag files", () => {
       "init/1.sql",
     );
   });
+
+  it("uses the caller's textDigest instead of hashing again, with the same plan", async () => {
+    const step = "create table t ();\n";
+    const byEtag = await store([step]);
+    const etag = [...byEtag.keys()][0]!;
+    const tree = {
+      "init/1.sql": { etag },
+      "init/2.sql": "create table u ();\n",
+      "test/t.sql": "select 1;",
+    };
+    const hashed: string[] = [];
+    const textDigest = async (text: string) => {
+      hashed.push(text);
+      return sha256Hex(text);
+    };
+    const resolveEtag = async (e: string) => byEtag.get(e);
+    const withDigest = await planJob({ tree, headPath: "test/t.sql", resolveEtag, textDigest });
+    const without = await planJob({ tree, headPath: "test/t.sql", resolveEtag });
+    expect(hashed.sort()).toEqual([step, "create table u ();\n", "select 1;"].sort());
+    expect(withDigest.tail).toEqual(without.tail);
+    expect(withDigest.tailHash).toBe(without.tailHash);
+  });
+
+  it("etag_mismatch also when the hash comes from the caller's textDigest", async () => {
+    const etag = `sha256:${await sha256Hex("select 1;")}`;
+    await expectPlannerError(
+      () =>
+        planJob({
+          tree: { "init/1.sql": { etag } },
+          headPath: "init/1.sql",
+          resolveEtag: async () => "select 2;",
+          textDigest: (text) => sha256Hex(text),
+        }),
+      "etag_mismatch",
+      "init/1.sql",
+    );
+  });
 });
