@@ -3,9 +3,16 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
+// Unit tests have no platform: its URLs point at a port nothing listens on (TCP 9, "discard"),
+// so a job a unit test creates fails fast as `env_unavailable` instead of reaching whatever local
+// stack `npm start` may be running on the default ports.
+const NO_PLATFORM = "http://127.0.0.1:9";
 const workers = () =>
   cloudflareTest({
     wrangler: { configPath: "./wrangler.toml" },
+    miniflare: {
+      bindings: { ENV_MANAGER_URL: NO_PLATFORM, SNAPSHOT_CACHE_URL: NO_PLATFORM },
+    },
   });
 
 // The integration Worker talks to the platform test/global-setup.ts started on free ports.
