@@ -9,13 +9,13 @@ import {
   type CreateInstanceRequest,
   CreateInstanceResponse,
   DestroyResponse,
-  EnvErrorResponse,
   EnvHealthResponse,
   InstanceResponse,
   LayersInUseResponse,
   RestartResponse,
   SnapshotResponse,
 } from "./contracts/env-manager.ts";
+import { platformRequest } from "./platform-http.ts";
 
 export type EnvManagerClientOptions = {
   baseUrl: string;
@@ -44,8 +44,12 @@ const unavailable = (why: string, details: Record<string, unknown> = {}) =>
   });
 
 export function createEnvManagerClient(opts: EnvManagerClientOptions): EnvManagerClient {
-  const doFetch = opts.fetch ?? fetch;
-  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const transport = {
+    baseUrl: opts.baseUrl,
+    token: opts.token,
+    timeoutMs: opts.timeoutMs ?? 30_000,
+    fetch: opts.fetch ?? fetch,
+  };
 
   async function call<S extends z.ZodType>(
     method: string,
@@ -54,29 +58,13 @@ export function createEnvManagerClient(opts: EnvManagerClientOptions): EnvManage
     body?: unknown,
     nullOn404 = false,
   ): Promise<z.infer<S> | null> {
-    let res: Response;
-    try {
-      res = await doFetch(new URL(path, opts.baseUrl), {
-        method,
-        headers: {
-          authorization: `Bearer ${opts.token}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (err) {
-      const timedOut = err instanceof Error && err.name === "TimeoutError";
-      throw unavailable(timedOut ? `no answer within ${timeoutMs} ms` : "connection failed");
-    }
-    let json: unknown;
-    try {
-      json = await res.json();
-    } catch {
-      json = undefined;
-    }
-    const err = EnvErrorResponse.safeParse(json);
-    const code = err.success ? err.data.error.code : "unknown";
+    const { res, json, code, message } = await platformRequest(
+      transport,
+      unavailable,
+      method,
+      path,
+      body,
+    );
     if (res.status === 429 || res.status >= 500) {
       const retryAfter = Number(res.headers.get("retry-after"));
       throw unavailable(res.status === 429 ? "all instances are in use" : `HTTP ${res.status}`, {
@@ -94,11 +82,10 @@ export function createEnvManagerClient(opts: EnvManagerClientOptions): EnvManage
       return parsed.data;
     }
     if (res.status === 404 && nullOn404) return null;
-    const message = err.success ? err.data.error.message : `HTTP ${res.status}`;
     throw new AppError(
       res.status === 404 ? 404 : res.status === 409 ? 409 : 502,
       res.status === 404 ? "env_not_found" : "env_rejected",
-      `env-manager rejected the request (${code}): ${message}`,
+      `env-manager rejected the request (${code}): ${message ?? `HTTP ${res.status}`}`,
       { upstream_code: code, upstream_status: res.status },
     );
   }

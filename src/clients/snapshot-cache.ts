@@ -5,7 +5,6 @@
 import type { z } from "zod";
 import { AppError } from "../errors.ts";
 import {
-  ErrorResponse,
   GcResponse,
   HealthResponse,
   type LayerMeta,
@@ -15,6 +14,7 @@ import {
   type PublishRequest,
   PublishResponse,
 } from "./contracts/snapshot-cache.ts";
+import { platformRequest } from "./platform-http.ts";
 
 export type SnapshotCacheClientOptions = {
   baseUrl: string;
@@ -41,8 +41,12 @@ const unavailable = (why: string, details: Record<string, unknown> = {}) =>
   new AppError(503, "snapshot_cache_unavailable", `snapshot-cache is unavailable: ${why}`, details);
 
 export function createSnapshotCacheClient(opts: SnapshotCacheClientOptions): SnapshotCacheClient {
-  const doFetch = opts.fetch ?? fetch;
-  const timeoutMs = opts.timeoutMs ?? 5000;
+  const transport = {
+    baseUrl: opts.baseUrl,
+    token: opts.token,
+    timeoutMs: opts.timeoutMs ?? 5000,
+    fetch: opts.fetch ?? fetch,
+  };
 
   async function call<S extends z.ZodType>(
     method: string,
@@ -51,29 +55,13 @@ export function createSnapshotCacheClient(opts: SnapshotCacheClientOptions): Sna
     body?: unknown,
     nullOn404 = false,
   ): Promise<z.infer<S> | null> {
-    let res: Response;
-    try {
-      res = await doFetch(new URL(path, opts.baseUrl), {
-        method,
-        headers: {
-          authorization: `Bearer ${opts.token}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (err) {
-      const timedOut = err instanceof Error && err.name === "TimeoutError";
-      throw unavailable(timedOut ? `no answer within ${timeoutMs} ms` : "connection failed");
-    }
-    let json: unknown;
-    try {
-      json = await res.json();
-    } catch {
-      json = undefined;
-    }
-    const err = ErrorResponse.safeParse(json);
-    const code = err.success ? err.data.error.code : "unknown";
+    const { res, json, code, message } = await platformRequest(
+      transport,
+      unavailable,
+      method,
+      path,
+      body,
+    );
     if (res.status >= 500) {
       throw unavailable(`HTTP ${res.status}`, { upstream_code: code, upstream_status: res.status });
     }
@@ -91,11 +79,10 @@ export function createSnapshotCacheClient(opts: SnapshotCacheClientOptions): Sna
       return parsed.data;
     }
     if (res.status === 404 && nullOn404 && code === "layer_not_found") return null;
-    const message = err.success ? err.data.error.message : `HTTP ${res.status}`;
     throw new AppError(
       502,
       "snapshot_cache_rejected",
-      `snapshot-cache rejected the request (${code}): ${message}`,
+      `snapshot-cache rejected the request (${code}): ${message ?? `HTTP ${res.status}`}`,
       { upstream_code: code, upstream_status: res.status },
     );
   }
