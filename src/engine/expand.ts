@@ -4,6 +4,7 @@
 // attaches COPY inline data. Everything psql would reject or that needs a shell or the local file
 // system is a ScriptError at its file:line, raised before any SQL runs.
 
+import { BranchStack } from "./conditionals.ts";
 import { connectTarget } from "./connect-target.ts";
 import { copyMetaUnit } from "./copy-meta.ts";
 import { ScriptError, type ScriptErrorCode, type SourceLocation } from "./errors.ts";
@@ -29,15 +30,6 @@ export interface ExpandedScript {
   files: string[];
   /** Maps a file offset to line:column. */
   locate: Locator;
-}
-
-interface Branch {
-  /** This branch's statements run. */
-  active: boolean;
-  /** Some branch of this \if already ran (or the whole \if sits in an inactive branch). */
-  decided: boolean;
-  sawElse: boolean;
-  where: SourceLocation;
 }
 
 /** A run of source text (`text` undefined) or an interpolated value, before the statement is cut. */
@@ -67,7 +59,7 @@ export function expandScript(opts: ExpandOptions): ExpandedScript {
 class Expander {
   private readonly files = new Map<string, string>();
   private readonly vars = new Map<string, string>();
-  private readonly branches: Branch[] = [];
+  private readonly branches = new BranchStack();
   private readonly units: Unit[] = [];
   private readonly visited: string[] = [];
   private readonly lineIndexes = new Map<string, LineIndex>();
@@ -109,22 +101,21 @@ class Expander {
   }
 
   private get active(): boolean {
-    return this.branches.every((b) => b.active);
+    return this.branches.active;
   }
 
   private walkFile(path: string, stack: string[]): void {
     if (!this.visited.includes(path)) this.visited.push(path);
     const text = this.files.get(path) ?? "";
-    const entryDepth = this.branches.length;
+    const entryDepth = this.branches.depth;
     const buf = new StatementBuffer();
     lexEach(text, (tok) => {
       this.token(tok, path, buf, stack, entryDepth);
       return !this.quit;
     });
     if (this.quit) return;
-    if (this.branches.length > entryDepth) {
-      this.fail("script_error", "reached end of file without \\endif", this.branches.at(-1)!.where);
-    }
+    const unclosed = this.branches.unclosedSince(entryDepth);
+    if (unclosed) this.fail("script_error", "reached end of file without \\endif", unclosed);
     this.flush(buf);
   }
 
@@ -275,40 +266,14 @@ class Expander {
     };
     const stripSemis = (s: string) => s.replace(/;+$/, "");
 
-    // Conditionals are tracked even inside inactive branches.
-    if (name === "if") {
-      if (!this.active) {
-        this.branches.push({ active: false, decided: true, sawElse: false, where });
-        return;
-      }
-      const cond = this.condition(args(), where, "\\if");
-      this.branches.push({ active: cond, decided: cond, sawElse: false, where });
-      return;
-    }
-    if (name === "elif" || name === "else" || name === "endif") {
-      const top = this.branches.length > entryDepth ? this.branches.at(-1) : undefined;
-      if (!top) this.fail("script_error", `\\${name}: no matching \\if`, where);
-      if (name === "endif") {
-        this.branches.pop();
-        return;
-      }
-      if (top.sawElse) this.fail("script_error", `\\${name}: cannot occur after \\else`, where);
-      if (name === "else") {
-        top.sawElse = true;
-        top.active = !top.decided;
-        top.decided = true;
-        return;
-      }
-      if (top.decided) {
-        top.active = false;
-        return;
-      }
-      const outer = this.branches.slice(0, -1).every((b) => b.active);
-      const cond = outer && this.condition(args(), where, "\\elif");
-      top.active = cond;
-      top.decided = cond;
-      return;
-    }
+    const isConditional = this.branches.handle(
+      name,
+      where,
+      entryDepth,
+      () => this.condition(args(), where, `\\${name}`),
+      (message) => this.fail("script_error", message, where),
+    );
+    if (isConditional) return;
     if (!this.active) return;
 
     if (this.restrictKey !== undefined && name !== "unrestrict") {
