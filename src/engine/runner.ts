@@ -291,10 +291,17 @@ class Run {
     return outcome;
   }
 
+  /**
+   * Ends the connection. Its notices stop reaching the event sink first: the script is over, and
+   * the caller may already drop the instance (a backend killed by the shutdown says so in a
+   * FATAL notice, which must not become an event after the job's last one).
+   */
   async close(): Promise<void> {
     const c = this.client;
     this.client = undefined;
-    if (c) await c.end().catch(() => {});
+    if (!c) return;
+    c.removeAllListeners("notice");
+    await c.end().catch(() => {});
   }
 }
 
