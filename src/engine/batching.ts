@@ -160,3 +160,46 @@ function makeBatch(items: (SqlUnit | EchoUnit)[]): BatchStep {
   }
   return { kind: "batch", items, statements, text, offsets };
 }
+
+/** First words of statements that may follow another statement in the same implicit transaction. */
+const CARRY_SAFE = new Set([
+  "select",
+  "with",
+  "values",
+  "table",
+  "insert",
+  "update",
+  "delete",
+  "create",
+  "alter",
+  "drop",
+  "comment",
+  "grant",
+  "revoke",
+  "truncate",
+  "copy",
+  "show",
+  "explain",
+]);
+
+/**
+ * Whether the session setup query may ride in front of this batch (one round trip instead of
+ * two). Only a batch of two or more statements qualifies (it is already one implicit transaction,
+ * so a leading SELECT changes nothing for it), starting with a statement (echo lines keep their
+ * order), with no transaction control and nothing that must come first in a transaction; and
+ * only when no setting is read at a transaction's start (`default_transaction_*`,
+ * `transaction_*`), since the setup would then share the batch's transaction.
+ */
+export function canCarrySetup(
+  step: Step | undefined,
+  settings: Readonly<Record<string, string>>,
+): step is BatchStep {
+  if (step?.kind !== "batch" || step.statements.length < 2) return false;
+  if (Object.keys(settings).some((name) => name.toLowerCase().includes("transaction"))) {
+    return false;
+  }
+  if (step.items[0]?.kind !== "sql") return false;
+  return step.statements.every(
+    (s) => CARRY_SAFE.has(s.words[0] ?? "") && aloneReason(s) === undefined,
+  );
+}

@@ -4,7 +4,7 @@
 // script (psql's ON_ERROR_STOP).
 import type { Client, Submittable } from "@neondatabase/serverless";
 import { type BatchHandlers, BatchQuery } from "./batch-query.ts";
-import { type BatchLimits, type BatchStep, planSteps } from "./batching.ts";
+import { type BatchLimits, type BatchStep, canCarrySetup, planSteps } from "./batching.ts";
 import { copyDataLine, locateFailure } from "./error-location.ts";
 import { ScriptError, type SourceLocation } from "./errors.ts";
 import { expandScript } from "./expand.ts";
@@ -66,7 +66,8 @@ export async function runScript(opts: RunScriptOptions): Promise<ScriptResult> {
   const entryLoc = { file: opts.entry, line: 1, column: 1 };
   try {
     run.checkAbort(entryLoc);
-    await run.open(opts.database, entryLoc);
+    // The session setup rides in front of the first batch when that is safe (one round trip less).
+    await run.open(opts.database, entryLoc, canCarrySetup(steps[0], opts.settings));
     for (const step of steps) {
       run.checkAbort(step.kind === "connect" ? step.unit : (step.items[0] ?? entryLoc));
       if (step.kind === "connect") {
@@ -104,6 +105,8 @@ class Run {
     copy_bytes: 0,
     elapsed_ms: 0,
   };
+  /** Session setup deferred by `open(..., carry)` to ride in front of the next batch. */
+  private pendingSetup: { text: string; at: SourceLocation } | null = null;
   /** Sets of the current connection whose columns still carry `oid:N` types. */
   private untyped: ResultSet[] = [];
   /** Where notices are attributed: the statement running now. */
@@ -124,7 +127,7 @@ class Run {
   }
 
   /** (Re)connects, applies the session settings and learns the database name. */
-  async open(database: string | undefined, at: SourceLocation): Promise<void> {
+  async open(database: string | undefined, at: SourceLocation, carry = false): Promise<void> {
     await this.resolveTypeNames();
     let next: Client;
     try {
@@ -155,22 +158,19 @@ class Run {
       this.opts.onEvent?.(event);
     });
     this.current = at;
-    let db = "";
     const setup = sessionSetupSql(this.opts.settings, this.opts.seed);
+    if (carry) {
+      this.pendingSetup = { text: setup, at };
+      return;
+    }
+    let db = "";
     const outcome = await this.send(setup, {
       ...IGNORE,
       dataRow: (values) => {
         db = values.at(-1) ?? "";
       },
     });
-    if (!outcome.ok) {
-      const e = outcome.error;
-      throw new ScriptError(
-        isDbError(e) ? "sql_error" : "connection_error",
-        `${fmt(at)}: applying session settings: ${msg(e)}`,
-        { ...at, ...dbFields(e) },
-      );
-    }
+    if (!outcome.ok) throw setupFailure(at, outcome.error);
     this.database = db;
   }
 
@@ -200,10 +200,22 @@ class Run {
     };
     emitEchoes();
     if (step.statements.length === 0) return;
+    // A setup carried in front of this batch: its row and CommandComplete come first.
+    const setup = this.pendingSetup;
+    this.pendingSetup = null;
+    let inSetup = setup !== null;
+    const prefix = setup ? `${setup.text};\n` : "";
     const handlers: BatchHandlers = {
-      rowDescription: (fields) => collectResults && builder.describe(fields),
-      dataRow: (values) => collectResults && builder.add(values),
+      rowDescription: (fields) => !inSetup && collectResults && builder.describe(fields),
+      dataRow: (values) => {
+        if (inSetup) this.database = values.at(-1) ?? "";
+        else if (collectResults) builder.add(values);
+      },
       commandComplete: (tag) => {
+        if (inSetup) {
+          inSetup = false;
+          return;
+        }
         const stmt = step.statements[completed]!;
         if (collectResults) {
           if (partialLine) builder.copyOutLine(partialLine);
@@ -231,16 +243,24 @@ class Run {
         for (const l of lines) builder.copyOutLine(l);
       },
     };
-    const outcome = await this.send(step.text, handlers, (q) => {
+    const outcome = await this.send(prefix + step.text, handlers, (q) => {
       this.stats.copy_bytes += q.copyBytes;
     });
     this.stats.batches++;
     this.stats.statements += completed;
-    if (!outcome.ok) throw this.failure(step, completed, outcome.error);
+    if (outcome.ok) return;
+    // Server positions count code points of the whole query text, the carried setup included.
+    const shift = [...prefix].length;
+    const e = outcome.error;
+    // The server parses the whole text first: a syntax error in the batch arrives before the
+    // setup ran, with a position past the setup's text.
+    const inBatch = isDbError(e) && e.position !== undefined && Number(e.position) > shift;
+    if (setup && inSetup && !inBatch) throw setupFailure(setup.at, e);
+    throw this.failure(step, completed, e, shift);
   }
 
-  private failure(step: BatchStep, completed: number, e: unknown): ScriptError {
-    const position = isDbError(e) && e.position ? Number(e.position) : undefined;
+  private failure(step: BatchStep, completed: number, e: unknown, shift = 0): ScriptError {
+    const position = isDbError(e) && e.position ? Number(e.position) - shift : undefined;
     const site = locateFailure(step, completed, position, this.locate);
     const stmt: SqlUnit = site?.statement ?? step.statements[0]!;
     const where: SourceLocation = site?.location ?? stmt;
@@ -312,6 +332,14 @@ const IGNORE: BatchHandlers = {
   copyIn: () => undefined,
   copyOut: () => {},
 };
+
+function setupFailure(at: SourceLocation, e: unknown): ScriptError {
+  return new ScriptError(
+    isDbError(e) ? "sql_error" : "connection_error",
+    `${fmt(at)}: applying session settings: ${msg(e)}`,
+    { ...at, ...dbFields(e) },
+  );
+}
 
 function fmt(at: SourceLocation): string {
   return `${at.file}:${at.line}:${at.column}`;

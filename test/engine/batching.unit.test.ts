@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { aloneReason, type BatchStep, planSteps } from "../../src/engine/batching.ts";
+import {
+  aloneReason,
+  type BatchStep,
+  canCarrySetup,
+  planSteps,
+} from "../../src/engine/batching.ts";
 import { expandScript } from "../../src/engine/expand.ts";
 
 const steps = (text: string, limits = {}) =>
@@ -98,5 +103,40 @@ describe("batching", () => {
     expect(steps(text, { maxChars: 20 }).map((s) => (s as BatchStep).statements.length)).toEqual([
       2, 2, 2, 2, 2,
     ]);
+  });
+
+  describe("carrying the session setup in front of the first batch", () => {
+    const carries = (text: string, settings: Record<string, string> = {}) =>
+      canCarrySetup(steps(text)[0], settings);
+
+    it("carries it in front of a batch of two or more plain statements", () => {
+      expect(carries("SELECT 1;\nSELECT 2;")).toBe(true);
+      expect(carries("CREATE TABLE t (a int);\nINSERT INTO t VALUES (1);\nSELECT * FROM t;")).toBe(
+        true,
+      );
+    });
+
+    it.each([
+      ["a single statement (it would join a transaction block)", "LOCK TABLE t;"],
+      ["a batch BEGIN starts", "BEGIN;\nSELECT 1;\nCOMMIT;"],
+      ["a batch with COMMIT", "INSERT INTO t VALUES (1);\nCOMMIT;"],
+      [
+        "a batch starting with SET TRANSACTION",
+        "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE;\nSELECT 1;",
+      ],
+      ["a batch led by an echo", "\\echo hi\nSELECT 1;\nSELECT 2;"],
+      ["a batch with a statement sent alone", "VACUUM t;"],
+      ["a \\c first", "\\c other\nSELECT 1;\nSELECT 2;"],
+      ["an empty script", ""],
+    ])("does not carry it in front of %s", (_why, text) => {
+      expect(carries(text)).toBe(false);
+    });
+
+    it("does not carry it when a setting is read at a transaction's start", () => {
+      expect(
+        carries("SELECT 1;\nSELECT 2;", { default_transaction_isolation: "serializable" }),
+      ).toBe(false);
+      expect(carries("SELECT 1;\nSELECT 2;", { TimeZone: "UTC" })).toBe(true);
+    });
   });
 });

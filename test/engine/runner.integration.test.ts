@@ -106,6 +106,37 @@ describe("runScript", () => {
     expect(c.sets[1]!.rows).not.toEqual(a.sets[1]!.rows);
   });
 
+  it("carries the session setup in front of the first batch: settings, errors and positions as before", async () => {
+    const two = { "main.sql": "SELECT current_setting('runner.greeting');\nSELECT 2;" };
+    const res = await run(two, { settings: { "runner.greeting": "héllo ✓" } });
+    expect(res.stats.round_trips).toBe(1);
+    expect(res.sets.map((s) => s.rows)).toEqual([[["héllo ✓"]], [["2"]]]);
+    expect(res.database).toBe(inst.connection.database);
+    // A syntax error in the first statement is located in the file, not in the carried setup.
+    const syntax = await failure(
+      run(
+        { "main.sql": "SELECT 1 FROM pg_class WHER false;\nSELECT 2;" },
+        {
+          settings: { "runner.greeting": "héllo ✓" },
+        },
+      ),
+    );
+    expect(syntax).toMatchObject({
+      code: "sql_error",
+      file: "main.sql",
+      line: 1,
+      column: "SELECT 1 FROM pg_class WHER ".length + 1,
+    });
+    // A setting PostgreSQL refuses fails as the setup, at the entry, as before.
+    const bad = await failure(run(two, { settings: { extra_float_digits: "99" } }));
+    expect(bad).toMatchObject({ code: "sql_error", file: "main.sql", line: 1, column: 1 });
+    expect(bad.message).toContain("applying session settings");
+    const alone = await failure(
+      run({ "main.sql": "SELECT 1;" }, { settings: { extra_float_digits: "99" } }),
+    );
+    expect(alone.message).toContain("applying session settings");
+  });
+
   it("caps rows and bytes per result set and says so", async () => {
     const script = { "main.sql": "SELECT g, repeat('x', 100) FROM generate_series(1, 50) g;" };
     const byRows = await run(script, { limits: { maxRows: 10 } });
