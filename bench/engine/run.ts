@@ -13,10 +13,10 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { startPlatform } from "../../infra/local-dev/platform.ts";
 import { createEnvManagerClient } from "../../src/clients/env-manager.ts";
+import { PSQL, psql } from "../shared/psql.ts";
 import type { EngineJob, EngineTiming } from "./engine-worker.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const PSQL = process.env.PSQL ?? "/usr/bin/psql";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const CORPORA = process.env.SQL_RUNNER_CORPORA ?? resolve(ROOT, "../shared/corpora");
 
@@ -31,21 +31,6 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
-
-function psql(env: NodeJS.ProcessEnv, args: string[]): Promise<void> {
-  return new Promise((ok, fail) => {
-    const p = spawn(PSQL, ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...args], {
-      env,
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let err = "";
-    p.stderr.on("data", (d: Buffer) => {
-      err += d.toString();
-    });
-    p.on("error", fail);
-    p.on("exit", (code) => (code === 0 ? ok() : fail(new Error(`psql exited ${code}: ${err}`))));
-  });
 }
 
 if (!existsSync(CORPORA)) throw new Error(`corpora not found at ${CORPORA}`);

@@ -2,7 +2,6 @@
 // data) as the tail and a small head. In one run: a cold job (replay + layers), warm-hit jobs
 // (p50), and the naive baseline: a fresh database, `psql -f` of the same files, then the head.
 // Prints a markdown table for docs/benchmarks.md.
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -11,10 +10,10 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startStack } from "../../infra/local-dev/stack.ts";
 import { createEnvManagerClient } from "../../src/clients/env-manager.ts";
+import { psql } from "../shared/psql.ts";
 
 const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 30);
 const BASELINE_RUNS = Number(process.env.BENCH_BASELINE_RUNS ?? 3);
-const PSQL = process.env.PSQL ?? "/usr/bin/psql";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const CORPORA = process.env.SQL_RUNNER_CORPORA ?? resolve(ROOT, "../shared/corpora");
 const TOKEN = "dev-gateway-token";
@@ -47,21 +46,6 @@ function quantile(xs: number[], q: number): number {
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
   return (s[lo] ?? 0) + ((s[hi] ?? 0) - (s[lo] ?? 0)) * (pos - lo);
-}
-
-function psql(env: NodeJS.ProcessEnv, args: string[]): Promise<void> {
-  return new Promise((ok, fail) => {
-    const p = spawn(PSQL, ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...args], {
-      env,
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let err = "";
-    p.stderr.on("data", (d: Buffer) => {
-      err += d.toString();
-    });
-    p.on("error", fail);
-    p.on("exit", (code) => (code === 0 ? ok() : fail(new Error(`psql exited ${code}: ${err}`))));
-  });
 }
 
 async function runJob(base: string, tree: Record<string, string | { etag: string }>, tag: string) {
