@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type PlatformHandle, type PlatformOptions, startPlatform } from "./platform.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 export interface StackOptions {
   /** Port of `wrangler dev` (0: any free port). */
@@ -68,6 +68,8 @@ export async function startStack(opts: StackOptions): Promise<StackHandle> {
     "--inspector-port",
     String(await freePort()),
     "--show-interactive-dev-session=false",
+    // Exposes /__scheduled, through which local-cron.ts fires the Cron Trigger's handler.
+    "--test-scheduled",
     "--var",
     `ENV_MANAGER_URL:${platform.envManager.url}`,
     "--var",

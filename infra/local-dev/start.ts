@@ -1,6 +1,7 @@
 // `npm start`: the platform services (ports 8788 / 8789) and `wrangler dev` on
 // http://127.0.0.1:8787, wired together. Ctrl-C stops everything.
-import { startStack } from "./stack.ts";
+import { cronSchedules, startLocalCron } from "./local-cron.ts";
+import { ROOT, startStack } from "./stack.ts";
 
 const stack = await startStack({
   port: Number(process.env.PORT ?? 8787),
@@ -15,11 +16,19 @@ console.log(`env-manager    ${stack.platform.envManager.url}`);
 console.log(`snapshot-cache ${stack.platform.snapshotCache.url}`);
 console.log(`sql-runner     ${stack.url}   (gateway token: dev-gateway-token; Ctrl-C stops)`);
 
+// wrangler dev fires no Cron Triggers: run the scheduled sweep on wrangler.toml's schedules here.
+const schedules = cronSchedules(ROOT);
+const stopCron = startLocalCron(stack.url, schedules, (line) => console.log(line));
+console.log(
+  `local cron     ${schedules.join(", ")} (the scheduled sweep; \`npm run gc\` runs it now)`,
+);
+
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
   console.log("stopping...");
+  stopCron();
   await stack.close();
   process.exit(0);
 };

@@ -40,7 +40,7 @@ export interface EnvManagerConfig {
   pool: PoolConfig;
 }
 
-const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 export const DEFAULT_PLATFORM_TOKEN = "dev-platform-token";
 
