@@ -11,6 +11,8 @@ import {
   LayerResponse,
   type LookupRequest,
   LookupResponse,
+  type PinRequest,
+  PinResponse,
   type PublishRequest,
   PublishResponse,
 } from "./contracts/snapshot-cache.ts";
@@ -33,6 +35,7 @@ export type SnapshotCacheClient = {
   getLayer(layerId: string): Promise<LayerMeta | null>;
   publish(req: PublishRequest): Promise<PublishResponse>;
   deleteByHash(tailHash: string): Promise<LayerMeta | null>;
+  pin(req: PinRequest): Promise<PinResponse>;
   gc(): Promise<GcResponse>;
   health(): Promise<HealthResponse>;
 };
@@ -112,6 +115,9 @@ export function createSnapshotCacheClient(opts: SnapshotCacheClientOptions): Sna
       return (
         (await call("DELETE", byHash(tailHash), LayerResponse, undefined, true))?.layer ?? null
       );
+    },
+    async pin(req) {
+      return must(await call("POST", "/v1/layers/pin", PinResponse, req));
     },
     async gc() {
       return must(await call("POST", "/v1/gc", GcResponse, {}));

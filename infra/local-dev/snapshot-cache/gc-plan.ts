@@ -3,7 +3,8 @@
 // least recently used first, until the layer bytes fit the budget. A layer id may serve several
 // tail hashes (identical content), so bytes are counted once per layer id. A layer in use is never
 // chosen, nor (for LRU) one used within `recentUseGraceMs`, which covers a lookup whose instance
-// env-manager has not created yet.
+// env-manager has not created yet. A pinned layer (an extended job's) is neither expired before its
+// pin ends nor chosen for LRU while pinned.
 import { expiresAt, type LayerRow } from "./index-store.ts";
 
 export type GcPlanInput = {
@@ -66,6 +67,7 @@ export function planGc(input: GcPlanInput): GcPlan {
       continue;
     }
     if (g.lastUsed > now - recentUseGraceMs) continue;
+    if (g.rows.some((r) => (r.pinned_until ?? 0) > now)) continue;
     lru.push(...g.rows);
     total -= g.size;
   }

@@ -16,9 +16,11 @@ export type LayerRow = {
   ttl_seconds: number;
   created_at: number;
   last_used_at: number;
+  /** Kept at least until then whatever its ttl (a job's extension pins its layers); 0: no pin. */
+  pinned_until?: number;
 };
 
-export type NewLayer = Omit<LayerRow, "created_at" | "last_used_at">;
+export type NewLayer = Omit<LayerRow, "created_at" | "last_used_at" | "pinned_until">;
 
 export type PublishResult = { kind: "created" | "existing" | "lost_race"; row: LayerRow };
 
@@ -55,10 +57,12 @@ const MIGRATIONS = [
    ALTER TABLE layers_v2 RENAME TO layers;
    CREATE INDEX layers_by_last_use ON layers (last_used_at);
    CREATE INDEX layers_by_layer_id ON layers (layer_id);`,
+  // Pins: an extended job keeps its layers at least as long as itself.
+  "ALTER TABLE layers ADD COLUMN pinned_until INTEGER NOT NULL DEFAULT 0",
 ];
 
 export function expiresAt(row: LayerRow): number {
-  return row.last_used_at + row.ttl_seconds * 1000;
+  return Math.max(row.last_used_at + row.ttl_seconds * 1000, row.pinned_until ?? 0);
 }
 
 function str(v: SQLOutputValue | undefined): string {
@@ -81,6 +85,7 @@ function toRow(r: Record<string, SQLOutputValue>): LayerRow {
     ttl_seconds: num(r.ttl_seconds),
     created_at: num(r.created_at),
     last_used_at: num(r.last_used_at),
+    pinned_until: r.pinned_until === undefined ? 0 : num(r.pinned_until),
   };
 }
 
@@ -171,6 +176,18 @@ export class IndexStore {
   count(): number {
     const r = this.#q("SELECT COUNT(*) AS n FROM layers").get();
     return r ? num(r.n) : 0;
+  }
+
+  /** Keeps the layers of `tailHashes` at least until `until`; answers how many rows it pinned. */
+  pin(tailHashes: readonly string[], until: number): number {
+    return this.#tx(() => {
+      let n = 0;
+      const upd = this.#q(
+        "UPDATE layers SET pinned_until = MAX(pinned_until, ?) WHERE tail_hash = ?",
+      );
+      for (const hash of tailHashes) n += Number(upd.run(until, hash).changes);
+      return n;
+    });
   }
 
   touch(tailHash: string, now: number): LayerRow | null {

@@ -9,6 +9,8 @@ import {
   type LayerResponse,
   LookupRequest,
   type LookupResponse,
+  PinRequest,
+  type PinResponse,
   PublishRequest,
   type PublishResponse,
   TailHash,
@@ -124,6 +126,11 @@ export function buildRouter(d: RouteDeps): Router {
       const result = d.store.publish(body, d.now());
       const response: PublishResponse = { outcome: result.kind, layer: toMeta(result.row) };
       return ok(response, result.kind === "created" ? 201 : 200);
+    })
+    .on("POST", "/v1/layers/pin", async (req) => {
+      const body = parseOr400(PinRequest, await readJson(req));
+      const pinned = d.store.pin(body.tail_hashes, Date.parse(body.until));
+      return ok({ pinned } satisfies PinResponse);
     })
     .on("POST", "/v1/gc", async (req) => {
       parseOr400(GcRequest, await readJson(req));

@@ -98,6 +98,16 @@ export const LayerResponse = z.strictObject({ layer: LayerMeta });
 export type LayerResponse = z.infer<typeof LayerResponse>;
 
 // POST /v1/gc
+// POST /v1/layers/pin: keep the layers of these tail hashes at least until `until`, whatever
+// their ttl and the byte budget (an extended job pins the layers it used and published).
+export const PinRequest = z.strictObject({
+  tail_hashes: z.array(TailHash).min(1).max(1000),
+  until: Timestamp,
+});
+export type PinRequest = z.infer<typeof PinRequest>;
+export const PinResponse = z.strictObject({ pinned: z.number().int().min(0) });
+export type PinResponse = z.infer<typeof PinResponse>;
+
 export const GcRequest = z.strictObject({}).optional();
 
 export const GcDeletion = z.strictObject({
