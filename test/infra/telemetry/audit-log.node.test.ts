@@ -47,9 +47,10 @@ async function post(records: AuditRecord[], token = TOKEN): Promise<Response> {
 }
 
 async function query(q: string) {
-  const res = await fetch(`${service.url}/v1/audit?${q}`, {
-    headers: { authorization: `Bearer ${TOKEN}` },
-  });
+  const get = () =>
+    fetch(`${service.url}/v1/audit?${q}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  // After a restart the client's pooled keep-alive socket is dead: one retry on a fresh one.
+  const res = await get().catch(get);
   expect(res.status).toBe(200);
   return (await res.json()) as {
     records: Array<AuditRecord & { seq: number }>;
