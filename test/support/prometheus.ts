@@ -18,7 +18,7 @@ export function parseExposition(text: string): Exposition {
   const flat = parsePrometheusTextFormat(text.replace(/^# TYPE \S+ histogram$/gm, ""));
   const samples = (name: string) => flat.find((f) => f.name === name)?.metrics ?? [];
   const matches = (have: Record<string, string> | undefined, want: Record<string, string>) =>
-    Object.entries(want).every(([k, v]) => (have ?? {})[k] === v);
+    Object.entries(want).every(([k, v]) => have?.[k] === v);
   return {
     families,
     value(name, labels = {}) {
