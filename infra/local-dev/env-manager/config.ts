@@ -20,10 +20,19 @@ export interface PoolConfig {
   /** Keep one pooled instance of the base image even before anyone asked for it. */
   prewarmBase: boolean;
   /**
-   * Wait this long after an acquisition before refilling, so the refill does not compete with the
-   * new instance's first queries for the CPU.
+   * Wait this long after an acquisition before refilling (0: at once; the refill's unpack runs
+   * under `nice`, so it yields the CPU to the new instance's first queries anyway).
    */
   refillDelayMs: number;
+  /**
+   * Most instances of one source: a source in demand gets more than `perSource`, enough to cover
+   * its recent take rate for one boot's time (pool-demand.ts). Default: `perSource`.
+   */
+  maxPerSource?: number;
+  /** The window the take rate is measured over, in ms (default 10 s). */
+  demandWindowMs?: number;
+  /** Pool boots at once (default 1: refills must not take both cores from running jobs). */
+  refillConcurrency?: number;
 }
 
 export interface EnvManagerConfig {
@@ -79,7 +88,10 @@ export function resolveConfig(partial: EnvManagerOverrides = {}): EnvManagerConf
       memoryBudgetBytes: 512 * 1024 * 1024,
       instanceBytes: 48 * 1024 * 1024,
       prewarmBase: true,
-      refillDelayMs: 250,
+      refillDelayMs: 0,
+      maxPerSource: 5,
+      demandWindowMs: 10_000,
+      refillConcurrency: 2,
       ...partial.pool,
     },
   };

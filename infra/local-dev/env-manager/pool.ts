@@ -1,28 +1,53 @@
-// The warm pool: pre-booted instances for recently used sources (layers and base images), refilled
-// one at a time in the background within a count and memory budget. Taking one is a map lookup.
+// The warm pool: pre-booted instances for recently used sources (layers and base images), within a
+// count and memory budget. Taking one is a map lookup; every take starts a refill at once (boots
+// unpack at low priority, see pack.ts), and a source gets as many instances as its recent demand
+// needs to cover one boot's time (PoolDemand), so back-to-back hits do not drain it.
 import type { PoolConfig } from "./config.ts";
 import type { Instance } from "./instance.ts";
+import { PoolDemand } from "./pool-demand.ts";
 
 /** Boots a fresh instance of `sourceKey`, or returns null if the source no longer exists. */
 export type BootFn = (sourceKey: string) => Promise<Instance | null>;
+
+export interface PoolStats {
+  /** Takes answered with a ready instance. */
+  hits: number;
+  /** Takes that found none (the caller booted one itself). */
+  misses: number;
+  /** Instances the pool booted. */
+  boots: number;
+  /** Per source: hits, misses and the number of instances the pool aims to keep now. */
+  sources: { key: string; hits: number; misses: number; target: number; idle: number }[];
+}
 
 export class WarmPool {
   private readonly cfg: PoolConfig;
   private readonly boot: BootFn;
   private readonly idle = new Map<string, Instance[]>();
+  private readonly demand: PoolDemand;
   /** Most recently used first. */
   private recent: string[] = [];
-  private booting = 0;
-  private refilling: Promise<void> | null = null;
+  /** Boots in flight, per source. */
+  private readonly booting = new Map<string, number>();
+  private readonly inFlight = new Set<Promise<void>>();
   private delayed: Promise<void> | null = null;
   private closed = false;
+  private hits = 0;
+  private misses = 0;
+  private boots = 0;
+  private readonly perSourceCounts = new Map<string, { hits: number; misses: number }>();
 
   constructor(cfg: PoolConfig, boot: BootFn) {
     this.cfg = cfg;
     this.boot = boot;
+    this.demand = new PoolDemand({
+      min: cfg.perSource,
+      max: Math.max(cfg.perSource, cfg.maxPerSource ?? cfg.perSource),
+      windowMs: cfg.demandWindowMs ?? 10_000,
+    });
   }
 
-  /** A ready pre-booted instance of `sourceKey`, or null. Schedules a refill either way. */
+  /** A ready pre-booted instance of `sourceKey`, or null. Starts a refill either way. */
   take(sourceKey: string): Instance | null {
     this.noteUse(sourceKey);
     const list = this.idle.get(sourceKey);
@@ -35,8 +60,9 @@ export class WarmPool {
       }
       void candidate.destroy();
     }
-    if (found && this.cfg.refillDelayMs > 0) this.kickLater(this.cfg.refillDelayMs);
-    else this.kick();
+    this.count(sourceKey, found !== null);
+    this.demand.record(sourceKey);
+    this.schedule();
     return found;
   }
 
@@ -64,35 +90,48 @@ export class WarmPool {
     return [...this.idle.entries()].filter(([, l]) => l.length > 0).map(([k]) => k);
   }
 
-  /** Resolves when the pool has finished its pending and current refill passes. */
-  async settled(): Promise<void> {
-    while (this.delayed || this.refilling) await (this.delayed ?? this.refilling);
+  stats(): PoolStats {
+    const now = Date.now();
+    return {
+      hits: this.hits,
+      misses: this.misses,
+      boots: this.boots,
+      sources: this.recent.map((key) => ({
+        key,
+        hits: this.perSourceCounts.get(key)?.hits ?? 0,
+        misses: this.perSourceCounts.get(key)?.misses ?? 0,
+        target: this.demand.target(key, now),
+        idle: this.idle.get(key)?.length ?? 0,
+      })),
+    };
   }
 
-  /** Marks a source as likely to be asked for soon and schedules a refill (after the delay). */
+  /** Resolves when the pool has finished its pending and current refill boots. */
+  async settled(): Promise<void> {
+    while (this.delayed || this.inFlight.size > 0) {
+      await (this.delayed ?? Promise.all([...this.inFlight]));
+    }
+  }
+
+  /** Marks a source as likely to be asked for soon and schedules a refill. */
   prefer(sourceKey: string): void {
     if (this.cfg.perSource === 0 || this.cfg.recentSources === 0) return;
     this.noteUse(sourceKey);
-    if (this.cfg.refillDelayMs > 0) this.kickLater(this.cfg.refillDelayMs);
-    else this.kick();
-  }
-
-  private kickLater(ms: number): void {
-    if (this.delayed) return;
-    this.delayed = new Promise<void>((resolve) => {
-      setTimeout(() => {
-        this.delayed = null;
-        this.kick();
-        resolve();
-      }, ms).unref();
-    });
+    this.schedule();
   }
 
   kick(): void {
-    if (this.closed || this.refilling) return;
-    this.refilling = this.refill().finally(() => {
-      this.refilling = null;
-    });
+    if (this.closed) return;
+    const limit = Math.max(1, this.cfg.refillConcurrency ?? 1);
+    while (this.inFlight.size < limit) {
+      const key = this.nextKey();
+      if (!key) return;
+      const run: Promise<void> = this.bootOne(key).finally(() => {
+        this.inFlight.delete(run);
+        this.kick();
+      });
+      this.inFlight.add(run);
+    }
   }
 
   async close(): Promise<void> {
@@ -103,72 +142,108 @@ export class WarmPool {
     await Promise.all(all.map((i) => i.destroy()));
   }
 
+  /** Refill at once unless the configuration asks for a delay (kept for callers that set one). */
+  private schedule(): void {
+    if (this.cfg.refillDelayMs <= 0) {
+      this.kick();
+      return;
+    }
+    if (this.delayed) return;
+    this.delayed = new Promise<void>((resolve) => {
+      setTimeout(() => {
+        this.delayed = null;
+        this.kick();
+        resolve();
+      }, this.cfg.refillDelayMs).unref();
+    });
+  }
+
+  private count(key: string, hit: boolean): void {
+    if (hit) this.hits++;
+    else this.misses++;
+    const c = this.perSourceCounts.get(key) ?? { hits: 0, misses: 0 };
+    if (hit) c.hits++;
+    else c.misses++;
+    this.perSourceCounts.set(key, c);
+  }
+
+  private total(): number {
+    let n = this.size();
+    for (const b of this.booting.values()) n += b;
+    return n;
+  }
+
   private budgetLeft(): boolean {
-    const total = this.size() + this.booting;
+    const total = this.total();
     return (
       total < this.cfg.maxTotal &&
       (total + 1) * this.cfg.instanceBytes <= this.cfg.memoryBudgetBytes
     );
   }
 
-  private async refill(): Promise<void> {
-    // One boot at a time: the pool must not compete with foreground boots for the two cores.
-    for (let pass = 0; pass < 64 && !this.closed; pass++) {
-      const key = this.recent.find((k) => this.liveCount(k) < this.cfg.perSource);
-      if (!key || (!this.budgetLeft() && !this.makeRoomFor(key))) return;
-      this.booting++;
-      let inst: Instance | null = null;
-      try {
-        inst = await this.boot(key);
-      } catch {
-        inst = null;
-      } finally {
-        this.booting--;
-      }
-      if (!inst) {
-        this.recent = this.recent.filter((k) => k !== key);
-        continue;
-      }
-      if (this.closed || !this.recent.includes(key)) {
-        await inst.destroy();
-        continue;
-      }
-      const list = this.idle.get(key) ?? [];
-      list.push(inst);
-      this.idle.set(key, list);
-      inst.onDeath = (dead) => {
-        const l = this.idle.get(key);
-        if (l)
-          this.idle.set(
-            key,
-            l.filter((i) => i !== dead),
-          );
-        void dead.destroy();
-        this.kick();
-      };
+  /** The most recent source below its demand-sized target that the budget (or a swap) allows. */
+  private nextKey(): string | null {
+    const now = Date.now();
+    const key = this.recent.find(
+      (k) => this.liveCount(k) + (this.booting.get(k) ?? 0) < this.demand.target(k, now),
+    );
+    if (!key) return null;
+    if (!this.budgetLeft() && !this.makeRoomFor(key, now)) return null;
+    return key;
+  }
+
+  private async bootOne(key: string): Promise<void> {
+    this.booting.set(key, (this.booting.get(key) ?? 0) + 1);
+    const t0 = performance.now();
+    let inst: Instance | null = null;
+    try {
+      inst = await this.boot(key);
+    } catch {
+      inst = null;
+    } finally {
+      this.booting.set(key, (this.booting.get(key) ?? 1) - 1);
     }
+    if (!inst) {
+      this.recent = this.recent.filter((k) => k !== key);
+      return;
+    }
+    this.boots++;
+    this.demand.noteBoot(key, performance.now() - t0);
+    if (this.closed || !this.recent.includes(key)) {
+      await inst.destroy();
+      return;
+    }
+    const list = this.idle.get(key) ?? [];
+    list.push(inst);
+    this.idle.set(key, list);
+    inst.onDeath = (dead) => {
+      const l = this.idle.get(key);
+      if (l)
+        this.idle.set(
+          key,
+          l.filter((i) => i !== dead),
+        );
+      void dead.destroy();
+      this.kick();
+    };
   }
 
   /**
-   * When the budget is spent, a more recently used source may take the place of an idle instance
-   * of a less recently used one: otherwise a pool filled by the layers a cold job published would
-   * never make room for the layer that warm jobs now ask for.
+   * When the budget is spent, a source in more demand may take the place of an idle instance of
+   * one in less (a less recent source, or a source holding more than its target): otherwise a pool
+   * filled by the layers a cold job published would never make room for the layer warm jobs use.
    */
-  private makeRoomFor(key: string): boolean {
+  private makeRoomFor(key: string, now: number): boolean {
     const rank = this.recent.indexOf(key);
+    const rankOf = (k: string) => {
+      const r = this.recent.indexOf(k);
+      return r === -1 ? Number.MAX_SAFE_INTEGER : r;
+    };
+    const surplus = (k: string) => this.liveCount(k) - this.demand.target(k, now);
     const victims = [...this.idle.keys()]
       .filter((k) => (this.idle.get(k)?.length ?? 0) > 0 && k !== key)
-      .filter((k) => {
-        const r = this.recent.indexOf(k);
-        return r === -1 || r > rank;
-      })
-      .sort((a, b) => {
-        const ra = this.recent.indexOf(a);
-        const rb = this.recent.indexOf(b);
-        return (
-          (rb === -1 ? Number.MAX_SAFE_INTEGER : rb) - (ra === -1 ? Number.MAX_SAFE_INTEGER : ra)
-        );
-      });
+      .filter((k) => rankOf(k) > rank || surplus(k) > 0)
+      .sort((a, b) => surplus(b) - surplus(a) || rankOf(b) - rankOf(a));
     const victimKey = victims[0];
     const victim = victimKey === undefined ? undefined : this.idle.get(victimKey)?.pop();
     if (!victim) return false;

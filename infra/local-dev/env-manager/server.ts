@@ -74,6 +74,7 @@ function routes(router: Router, mgr: EnvManager): Router {
         instances: mgr.counts().instances,
         max_instances: mgr.cfg.maxInstances,
         pooled: mgr.counts().pooled,
+        pool: (({ hits, misses, boots }) => ({ hits, misses, boots }))(mgr.pool.stats()),
       };
       return { json };
     })

@@ -109,6 +109,14 @@ export const EnvHealthResponse = z.strictObject({
   instances: z.number().int().min(0),
   max_instances: z.number().int().min(0),
   pooled: z.number().int().min(0),
+  /** Warm-pool takes since start: answered from the pool (hits) or booted on demand (misses). */
+  pool: z
+    .strictObject({
+      hits: z.number().int().min(0),
+      misses: z.number().int().min(0),
+      boots: z.number().int().min(0),
+    })
+    .optional(),
 });
 export type EnvHealthResponse = z.infer<typeof EnvHealthResponse>;
 

@@ -65,6 +65,17 @@ describe("warm pool", () => {
     expect(inUse.json.layer_ids).toContain(layerId);
   });
 
+  it("counts hits and misses in /healthz", async () => {
+    for (let i = 0; i < 2; i++) {
+      const before = (await env.call("GET", "/healthz")).json.pool;
+      const created = await env.call("POST", "/v1/instances", { from: { base: { engine } } });
+      const after = (await env.call("GET", "/healthz")).json.pool;
+      const hit = created.json.boot.source === "pool";
+      expect(after.hits).toBe(before.hits + (hit ? 1 : 0));
+      expect(after.misses).toBe(before.misses + (hit ? 0 : 1));
+    }
+  });
+
   it("stays within its count budget", async () => {
     await env.handle.manager.pool.settled();
     expect(pooled()).toBeLessThanOrEqual(2);
@@ -101,6 +112,43 @@ describe("warm pool memory budget", () => {
       expect(small.handle.manager.counts().pooled).toBe(2);
     } finally {
       await small.close();
+    }
+  });
+});
+
+describe("warm pool sized by demand", () => {
+  it("keeps more instances of a source taken from back to back, within maxPerSource", async () => {
+    const busy = await startTestEnv({
+      pool: {
+        perSource: 1,
+        maxPerSource: 3,
+        refillConcurrency: 2,
+        demandWindowMs: 60_000,
+        recentSources: 2,
+        maxTotal: 4,
+        memoryBudgetBytes: 1 << 30,
+        instanceBytes: 48 << 20,
+        prewarmBase: true,
+        refillDelayMs: 0,
+      },
+    });
+    try {
+      const mgr = busy.handle.manager;
+      const from = { base: { engine: mgr.binaries.engine } };
+      await waitFor(() => mgr.counts().pooled === 1);
+      await mgr.pool.settled();
+      // One take alone keeps the minimum of one.
+      expect(mgr.counts().pooled).toBe(1);
+      // Back-to-back takes: the take rate times a boot's time asks for more than one.
+      for (let i = 0; i < 6; i++) await busy.call("POST", "/v1/instances", { from });
+      const target = mgr.pool.stats().sources.find((s) => s.key === mgr.baseKey())?.target ?? 0;
+      expect(target).toBeGreaterThan(1);
+      expect(target).toBeLessThanOrEqual(3);
+      await waitFor(() => mgr.counts().pooled === target);
+      await mgr.pool.settled();
+      expect(mgr.counts().pooled).toBeLessThanOrEqual(3);
+    } finally {
+      await busy.close();
     }
   });
 });
