@@ -10,6 +10,7 @@ import {
   CreateInstanceResponse,
   DestroyResponse,
   EnvHealthResponse,
+  InstanceListResponse,
   InstanceResponse,
   LayersInUseResponse,
   RestartResponse,
@@ -29,6 +30,8 @@ export type EnvManagerClientOptions = {
 export type EnvManagerClient = {
   create(req: CreateInstanceRequest): Promise<CreateInstanceResponse>;
   get(instanceId: string): Promise<InstanceResponse | null>;
+  /** Every live instance with its owner (no connections). */
+  list(): Promise<InstanceListResponse>;
   snapshot(instanceId: string): Promise<SnapshotResponse>;
   restart(instanceId: string): Promise<RestartResponse>;
   cancel(instanceId: string): Promise<CancelResponse>;
@@ -102,6 +105,9 @@ export function createEnvManagerClient(opts: EnvManagerClientOptions): EnvManage
     },
     async get(id) {
       return call("GET", inst(id), InstanceResponse, undefined, true);
+    },
+    async list() {
+      return must(await call("GET", "/v1/instances", InstanceListResponse));
     },
     async snapshot(id) {
       return must(await call("POST", inst(id, "/snapshot"), SnapshotResponse, {}));

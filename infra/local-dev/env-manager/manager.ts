@@ -7,6 +7,7 @@ import type {
   BootSource,
   InstanceInfo,
   InstanceSource,
+  InstanceSummary,
   SnapshotResponse,
 } from "../../../src/clients/contracts/env-manager.ts";
 import { ensureBaseImage, type Image } from "../postgres/base-image.ts";
@@ -25,6 +26,8 @@ interface Live {
   instance: Instance;
   createdAt: number;
   expiresAt: number;
+  /** The caller's label of who holds it (the Worker's job id), for orphan sweeps. */
+  owner: string | null;
 }
 
 export interface Created {
@@ -95,7 +98,11 @@ export class EnvManager {
     return `base:${this.binaries.engine}:${this.digest}`;
   }
 
-  async create(from: InstanceSource, ttlMs = this.cfg.defaultTtlMs): Promise<Created> {
+  async create(
+    from: InstanceSource,
+    ttlMs = this.cfg.defaultTtlMs,
+    owner: string | null = null,
+  ): Promise<Created> {
     if (this.closing) throw new EnvError(503, "unavailable", "env-manager is shutting down", 5);
     const key = this.sourceKey(from);
     this.admit();
@@ -115,7 +122,7 @@ export class EnvManager {
         instance = booted;
         source = key.startsWith("layer:") ? "layer" : "base";
       }
-      this.register(instance, ttlMs);
+      this.register(instance, ttlMs, owner);
       return { instance, boot: { source, ms: performance.now() - t0 } };
     } finally {
       this.pending--;
@@ -126,6 +133,17 @@ export class EnvManager {
     const entry = this.live.get(id);
     if (!entry) throw new EnvError(404, "instance_not_found", `instance ${id} does not exist`);
     return entry;
+  }
+
+  /** Every live instance and its owner (GET /v1/instances). */
+  list(): InstanceSummary[] {
+    return [...this.live.values()].map(({ instance, createdAt, expiresAt, owner }) => ({
+      instance_id: instance.id,
+      state: instance.status === "booting" ? "restarting" : instance.status,
+      owner,
+      created_at: new Date(createdAt).toISOString(),
+      expires_at: new Date(expiresAt).toISOString(),
+    }));
   }
 
   info(id: string): InstanceInfo {
@@ -280,9 +298,9 @@ export class EnvManager {
     return instance;
   }
 
-  private register(instance: Instance, ttlMs: number): void {
+  private register(instance: Instance, ttlMs: number, owner: string | null): void {
     const now = Date.now();
-    this.live.set(instance.id, { instance, createdAt: now, expiresAt: now + ttlMs });
+    this.live.set(instance.id, { instance, createdAt: now, expiresAt: now + ttlMs, owner });
     instance.onDeath = () => {
       // Kept in the table (state "dead") until destroyed or expired, so callers can see it died.
     };

@@ -80,10 +80,11 @@ function routes(router: Router, mgr: EnvManager): Router {
     })
     .on("POST", "/v1/instances", async (ctx) => {
       const req = parse(CreateInstanceRequest, await ctx.body(), "body");
-      const created = await mgr.create(req.from, req.ttl_ms);
+      const created = await mgr.create(req.from, req.ttl_ms, req.owner ?? null);
       const json: CreateInstanceResponse = { ...mgr.info(created.instance.id), boot: created.boot };
       return { status: 201, json };
     })
+    .on("GET", "/v1/instances", async () => ({ json: { instances: mgr.list() } }))
     .on("GET", "/v1/instances/:id", async (ctx) => ({ json: mgr.info(id(ctx.params)) }))
     .on("POST", "/v1/instances/:id/snapshot", async (ctx) => ({
       json: await mgr.snapshot(id(ctx.params)),

@@ -35,9 +35,13 @@ export const InstanceSource = z.union([
 export type InstanceSource = z.infer<typeof InstanceSource>;
 
 // POST /v1/instances
+/** Who holds an instance (the Worker sends its job id), so a sweep can find orphans. */
+export const InstanceOwner = z.string().regex(/^[\x21-\x7e]{1,128}$/, "printable ASCII, 1-128");
+
 export const CreateInstanceRequest = z.strictObject({
   from: InstanceSource,
   ttl_ms: z.number().int().min(1_000).max(MAX_INSTANCE_TTL_MS).optional(),
+  owner: InstanceOwner.optional(),
 });
 export type CreateInstanceRequest = z.infer<typeof CreateInstanceRequest>;
 
@@ -97,6 +101,18 @@ export const DestroyResponse = z.strictObject({ instance_id: InstanceId, destroy
 export type DestroyResponse = z.infer<typeof DestroyResponse>;
 
 // GET /v1/layers/in-use (also read by snapshot-cache's GC)
+// GET /v1/instances: every live instance, without its connection (no passwords in a listing).
+export const InstanceSummary = z.strictObject({
+  instance_id: InstanceId,
+  state: InstanceState,
+  owner: InstanceOwner.nullable(),
+  created_at: z.iso.datetime(),
+  expires_at: z.iso.datetime(),
+});
+export type InstanceSummary = z.infer<typeof InstanceSummary>;
+export const InstanceListResponse = z.strictObject({ instances: z.array(InstanceSummary) });
+export type InstanceListResponse = z.infer<typeof InstanceListResponse>;
+
 export const LayersInUseResponse = z.object({ layer_ids: z.array(z.string()) });
 export type LayersInUseResponse = z.infer<typeof LayersInUseResponse>;
 
