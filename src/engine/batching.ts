@@ -127,6 +127,8 @@ export function planSteps(units: readonly Unit[], limits: BatchLimits = {}): Ste
       items.push(unit);
       continue;
     }
+    // Meta units exist only in the interpreter's runtime mode, which does not batch.
+    if (unit.kind === "meta") continue;
     // A statement cut at end of file (no `;`) may end inside a quote: it never shares a batch.
     const alone = aloneReason(unit) !== undefined || !unit.text.endsWith(";");
     const size = unit.text.length + (unit.copy?.data.length ?? 0);

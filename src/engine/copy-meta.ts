@@ -2,6 +2,7 @@
 // to `\.`) and `\copy ... to stdout` run as the server-side COPY they stand for. psql takes the
 // rest of the line as is (no variables). Files and psql's own stdin/stdout (`pstdin`, `pstdout`)
 // are not reachable.
+import { clientCopyPath } from "./copy-file.ts";
 import type { SourceLocation } from "./errors.ts";
 import { lex } from "./lexer.ts";
 import type { SqlUnit } from "./units.ts";
@@ -12,12 +13,22 @@ export function copyMetaUnit(
   file: string,
   offset: number,
   where: SourceLocation,
+  readFile?: (path: string) => string | undefined,
 ): SqlUnit | string {
-  const body = rest.trim().replace(/;+$/, "");
-  const fromStdin = /\bfrom\s+stdin\b/i.test(body);
-  if (!fromStdin && !/\bto\s+stdout\b/i.test(body)) {
-    return "\\copy: only FROM stdin with inline rows or TO stdout is supported (no local files)";
+  let body = rest.trim().replace(/;+$/, "");
+  const fromStdin = /\bfrom\s+(stdin|pstdin)\b/i.test(body);
+  const source = fromStdin ? undefined : clientCopyPath(body);
+  const fileText = source && readFile ? readFile(source.path) : undefined;
+  if (source && fileText === undefined && readFile) {
+    return `\\copy: ${source.path}: not a file of the project`;
   }
+  if (!fromStdin && fileText === undefined && !/\bto\s+(stdout|pstdout)\b/i.test(body)) {
+    return "\\copy: only FROM stdin, FROM a project file or TO stdout is supported (no host files)";
+  }
+  if (source && fileText !== undefined) {
+    body = `${body.slice(0, source.start)}STDIN${body.slice(source.end)}`;
+  }
+  body = body.replace(/\b(from\s+)pstdin\b/i, "$1STDIN").replace(/\b(to\s+)pstdout\b/i, "$1STDOUT");
   const text = `COPY ${body};`;
   const words: string[] = [];
   let depth = 0;
@@ -36,5 +47,6 @@ export function copyMetaUnit(
     words,
   };
   if (fromStdin) unit.copy = { data: "", file, line: where.line + 1 };
+  if (source && fileText !== undefined) unit.copy = { data: fileText, file: source.path, line: 1 };
   return unit;
 }

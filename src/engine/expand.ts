@@ -6,11 +6,13 @@
 
 import { BranchStack } from "./conditionals.ts";
 import { connectTarget } from "./connect-target.ts";
+import { SCRIPT_ENV_DEFAULTS, serverCopyFromProject } from "./copy-file.ts";
 import { copyMetaUnit } from "./copy-meta.ts";
 import { ScriptError, type ScriptErrorCode, type SourceLocation } from "./errors.ts";
-import { copyPayload, isCopyFromStdin, lex, lexEach, type Token } from "./lexer.ts";
+import { copyPayload, isCopyFromStdin, lex, lexTokens, type Token } from "./lexer.ts";
 import { MetaArgError, parseMetaArgs, splitMeta } from "./meta-args.ts";
 import { normalizePath, resolveIncludePath } from "./paths.ts";
+import { isRuntimeMeta, isSendMeta, splitMetaLine } from "./runtime-meta.ts";
 import { LineIndex, type Locator, type Segment } from "./source-map.ts";
 import type { SqlUnit, Unit } from "./units.ts";
 import { isValidVariableName, parseBool, quoteIdent, quoteLiteral } from "./variables.ts";
@@ -22,6 +24,21 @@ export interface ExpandOptions {
   variables?: Readonly<Record<string, string>>;
   /** Nesting limit for includes (psql has none; a runaway include chain is a script error). */
   maxIncludeDepth?: number;
+  /**
+   * The interpreter's mode: meta-commands that need the server or the output (`\gset`, `\pset`,
+   * `\d`, ...) become `meta` units (or a statement's `send`) instead of `unsupported_command`.
+   */
+  runtime?: boolean;
+  /** What `\\getenv` reads (the job's variables plus SCRIPT_ENV_DEFAULTS). */
+  env?: Readonly<Record<string, string>>;
+}
+
+/** A unit with where its last token ends (for psql -a's echo of input lines); no unit: a position. */
+export interface Step {
+  unit?: Unit;
+  file: string;
+  /** Offset just past the token that produced the unit (or the end of the file). */
+  offset: number;
 }
 
 export interface ExpandedScript {
@@ -56,14 +73,17 @@ export function expandScript(opts: ExpandOptions): ExpandedScript {
   return new Expander(opts).run();
 }
 
-class Expander {
+export class Expander {
   private readonly files = new Map<string, string>();
-  private readonly vars = new Map<string, string>();
+  /** psql variables; the interpreter sets them between steps (\gset, ROW_COUNT, ...). */
+  readonly vars = new Map<string, string>();
   private readonly branches = new BranchStack();
   private readonly units: Unit[] = [];
   private readonly visited: string[] = [];
   private readonly lineIndexes = new Map<string, LineIndex>();
   private restrictKey: string | undefined;
+  /** The unit yielded last: COPY inline data (the next token) attaches to it. */
+  private lastUnit: Unit | undefined;
   private quit = false;
 
   private readonly opts: ExpandOptions;
@@ -78,13 +98,24 @@ class Expander {
   }
 
   run(): ExpandedScript {
+    const units: Unit[] = [];
+    for (const step of this.steps()) if (step.unit) units.push(step.unit);
+    return { units, files: this.visited, locate: this.locate };
+  }
+
+  /** Expands lazily: variables set between steps are seen by the statements after them. */
+  *steps(): Generator<Step> {
     const entry = normalizePath(this.opts.entry);
     const top = { file: this.opts.entry, line: 1, column: 1 };
     if (entry === undefined || !this.files.has(entry)) {
       this.fail("include_not_found", `script ${this.opts.entry} not found`, top);
     }
-    this.walkFile(entry, []);
-    return { units: this.units, files: this.visited, locate: this.locate };
+    yield* this.walkFile(entry, []);
+  }
+
+  /** The text of a project file (normalized path), for `\copy ... from 'file'`. */
+  fileText(path: string): string | undefined {
+    return this.files.get(path);
   }
 
   readonly locate: Locator = (file, offset) => {
@@ -104,36 +135,68 @@ class Expander {
     return this.branches.active;
   }
 
-  private walkFile(path: string, stack: string[]): void {
+  private *walkFile(path: string, stack: string[]): Generator<Step> {
     if (!this.visited.includes(path)) this.visited.push(path);
     const text = this.files.get(path) ?? "";
     const entryDepth = this.branches.depth;
     const buf = new StatementBuffer();
-    lexEach(text, (tok) => {
-      this.token(tok, path, buf, stack, entryDepth);
-      return !this.quit;
-    });
-    if (this.quit) return;
+    // A COPY FROM stdin waits for its inline data (the next tokens) before it is yielded.
+    let held: Step | undefined;
+    const drain = function* (self: Expander, offset: number): Generator<Step> {
+      if (self.units.length === 0) return;
+      self.lastUnit = self.units.at(-1);
+      for (const unit of self.units.splice(0)) {
+        if (held) yield held;
+        held = undefined;
+        const step = { unit, file: path, offset };
+        if (unit.kind === "sql" && unit.copy?.data === "") held = step;
+        else yield step;
+      }
+    };
+    for (const tok of lexTokens(text)) {
+      const include = this.token(tok, path, buf, stack, entryDepth);
+      if (held && tok.kind !== "space" && tok.kind !== "line_comment") {
+        yield held;
+        held = undefined;
+      }
+      yield* drain(this, tok.end);
+      if (include) {
+        yield { file: path, offset: tok.end };
+        yield* this.walkFile(include, [...stack, path]);
+      }
+      if (this.quit) {
+        if (held) yield held;
+        return;
+      }
+    }
     const unclosed = this.branches.unclosedSince(entryDepth);
     if (unclosed) this.fail("script_error", "reached end of file without \\endif", unclosed);
     this.flush(buf);
+    yield* drain(this, text.length);
+    if (held) yield held;
+    yield { file: path, offset: text.length };
   }
 
+  /** Handles one token; returns a file to include (walked by the caller). */
   private token(
     tok: Token,
     path: string,
     buf: StatementBuffer,
     stack: string[],
     entryDepth: number,
-  ): void {
+  ): string | undefined {
     if (tok.kind === "meta") {
-      this.meta(tok, path, buf, stack, entryDepth);
-      return;
+      let include: string | undefined;
+      for (const part of splitMetaLine(tok)) {
+        include = this.meta(part, path, buf, stack, entryDepth) ?? include;
+        if (this.quit) break;
+      }
+      return include;
     }
     if (!this.active) return;
     switch (tok.kind) {
       case "copy_data": {
-        const last = this.units.at(-1);
+        const last = this.lastUnit;
         if (last?.kind === "sql" && last.copy && last.copy.data === "" && last.file === path) {
           last.copy = {
             data: copyPayload(tok),
@@ -159,6 +222,9 @@ class Expander {
       case "semicolon":
         this.append(buf, tok, path);
         this.flush(buf);
+        return;
+      case "escaped":
+        this.append(buf, tok, path, tok.text.slice(1));
         return;
       default:
         this.append(buf, tok, path);
@@ -210,7 +276,7 @@ class Expander {
     }
   }
 
-  private flush(buf: StatementBuffer): void {
+  private flush(buf: StatementBuffer, send?: SqlUnit["send"]): void {
     if (buf.hasContent && buf.start && this.active) {
       // Trailing whitespace and -- comments of a statement cut at EOF are not part of it.
       const [lastIndex, lastEnd] = buf.sigEnd;
@@ -237,8 +303,38 @@ class Expander {
         words: buf.words,
       };
       if (isCopyFromStdin(buf.words)) unit.copy = { data: "", file: unit.file, line: unit.line };
+      else if (buf.words[0] === "copy") this.copyFromProject(unit);
+      if (send) unit.send = send;
       this.units.push(unit);
     }
+    buf.segments = [];
+    buf.hasContent = false;
+    buf.start = undefined;
+    buf.words = [];
+    buf.depth = 0;
+    buf.sigEnd = [0, 0];
+  }
+
+  /** `COPY t FROM '<PG_ABS_SRCDIR>/file'` reads the project file (see copy-file.ts). */
+  private copyFromProject(unit: SqlUnit): void {
+    const srcdir = this.opts.env?.PG_ABS_SRCDIR ?? SCRIPT_ENV_DEFAULTS.PG_ABS_SRCDIR!;
+    const found = serverCopyFromProject(unit.text, srcdir, (p) => this.files.has(p));
+    if (!found) return;
+    const offset = unit.segments[0]?.offset ?? 0;
+    unit.text = found.text;
+    unit.segments = [{ text: found.text, file: unit.file, offset, verbatim: false }];
+    unit.words = [...unit.words, "stdin"];
+    unit.copy = { data: this.files.get(found.path) ?? "", file: found.path, line: 1 };
+  }
+
+  /** The statement text collected so far (for `\p`). */
+  private bufferText(buf: StatementBuffer): string {
+    return buf.segments
+      .map((p) => p.text ?? (this.files.get(p.file) ?? "").slice(p.offset, p.end))
+      .join("");
+  }
+
+  private resetBuffer(buf: StatementBuffer): void {
     buf.segments = [];
     buf.hasContent = false;
     buf.start = undefined;
@@ -253,7 +349,7 @@ class Expander {
     buf: StatementBuffer,
     stack: string[],
     entryDepth: number,
-  ): void {
+  ): string | undefined {
     const where = this.locate(path, tok.start);
     const { name, rest } = splitMeta(tok.text);
     const args = (): string[] => {
@@ -308,6 +404,14 @@ class Expander {
         this.vars.set(varName, value);
         return;
       }
+      case "getenv": {
+        const [varName, envName] = args();
+        if (!varName || !envName)
+          this.fail("script_error", "\\getenv: missing required argument", where);
+        const value = this.opts.env?.[envName] ?? SCRIPT_ENV_DEFAULTS[envName];
+        if (value !== undefined) this.vars.set(varName, value);
+        return;
+      }
       case "unset": {
         const [varName] = args();
         if (!varName) this.fail("script_error", "\\unset: missing required argument", where);
@@ -341,7 +445,7 @@ class Expander {
         return;
       }
       case "copy": {
-        const unit = copyMetaUnit(rest, path, tok.start, where);
+        const unit = copyMetaUnit(rest, path, tok.start, where, (f) => this.files.get(f));
         if (typeof unit === "string") this.fail("unsupported_command", unit, where);
         this.units.push(unit);
         return;
@@ -351,6 +455,23 @@ class Expander {
         this.flush(buf);
         this.quit = true;
         return;
+    }
+    if (this.opts.runtime && isSendMeta(name)) {
+      // `\g`-family: the query buffer is sent with this command (an empty buffer: psql resends
+      // the previous query, which the interpreter knows).
+      const send = { name, args: args() };
+      if (buf.hasContent) this.flush(buf, send);
+      else {
+        this.resetBuffer(buf);
+        this.units.push({ kind: "meta", name, args: send.args, rest, buffer: "", ...where });
+      }
+      return;
+    }
+    if (this.opts.runtime && isRuntimeMeta(name)) {
+      const buffer = this.bufferText(buf);
+      if (name === "r" || name === "reset") this.resetBuffer(buf);
+      this.units.push({ kind: "meta", name, args: args(), rest, buffer, ...where });
+      return;
     }
     if (INCLUDE.has(name)) {
       const [target] = args().map(stripSemis);
@@ -370,7 +491,11 @@ class Expander {
       if (chain.length >= (this.opts.maxIncludeDepth ?? 32)) {
         this.fail("script_error", `\\${name} ${target}: includes nested too deeply`, where);
       }
-      this.walkFile(resolved, chain);
+      return resolved;
+    }
+    if (this.opts.runtime) {
+      // The interpreter reports it where it stands (psql: "invalid command").
+      this.units.push({ kind: "meta", name, args: [], rest, buffer: "", ...where });
       return;
     }
     this.fail("unsupported_command", `\\${name}: meta-command not supported`, where);

@@ -16,7 +16,9 @@ export type TokenKind =
   | "other"
   | "semicolon"
   | "meta"
-  | "copy_data";
+  | "copy_data"
+  /** `\\;` or `\\:`: psql puts a literal `;` / `:` into the query buffer (no statement end). */
+  | "escaped";
 
 /** How a psql variable is written: `:name`, `:'name'`, `:"name"`, `:{?name}`. */
 export type VariableForm = "plain" | "literal" | "ident" | "defined";
@@ -113,11 +115,11 @@ function trackWord(st: StatementState, source: string, start: number, end: numbe
   }
 }
 
-/** True when the statement's top-level words read `COPY ... FROM stdin`. */
+/** True when the statement's top-level words read `COPY ... FROM stdin` (or `FROM stdout`, which the server reads as stdin too). */
 export function isCopyFromStdin(words: readonly string[]): boolean {
   if (words[0] !== "copy") return false;
   for (let i = 1; i + 1 < words.length; i++) {
-    if (words[i] === "from" && words[i + 1] === "stdin") return true;
+    if (words[i] === "from" && (words[i + 1] === "stdin" || words[i + 1] === "stdout")) return true;
   }
   return false;
 }
@@ -136,19 +138,28 @@ export function lex(text: string): Token[] {
  * young, which keeps the garbage collector cheap). Stops early when `onToken` returns false.
  */
 export function lexEach(text: string, onToken: (t: Token) => unknown): void {
+  for (const t of lexTokens(text)) if (onToken(t) === false) return;
+}
+
+/** The tokens of `text`, one at a time (a lazy lex(): the caller may stop early). */
+export function* lexTokens(text: string): Generator<Token> {
   const n = text.length;
-  let stop = false;
   let i = 0;
   let st = freshState();
   let pendingCopy = false;
+  let ready: SourceToken[] = [];
 
   const push = (kind: TokenKind, start: number, end: number, variable?: Token["variable"]) => {
     const t = new SourceToken(kind, start, end, text);
     if (variable) t.variable = variable;
-    if (onToken(t) === false) stop = true;
+    ready.push(t);
   };
 
-  while (i < n && !stop) {
+  while (i < n) {
+    if (ready.length > 0) {
+      yield* ready;
+      ready = [];
+    }
     const c = text.charCodeAt(i);
     const start = i;
 
@@ -238,6 +249,17 @@ export function lexEach(text: string, onToken: (t: Token) => unknown): void {
       continue;
     }
 
+    if (c === 92 && (text.charCodeAt(i + 1) === 59 || text.charCodeAt(i + 1) === 58)) {
+      i += 2;
+      push("escaped", start, i);
+      // After `\;` psql starts counting words of a new statement (CREATE FUNCTION heuristic).
+      if (text.charCodeAt(start + 1) === 59) {
+        if (isCopyFromStdin(st.words)) pendingCopy = true;
+        st = freshState();
+      }
+      continue;
+    }
+
     if (c === 92) {
       while (i < n && text.charCodeAt(i) !== 10) i++;
       push("meta", start, i);
@@ -276,6 +298,7 @@ export function lexEach(text: string, onToken: (t: Token) => unknown): void {
     if (c >= 0xd800 && c <= 0xdbff && i < n) i++;
     push("other", start, i);
   }
+  yield* ready;
 }
 
 function prevIsIdent(text: string, i: number): boolean {

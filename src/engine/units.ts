@@ -14,6 +14,8 @@ export interface SqlUnit {
   words: string[];
   /** Inline data of `COPY ... FROM stdin`, without the `\.` line. */
   copy?: { data: string; file: string; line: number };
+  /** Sent by a `\g`-family meta-command (`\gset`, `\gexec`, `\gx`, ...) instead of `;`. */
+  send?: { name: string; args: string[] };
 }
 
 export interface ConnectUnit {
@@ -35,4 +37,19 @@ export interface EchoUnit {
   column: number;
 }
 
-export type Unit = SqlUnit | ConnectUnit | EchoUnit;
+/** A meta-command the interpreter runs (only in the expander's runtime mode). */
+export interface MetaUnit {
+  kind: "meta";
+  name: string;
+  /** Arguments as psql's option scanner gives them (variables interpolated). */
+  args: string[];
+  /** The raw text after the command name. */
+  rest: string;
+  /** The query buffer when the command was read (`\p` prints it). */
+  buffer: string;
+  file: string;
+  line: number;
+  column: number;
+}
+
+export type Unit = SqlUnit | ConnectUnit | EchoUnit | MetaUnit;

@@ -1,0 +1,89 @@
+// Sends one query (one statement, or several joined with `\;`) as a simple Query, as psql does, and
+// reports each result as it completes: its columns, rows (under the caps), command tag, COPY TO
+// STDOUT data; then the error, if any. Results are handed over one by one so output stays in order
+// with the notices that arrive between them.
+import type { Client, Submittable } from "@neondatabase/serverless";
+import { BatchQuery, type FieldDescription } from "../batch-query.ts";
+
+export interface QueryResultSet {
+  fields: FieldDescription[];
+  rows: (string | null)[][];
+  tag: string;
+  /** Rows dropped by the caps. */
+  truncated: boolean;
+  /** COPY ... TO STDOUT text, as the server sent it. */
+  copyOut?: string;
+}
+
+export interface QueryCaps {
+  maxRows: number;
+  maxBytes: number;
+}
+
+export type QueryOutcome = { ok: true } | { ok: false; error: unknown };
+
+/**
+ * Runs `text`; `copyData(i)` gives the inline data of the i-th COPY FROM STDIN of the query.
+ * `onResult` sees every completed result in order.
+ */
+export async function execQuery(
+  client: Client,
+  text: string,
+  copyData: (i: number) => string | undefined,
+  caps: QueryCaps,
+  onResult: (r: QueryResultSet) => void,
+  signal?: AbortSignal,
+): Promise<QueryOutcome & { copyBytes: number }> {
+  let fields: FieldDescription[] = [];
+  let rows: (string | null)[][] = [];
+  let bytes = 0;
+  let truncated = false;
+  let copyOut: string | undefined;
+  let copies = 0;
+  const decoder = new TextDecoder();
+  const q = new BatchQuery(
+    text,
+    {
+      rowDescription: (f) => {
+        fields = f;
+      },
+      dataRow: (values) => {
+        if (truncated || rows.length >= caps.maxRows) {
+          truncated = true;
+          return;
+        }
+        let size = 0;
+        for (const v of values) if (v !== null) size += v.length;
+        if (bytes + size > caps.maxBytes) {
+          truncated = true;
+          return;
+        }
+        bytes += size;
+        rows.push(values);
+      },
+      commandComplete: (tag) => {
+        const r: QueryResultSet = { fields, rows, tag, truncated };
+        if (copyOut !== undefined) r.copyOut = copyOut + decoder.decode();
+        fields = [];
+        rows = [];
+        bytes = 0;
+        truncated = false;
+        copyOut = undefined;
+        onResult(r);
+      },
+      copyIn: () => copyData(copies++),
+      copyOut: (chunk) => {
+        if (bytes + chunk.length > caps.maxBytes) {
+          truncated = true;
+          return;
+        }
+        bytes += chunk.length;
+        copyOut = (copyOut ?? "") + decoder.decode(chunk, { stream: true });
+      },
+    },
+    signal,
+  );
+  client.query(q as unknown as Submittable);
+  const outcome = await q.done;
+  return { ...outcome, copyBytes: q.copyBytes };
+}

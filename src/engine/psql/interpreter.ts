@@ -1,0 +1,159 @@
+// The head interpreter: runs a psql script the way psql runs it, one query at a time (psql's
+// autocommit per statement), expanding lazily so `\gset`, `\if` on its variables and psql's automatic
+// variables (ROW_COUNT, ERROR, SQLSTATE, ...) see what the statements before them did. With
+// on_error "continue" every statement runs (psql without ON_ERROR_STOP); with "stop" the first error
+// ends the script. Either way the result sets before the error are kept. It can also produce the
+// exact text psql -X -q prints (with -a's echo of input lines).
+import type { Client } from "@neondatabase/serverless";
+import { ScriptError, type SourceLocation } from "../errors.ts";
+import { Expander } from "../expand.ts";
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS } from "../result-builder.ts";
+import type { ResultLimits, ScriptEvent, ScriptStats } from "../types.ts";
+import type { SqlUnit } from "../units.ts";
+import { parseBool } from "../variables.ts";
+import { PsqlOutput } from "./output.ts";
+import { refusedCommand } from "./refused.ts";
+import type { HeadResultSet } from "./result-set.ts";
+import { type HeadError, PsqlSession } from "./session.ts";
+
+export interface PsqlRunOptions {
+  files: ReadonlyMap<string, string>;
+  entry: string;
+  variables?: Record<string, string>;
+  /** What `\getenv` reads: the job's variables plus SCRIPT_ENV_DEFAULTS. */
+  env?: Record<string, string>;
+  settings: Record<string, string>;
+  seed: number;
+  connect: (database?: string) => Promise<Client>;
+  database?: string;
+  limits?: ResultLimits;
+  onEvent?: (e: ScriptEvent) => void;
+  signal?: AbortSignal;
+  /** `stop` (default): the first error ends the script (psql's ON_ERROR_STOP). */
+  onError?: "stop" | "continue";
+  /** Produce psql's text output. */
+  psqlOutput?: boolean;
+  /** `all`: echo input lines as `psql -a` does. */
+  echo?: "none" | "all";
+  /**
+   * The file name psql prefixes its messages with (`psql:NAME:LINE: ERROR: ...`, as with
+   * `psql -f NAME`); undefined: no prefix, as when the script comes on standard input (pg_regress).
+   */
+  inputName?: string;
+  /** Cap of the psql text (default 8 MiB). */
+  maxOutputBytes?: number;
+}
+
+export interface PsqlRunResult {
+  sets: HeadResultSet[];
+  /** Every error in order; `set_index` is the number of result sets before it. */
+  errors: HeadError[];
+  /** The error that ended the script (stop mode), if any. */
+  stopped_by?: HeadError;
+  output?: string;
+  output_truncated?: boolean;
+  database: string;
+  stats: ScriptStats;
+}
+
+/** Runs a head script. Never rejects for SQL errors: they are in `errors`. */
+export async function runPsqlScript(opts: PsqlRunOptions): Promise<PsqlRunResult> {
+  const started = Date.now();
+  const refused = refusedCommand(opts.files, opts.entry);
+  if (refused) throw refused;
+  const exp = new Expander({
+    files: opts.files,
+    entry: opts.entry,
+    runtime: true,
+    ...(opts.variables ? { variables: opts.variables } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+  });
+  const out = new PsqlOutput(opts.maxOutputBytes ?? 8 * 1024 * 1024, (p) => exp.fileText(p));
+  const caps = {
+    maxRows: opts.limits?.maxRows ?? DEFAULT_MAX_ROWS,
+    maxBytes: opts.limits?.maxBytes ?? DEFAULT_MAX_BYTES,
+  };
+  const session = new PsqlSession(opts, exp, out, caps);
+  exp.vars.set("ON_ERROR_STOP", opts.onError === "continue" ? "off" : "on");
+  const entry = { file: opts.entry, line: 1, column: 1 };
+  try {
+    await session.open(opts.database, entry);
+    const steps = exp.steps();
+    for (;;) {
+      let next: IteratorResult<import("../expand.ts").Step>;
+      try {
+        next = steps.next();
+      } catch (e) {
+        // The expander stops at a script error (missing include, bad \if): psql would report it
+        // and, without ON_ERROR_STOP, go on; the expansion cannot resume, so the script ends here.
+        if (!(e instanceof ScriptError)) throw e;
+        session.report(e, undefined);
+        break;
+      }
+      if (next.done) break;
+      const step = next.value;
+      if (opts.echo === "all") out.echoTo(step.file, step.offset);
+      const unit = step.unit;
+      if (!unit) continue;
+      session.lineno = out.lineOf(step.file, step.offset);
+      session.checkAbort(unit);
+      if (unit.kind === "sql") {
+        skipCopyData(out, unit, step.file);
+        await session.sql(unit);
+      } else if (unit.kind === "echo") {
+        out.write(`${unit.text}\n`);
+        opts.onEvent?.({
+          kind: "log",
+          command: unit.command,
+          text: unit.text,
+          file: unit.file,
+          line: unit.line,
+        });
+      } else if (unit.kind === "connect") {
+        await session.reconnect(unit);
+      } else {
+        await session.meta(unit);
+      }
+      if (session.stopped) break;
+      if (!stopOnError(exp.vars.get("ON_ERROR_STOP")) && session.stopped) break;
+    }
+    await session.resolveTypeNames();
+  } finally {
+    void session.close();
+  }
+  const stats = session.stats;
+  stats.elapsed_ms = Date.now() - started;
+  const result: PsqlRunResult = {
+    sets: session.sets,
+    errors: session.errors,
+    database: session.database,
+    stats,
+  };
+  if (session.stoppedBy) result.stopped_by = session.stoppedBy;
+  if (opts.psqlOutput) {
+    result.output = out.text();
+    if (out.truncated) result.output_truncated = true;
+  }
+  return result;
+}
+
+export function stopOnError(value: string | undefined): boolean {
+  return value !== undefined && parseBool(value) === true;
+}
+
+/** COPY data read from the script is not echoed by psql -a. */
+function skipCopyData(out: PsqlOutput, unit: SqlUnit, file: string): void {
+  const copy = unit.copy;
+  if (!copy || copy.file !== file) return;
+  const text = out.files(file) ?? "";
+  let at = 0;
+  for (let l = 1; l < copy.line && at > 0 === l > 1; l++) at = text.indexOf("\n", at) + 1;
+  let stop = at + copy.data.length;
+  if (text.startsWith("\\.", stop)) {
+    const nl = text.indexOf("\n", stop);
+    stop = nl < 0 ? text.length : nl + 1;
+  }
+  out.skipTo(file, stop);
+}
+
+export type { SourceLocation };

@@ -1,0 +1,404 @@
+// One head's connection and psql state: sends each statement, prints its results and errors the way
+// psql does, keeps the JSON result sets and error entries, and sets psql's automatic variables.
+import type { Client } from "@neondatabase/serverless";
+import type { BatchStep } from "../batching.ts";
+import { copyDataLine, locateFailure } from "../error-location.ts";
+import { ScriptError, type SourceLocation } from "../errors.ts";
+import type { Expander } from "../expand.ts";
+import { sessionSetupSql } from "../session.ts";
+import type { ScriptStats } from "../types.ts";
+import type { ConnectUnit, MetaUnit, SqlUnit } from "../units.ts";
+import { execQuery, type QueryCaps, type QueryResultSet } from "./exec-query.ts";
+import type { PsqlRunOptions } from "./interpreter.ts";
+import {
+  formatServerMessage,
+  type ServerMessage,
+  type ShowContext,
+  type Verbosity,
+} from "./messages.ts";
+import { runMeta } from "./meta.ts";
+import type { PsqlOutput } from "./output.ts";
+import { defaultPrintSettings, type PrintSettings } from "./print-settings.ts";
+import { printResult } from "./print-table.ts";
+import { type HeadResultSet, headResultSet } from "./result-set.ts";
+
+export interface HeadError {
+  code: string;
+  message: string;
+  file: string;
+  line: number;
+  column: number;
+  sqlstate?: string;
+  detail?: string;
+  hint?: string;
+  where?: string;
+  /** Result sets reported before this error. */
+  set_index: number;
+}
+
+function isDbError(e: unknown): e is ServerMessage {
+  return typeof e === "object" && e !== null && typeof (e as ServerMessage).severity === "string";
+}
+
+function msg(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class PsqlSession {
+  client: Client | undefined;
+  database = "";
+  lineno = 0;
+  stopped = false;
+  stoppedBy: HeadError | undefined;
+  readonly sets: HeadResultSet[] = [];
+  readonly errors: HeadError[] = [];
+  readonly stats: ScriptStats = {
+    statements: 0,
+    batches: 0,
+    round_trips: 0,
+    connects: 0,
+    copy_bytes: 0,
+    elapsed_ms: 0,
+  };
+  print: PrintSettings = defaultPrintSettings();
+  timing = false;
+  /** The last query sent (`\g` with an empty buffer resends it, `\p` prints it). */
+  lastQuery = "";
+  private current: SourceLocation = { file: "", line: 0, column: 0 };
+  readonly opts: PsqlRunOptions;
+  readonly exp: Expander;
+  readonly out: PsqlOutput;
+  readonly caps: QueryCaps;
+
+  constructor(opts: PsqlRunOptions, exp: Expander, out: PsqlOutput, caps: QueryCaps) {
+    this.opts = opts;
+    this.exp = exp;
+    this.out = out;
+    this.caps = caps;
+  }
+
+  get vars(): Map<string, string> {
+    return this.exp.vars;
+  }
+
+  checkAbort(at: SourceLocation): void {
+    if (this.opts.signal?.aborted) {
+      const where = { file: at.file, line: at.line, column: at.column };
+      throw new ScriptError(
+        "canceled",
+        `${where.file}:${where.line}:${where.column}: script canceled`,
+        where,
+      );
+    }
+  }
+
+  /** psql's `psql:FILE:LINE: ` prefix (only when the script is read as a named file). */
+  prefix(): string {
+    return this.opts.inputName === undefined ? "" : `psql:${this.opts.inputName}:${this.lineno}: `;
+  }
+
+  async open(database: string | undefined, at: SourceLocation): Promise<void> {
+    let next: Client;
+    try {
+      next = await this.opts.connect(database);
+    } catch (e) {
+      const what = database === undefined ? "the instance" : `database "${database}"`;
+      throw new ScriptError(
+        "connection_error",
+        `${at.file}:${at.line}:${at.column}: cannot connect to ${what}: ${msg(e)}`,
+        at,
+      );
+    }
+    await this.resolveTypeNames();
+    await this.close();
+    this.client = next;
+    this.stats.connects++;
+    next.on("notice", (n) => this.notice(n as unknown as ServerMessage));
+    this.current = at;
+    const setup = `${sessionSetupSql(this.opts.settings, this.opts.seed)}; SELECT current_user, current_setting('server_version'), current_setting('server_version_num'), version(), current_setting('server_encoding')`;
+    const rows: (string | null)[][] = [];
+    this.stats.round_trips++;
+    const outcome = await execQuery(
+      next,
+      setup,
+      () => undefined,
+      this.caps,
+      (r) => rows.push(r.rows[0] ?? []),
+    );
+    if (!outcome.ok) {
+      throw new ScriptError(
+        isDbError(outcome.error) ? "sql_error" : "connection_error",
+        `${at.file}:${at.line}:${at.column}: applying session settings: ${msg(outcome.error)}`,
+        at,
+      );
+    }
+    this.database = rows[0]?.at(-1) ?? "";
+    const [user, version, versionNum, full, encoding] = rows[1] ?? [];
+    const v = this.vars;
+    v.set("DBNAME", this.database);
+    if (user) v.set("USER", user);
+    v.set("HOST", "localhost");
+    v.set("PORT", "5432");
+    v.set("ENCODING", encoding ?? "UTF8");
+    if (version) v.set("SERVER_VERSION_NAME", version);
+    if (versionNum) v.set("SERVER_VERSION_NUM", versionNum);
+    if (full) v.set("VERSION", full);
+    v.set("VERSION_NAME", "18.0");
+    v.set("VERSION_NUM", "180000");
+    for (const [k, d] of DEFAULTS) if (!v.has(k)) v.set(k, d);
+  }
+
+  async reconnect(u: ConnectUnit): Promise<void> {
+    try {
+      await this.open(u.database ?? this.database, u);
+      this.opts.onEvent?.({ kind: "connect", database: this.database, file: u.file, line: u.line });
+    } catch (e) {
+      if (!(e instanceof ScriptError)) throw e;
+      this.report(e, `\\connect: ${e.message.replace(/^[^ ]+: /, "")}\n`);
+      if (!this.client) this.stopped = true;
+    }
+  }
+
+  private notice(n: ServerMessage): void {
+    const sev = n.severity ?? "NOTICE";
+    this.out.write(
+      this.prefix() +
+        formatServerMessage(n, undefined, this.verbosity(), this.showContext(), false),
+    );
+    const event: import("../types.ts").ScriptEvent = {
+      kind: "notice",
+      severity: sev,
+      message: n.message,
+      file: this.current.file,
+      line: this.current.line,
+    };
+    if (n.code) event.sqlstate = n.code;
+    if (n.detail) event.detail = n.detail;
+    if (n.hint) event.hint = n.hint;
+    this.opts.onEvent?.(event);
+  }
+
+  verbosity(): Verbosity {
+    const v = (this.vars.get("VERBOSITY") ?? "default").toLowerCase();
+    return v === "terse" || v === "verbose" || v === "sqlstate" ? v : "default";
+  }
+
+  showContext(): ShowContext {
+    const v = (this.vars.get("SHOW_CONTEXT") ?? "errors").toLowerCase();
+    return v === "never" || v === "always" ? v : "errors";
+  }
+
+  /** Runs one statement unit (with its `\g`-family command, if any). */
+  async sql(unit: SqlUnit, print: PrintSettings = this.print): Promise<QueryResultSet[]> {
+    this.current = unit;
+    this.lastQuery = unit.text;
+    const send = unit.send?.name;
+    const shown = send === "gx" ? { ...print, expanded: "on" as const } : print;
+    const results: QueryResultSet[] = [];
+    const copies = unit.copy ? [unit.copy.data] : [];
+    this.stats.round_trips++;
+    this.stats.batches++;
+    const t0 = Date.now();
+    const outcome = await execQuery(
+      this.client!,
+      unit.text,
+      (i) => copies[i],
+      this.caps,
+      (r) => {
+        results.push(r);
+        this.stats.statements++;
+        this.sets.push(headResultSet(r, unit));
+        if (send === "gset" || send === "gexec") return;
+        if (r.copyOut !== undefined) this.out.write(r.copyOut);
+        else if (r.fields.length > 0) this.out.write(printResult(printable(r), shown));
+      },
+      this.opts.signal,
+    );
+    this.stats.copy_bytes += outcome.copyBytes;
+    if (this.timing) this.out.write(`Time: ${(Date.now() - t0).toFixed(3)} ms\n`);
+    const last = results.at(-1);
+    if (!outcome.ok) {
+      this.serverError(unit, results.length, outcome.error);
+      return results;
+    }
+    this.vars.set("ERROR", "false");
+    this.vars.set("SQLSTATE", "00000");
+    const count = last ? /(\d+)$/.exec(last.tag)?.[1] : undefined;
+    this.vars.set("ROW_COUNT", count ?? "0");
+    if (send === "gset" && last) this.gset(unit, last);
+    if (send === "gexec") await this.gexec(unit, results);
+    return results;
+  }
+
+  private gset(unit: SqlUnit, r: QueryResultSet): void {
+    if (r.fields.length === 0) return;
+    if (r.rows.length !== 1) {
+      const text =
+        r.rows.length === 0
+          ? "no rows returned for \\gset"
+          : "more than one row returned for \\gset";
+      this.metaError(unit, text);
+      return;
+    }
+    const prefix = unit.send?.args[0] ?? "";
+    r.fields.forEach((f, i) => {
+      const value = r.rows[0]![i];
+      const name = prefix + f.name;
+      if (value === null || value === undefined) this.vars.delete(name);
+      else this.vars.set(name, value);
+    });
+  }
+
+  private async gexec(unit: SqlUnit, results: QueryResultSet[]): Promise<void> {
+    for (const r of results) {
+      for (const row of r.rows) {
+        for (const v of row) {
+          if (v === null) continue;
+          const q: SqlUnit = {
+            ...unit,
+            text: v,
+            segments: [{ text: v, file: unit.file, offset: 0, verbatim: false }],
+            words: [],
+          };
+          delete q.send;
+          delete q.copy;
+          if (this.opts.echo === "all") this.out.write(`${v}\n`);
+          await this.sql(q);
+          if (this.stopped) return;
+        }
+      }
+    }
+  }
+
+  async meta(unit: MetaUnit): Promise<void> {
+    await runMeta(this, unit);
+  }
+
+  /** A meta-command's error, printed as psql prints it (`\\cmd: message` on stderr). */
+  metaError(at: SourceLocation, text: string, code = "script_error"): void {
+    const e = new ScriptError(
+      code as "script_error",
+      `${at.file}:${at.line}:${at.column}: ${text}`,
+      at,
+    );
+    this.report(e, `${text}\n`);
+  }
+
+  private serverError(unit: SqlUnit, completed: number, e: unknown): void {
+    const step: BatchStep = {
+      kind: "batch",
+      items: [unit],
+      statements: [unit],
+      text: unit.text,
+      offsets: [0],
+    };
+    const position = isDbError(e) && e.position ? Number(e.position) : undefined;
+    const site = locateFailure(step, completed, position, this.exp.locate);
+    let where: SourceLocation = site?.location ?? unit;
+    if (!isDbError(e)) {
+      const err = new ScriptError(
+        "connection_error",
+        `${where.file}:${where.line}:${where.column}: ${msg(e)}`,
+        where,
+      );
+      this.report(err, `${msg(e)}\n`);
+      this.stopped = true;
+      return;
+    }
+    const dataLine = copyDataLine(unit, e.where);
+    if (dataLine !== undefined && unit.copy)
+      where = { file: unit.copy.file, line: dataLine, column: 1 };
+    const init: ConstructorParameters<typeof ScriptError>[2] = { ...where };
+    if (e.code) init.sqlstate = e.code;
+    if (e.detail) init.detail = e.detail;
+    if (e.hint) init.hint = e.hint;
+    if (e.where) init.where = e.where;
+    const err = new ScriptError(
+      "sql_error",
+      `${where.file}:${where.line}:${where.column}: ${e.severity ?? "ERROR"}: ${e.message}`,
+      init,
+    );
+    this.vars.set("ERROR", "true");
+    this.vars.set("SQLSTATE", e.code ?? "");
+    this.vars.set("ROW_COUNT", "0");
+    this.vars.set("LAST_ERROR_MESSAGE", e.message);
+    this.vars.set("LAST_ERROR_SQLSTATE", e.code ?? "");
+    this.report(err, formatServerMessage(e, unit.text, this.verbosity(), this.showContext(), true));
+  }
+
+  /** Records an error; prints `text` (psql's message) after the prefix; stops under ON_ERROR_STOP. */
+  report(e: ScriptError, text: string | undefined): void {
+    const entry: HeadError = {
+      code: e.code,
+      message: e.message,
+      file: e.file,
+      line: e.line,
+      column: e.column,
+      set_index: this.sets.length,
+    };
+    for (const k of ["sqlstate", "detail", "hint", "where"] as const)
+      if (e[k] !== undefined) entry[k] = e[k];
+    this.errors.push(entry);
+    this.out.write(this.prefix() + (text ?? `${e.message}\n`));
+    const stop = this.vars.get("ON_ERROR_STOP");
+    if (
+      e.code === "canceled" ||
+      e.code === "connection_error" ||
+      (stop !== undefined && /^(on|t|true|y|yes|1)$/i.test(stop))
+    ) {
+      this.stopped = true;
+      this.stoppedBy = entry;
+    }
+  }
+
+  /** Replaces `oid:N` column types with pg_type names (one query at the end). */
+  async resolveTypeNames(): Promise<void> {
+    const oids = new Set<string>();
+    for (const s of this.sets)
+      for (const c of s.columns) if (c.type.startsWith("oid:")) oids.add(c.type.slice(4));
+    if (oids.size === 0 || !this.client) return;
+    const names = new Map<string, string>();
+    this.stats.round_trips++;
+    await execQuery(
+      this.client,
+      `SELECT oid::text, typname::text FROM pg_catalog.pg_type WHERE oid IN (${[...oids].join(",")})`,
+      () => undefined,
+      this.caps,
+      (r) => {
+        for (const [oid, name] of r.rows) if (oid && name) names.set(oid, name);
+      },
+    );
+    for (const s of this.sets)
+      for (const c of s.columns)
+        if (c.type.startsWith("oid:")) c.type = names.get(c.type.slice(4)) ?? c.type;
+  }
+
+  async close(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    if (!c) return;
+    c.removeAllListeners("notice");
+    await c.end().catch(() => {});
+  }
+}
+
+/** Variables psql sets at start-up that scripts test or print. */
+const DEFAULTS: [string, string][] = [
+  ["AUTOCOMMIT", "on"],
+  ["ECHO", "none"],
+  ["ECHO_HIDDEN", "off"],
+  ["FETCH_COUNT", "0"],
+  ["HIDE_TABLEAM", "off"],
+  ["HIDE_TOAST_COMPRESSION", "off"],
+  ["ON_ERROR_ROLLBACK", "off"],
+  ["QUIET", "on"],
+  ["SHOW_ALL_RESULTS", "on"],
+  ["SHOW_CONTEXT", "errors"],
+  ["VERBOSITY", "default"],
+  ["LAST_ERROR_MESSAGE", ""],
+  ["LAST_ERROR_SQLSTATE", "00000"],
+];
+
+export function printable(r: QueryResultSet): import("./print-table.ts").PrintableResult {
+  return { columns: r.fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID })), rows: r.rows };
+}
