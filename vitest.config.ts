@@ -66,6 +66,30 @@ export default defineConfig({
             },
           ]
         : []),
+      // Bounds under load and faults: `npm run test:reliability` (docs/benchmarks.md), not `npm test`.
+      ...(process.env.SQL_RUNNER_RELIABILITY
+        ? [
+            {
+              plugins: [workersWithPlatform()],
+              test: {
+                name: "reliability",
+                include: ["test/reliability/**/*.reliability.test.ts"],
+                globalSetup: ["test/global-setup.ts"],
+                testTimeout: 600_000,
+                hookTimeout: 120_000,
+              },
+            },
+            {
+              test: {
+                name: "reliability-node",
+                include: ["test/reliability/**/*.reliability.node.test.ts"],
+                environment: "node",
+                testTimeout: 900_000,
+                hookTimeout: 300_000,
+              },
+            },
+          ]
+        : []),
       {
         test: {
           name: "node",

@@ -6,10 +6,12 @@ import { AppError } from "../errors.ts";
 import { JOB_ID_PATTERN, jobIdFor } from "../jobs/job-id.ts";
 import { jobLinks } from "../jobs/job-view.ts";
 import { notFound, unwrap } from "../jobs/outcome.ts";
+import { limitBody } from "../limits/body.ts";
+import { offloadTree } from "../limits/offload.ts";
 import { requireGateway, userFromHeader } from "./auth.ts";
 import { validationError } from "./errors.ts";
 import { eventStreamResponse, ticketResponse, wantsEventStream } from "./live-routes.ts";
-import { API_LIMITS, AppendBody, CreateJobBody, LogsQuery, RunBody, ViewQuery } from "./schemas.ts";
+import { AppendBody, CreateJobBody, LogsQuery, RunBody, ViewQuery } from "./schemas.ts";
 
 type App = { Bindings: Env };
 
@@ -18,22 +20,8 @@ async function readJson<T extends z.ZodType>(
   schema: T,
   optional = false,
 ): Promise<z.infer<T>> {
-  const length = Number(req.headers.get("content-length") ?? "0");
-  if (length > API_LIMITS.maxBodyBytes) {
-    throw new AppError(
-      413,
-      "payload_too_large",
-      `body is larger than ${API_LIMITS.maxBodyBytes} bytes`,
-    );
-  }
+  // The byte limit was applied while the body arrived (limitBody, below).
   const text = await req.text();
-  if (text.length > API_LIMITS.maxBodyBytes) {
-    throw new AppError(
-      413,
-      "payload_too_large",
-      `body is larger than ${API_LIMITS.maxBodyBytes} bytes`,
-    );
-  }
   let value: unknown;
   if (optional && text.trim() === "") value = {};
   else {
@@ -56,10 +44,12 @@ function jobStub(env: Env, jobId: string) {
 export const jobsRoutes = new Hono<App>();
 
 jobsRoutes.use("*", requireGateway());
+jobsRoutes.on("POST", "*", limitBody());
 
 jobsRoutes.post("/", async (c) => {
   const body = await readJson(c.req.raw, CreateJobBody);
   const jobId = await jobIdFor(body.user_id, body.request_id);
+  body.project_tree = await offloadTree(body.project_tree, c.env.FILES);
   const out = unwrap(await jobStub(c.env, jobId).create({ job_id: jobId, body }));
   return c.json(
     { job_id: jobId, status: out.status, created: out.created, links: jobLinks(jobId) },
@@ -71,6 +61,7 @@ jobsRoutes.post("/:job_id/append", async (c) => {
   const user = userFromHeader(c.req.header("x-user-id"));
   const stub = jobStub(c.env, c.req.param("job_id"));
   const body = await readJson(c.req.raw, AppendBody);
+  body.project_tree = (await offloadTree(body.project_tree, c.env.FILES)) ?? body.project_tree;
   const out = unwrap(await stub.append(user, body));
   return c.json({ job_id: c.req.param("job_id"), part: body.part, ...out }, 200);
 });

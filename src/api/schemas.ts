@@ -4,7 +4,6 @@ import { z } from "zod";
 
 /** Limits of the request bodies that the API checks before the planner sees the tree. */
 export const API_LIMITS = {
-  maxBodyBytes: 64 * 1024 * 1024,
   maxIdLength: 200,
   maxVariables: 100,
   maxVariableBytes: 64 * 1024,

@@ -2,13 +2,20 @@
 // evicted while sockets stay open; what a socket needs lives in its attachment) and SSE streams
 // (which keep the DO awake while open). Events must be stored before they are published here, so a
 // subscriber's backlog (read from storage) plus what it receives live has no gap and no duplicate:
-// the backlog read and the accept happen in one synchronous turn of the Durable Object.
+// the backlog read and the accept happen in one synchronous turn of the Durable Object. Replays
+// are paged (src/limits/limits.ts): no subscriber makes the object hold a whole backlog.
 import type { JobEvent } from "../api/schemas.ts";
+import { LIVE_LIMITS } from "../limits/limits.ts";
 
 const SOCKET_TAG = "live";
 /** Normal closure: the job reached its terminal state and nothing more will come. */
 export const CLOSE_FINISHED = 1000;
 const FINISHED_REASON = "job finished";
+/** More stored events than one replay page: reconnect with `?after=<reason>`. */
+export const CLOSE_MORE = 4000;
+
+/** Reads up to `limit` stored events after seq `after`, in seq order. */
+export type ReadEvents = (after: number, limit: number) => JobEvent[];
 
 /** What a hibernated socket keeps (namespaced, small). */
 export interface LiveAttachment {
@@ -34,8 +41,11 @@ export function formatSse(event: JobEvent): string {
 /** Live subscribers of one Durable Object instance. */
 export class LiveHub {
   readonly #ctx: DurableObjectState;
-  /** SSE writers (not hibernatable, so kept in memory; an open stream keeps the DO awake). */
-  readonly #streams = new Set<WritableStreamDefaultWriter<Uint8Array>>();
+  /**
+   * SSE streams that have sent everything stored and wait for the next event (not hibernatable,
+   * so kept in memory; an open stream keeps the DO awake).
+   */
+  readonly #sseWaiters = new Set<() => void>();
 
   constructor(ctx: DurableObjectState) {
     this.#ctx = ctx;
@@ -44,35 +54,70 @@ export class LiveHub {
   }
 
   /**
-   * Accepts a WebSocket subscriber: sends `backlog`, then it receives every published event. When
-   * the job already finished, the socket is closed (1000) right after the backlog.
+   * Accepts a WebSocket subscriber: sends the stored events after `after` (one page of at most
+   * `LIVE_LIMITS.wsReplayEvents`), then it receives every published event. When the job already
+   * finished, the socket is closed (1000) right after the backlog. When more than one page is
+   * stored, it is closed with 4000 and the last sent seq as its reason instead: the client
+   * reconnects with `?after=<seq>` for the next page (a hibernatable socket has no send
+   * backpressure, so a reconnect is how the consumer asks for more).
    */
-  acceptWebSocket(owner: LiveAttachment["live"], backlog: JobEvent[], finished: boolean): Response {
+  acceptWebSocket(
+    owner: LiveAttachment["live"],
+    read: ReadEvents,
+    after: number,
+    finished: boolean,
+  ): Response {
     const pair = new WebSocketPair();
     const client = pair[0];
     const server = pair[1];
-    this.#ctx.acceptWebSocket(server, [SOCKET_TAG]);
-    server.serializeAttachment({ live: owner } satisfies LiveAttachment);
-    for (const event of backlog) server.send(JSON.stringify(event));
-    if (finished) server.close(CLOSE_FINISHED, FINISHED_REASON);
+    const page = read(after, LIVE_LIMITS.wsReplayEvents + 1);
+    const more = page.length > LIVE_LIMITS.wsReplayEvents;
+    if (more) page.length = LIVE_LIMITS.wsReplayEvents;
+    if (more) server.accept();
+    else {
+      this.#ctx.acceptWebSocket(server, [SOCKET_TAG]);
+      server.serializeAttachment({ live: owner } satisfies LiveAttachment);
+    }
+    for (const event of page) server.send(JSON.stringify(event));
+    if (more) server.close(CLOSE_MORE, String(page.at(-1)?.seq ?? after));
+    else if (finished) server.close(CLOSE_FINISHED, FINISHED_REASON);
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  /** Opens an SSE stream: `backlog` first, then live events; closed after the terminal event. */
-  openEventStream(backlog: JobEvent[], finished: boolean): ReadableStream<Uint8Array> {
+  /**
+   * Opens an SSE stream of the events after `after`: stored ones, then live ones, closed after the
+   * terminal event. Every frame is read from storage, a page at a time, and the next page only
+   * after the consumer took the last one (the identity stream's write resolves when it is read),
+   * so a backlog of any length costs one page of memory.
+   */
+  openEventStream(read: ReadEvents, after: number): ReadableStream<Uint8Array> {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const writer = writable.getWriter();
-    for (const event of backlog) {
-      writer.write(encoder.encode(formatSse(event))).catch(() => {});
-    }
-    if (finished) {
-      writer.close().catch(() => {});
-    } else {
-      this.#streams.add(writer);
-      const forget = () => this.#streams.delete(writer);
-      writer.closed.then(forget, forget);
-    }
+    void this.#pump(writer, read, after).catch(() => writer.abort().catch(() => {}));
     return readable;
+  }
+
+  async #pump(
+    writer: WritableStreamDefaultWriter<Uint8Array>,
+    read: ReadEvents,
+    after: number,
+  ): Promise<void> {
+    let cursor = after;
+    for (;;) {
+      // The read and, when it finds nothing, the wait are registered in one synchronous turn:
+      // an event stored in between would be published to a waiter that is already listening.
+      const page = read(cursor, LIVE_LIMITS.ssePageEvents);
+      if (page.length === 0) {
+        await new Promise<void>((wake) => this.#sseWaiters.add(wake));
+        continue;
+      }
+      cursor = page.at(-1)?.seq ?? cursor;
+      await writer.write(encoder.encode(page.map(formatSse).join("")));
+      if (page.some(isTerminalEvent)) {
+        await writer.close();
+        return;
+      }
+    }
   }
 
   /** Sends a stored event to every subscriber; after the terminal event, closes them normally. */
@@ -87,19 +132,13 @@ export class LiveHub {
         // A socket that went away between listing and sending: its close handler cleans up.
       }
     }
-    if (this.#streams.size === 0) return;
-    const frame = encoder.encode(formatSse(event));
-    for (const writer of this.#streams) {
-      writer.write(frame).catch(() => this.#streams.delete(writer));
-      if (terminal) {
-        writer.close().catch(() => {});
-        this.#streams.delete(writer);
-      }
-    }
+    const waiters = [...this.#sseWaiters];
+    this.#sseWaiters.clear();
+    for (const wake of waiters) wake();
   }
 
   subscriberCount(): number {
-    return this.#ctx.getWebSockets(SOCKET_TAG).length + this.#streams.size;
+    return this.#ctx.getWebSockets(SOCKET_TAG).length + this.#sseWaiters.size;
   }
 }
 

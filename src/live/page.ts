@@ -60,6 +60,8 @@ export const LIVE_PAGE = `<!doctype html>
     ws.onclose = (e) => {
       statusEl.dataset.closeCode = String(e.code);
       if (statusEl.dataset.final === "true") return;
+      // 4000: one replay page was sent and more are stored; the reason is the cursor to resume at.
+      if (e.code === 4000) return connect();
       // A refused upgrade (bad or expired ticket) shows up as 1006: give up after a few tries.
       if (attempts < 5) setTimeout(connect, 500 * attempts);
       else statusEl.textContent = "disconnected (code " + e.code + ")";

@@ -1,29 +1,18 @@
-// The JobObject's side of a subscription: check the owner, read the stored backlog after the
-// client's cursor and hand it, with the subscriber, to the LiveHub — all in one synchronous turn,
-// so no event is stored between the backlog read and the accept (no gap, no duplicate).
-import type { JobEvent } from "../api/schemas.ts";
+// The JobObject's side of a subscription: check the owner and hand a reader of the stored events
+// after the client's cursor, with the subscriber, to the LiveHub, which replays them in pages; the
+// first read and the accept happen in one synchronous turn (no gap, no duplicate).
 import { ownedJob } from "../jobs/commands.ts";
 import type { JobStore } from "../jobs/job-store.ts";
 import { isTerminal } from "../jobs/state-machine.ts";
-import type { LiveHub } from "./hub.ts";
+import type { LiveHub, ReadEvents } from "./hub.ts";
 
 /** Internal headers the worker sets on the upgrade it forwards to the job's Durable Object. */
 export const LIVE_USER_HEADER = "x-sql-runner-live-user";
 export const LIVE_AFTER_HEADER = "x-sql-runner-live-after";
 
-const PAGE = 1000;
-
-/** Every stored event after `after`, in seq order (JobStore pages them). */
-export function backlogAfter(store: JobStore, after: number): JobEvent[] {
-  const out: JobEvent[] = [];
-  let cursor = after;
-  for (;;) {
-    const page = store.events(cursor, PAGE);
-    out.push(...page);
-    const last = page.at(-1);
-    if (page.length < PAGE || !last) return out;
-    cursor = last.seq;
-  }
+/** The store's events as the hub reads them: one page at a time. */
+function reader(store: JobStore): ReadEvents {
+  return (after, limit) => store.events(after, limit);
 }
 
 function errorJson(status: number, code: string, message: string): Response {
@@ -44,8 +33,13 @@ export function acceptSubscriber(store: JobStore, hub: LiveHub, request: Request
   if (!user || !job || job.user_id !== user) {
     return errorJson(404, "not_found", "job not found");
   }
-  const backlog = backlogAfter(store, Number.isSafeInteger(after) && after > 0 ? after : 0);
-  return hub.acceptWebSocket({ job: job.job_id, user }, backlog, isTerminal(job.status));
+  const cursor = Number.isSafeInteger(after) && after > 0 ? after : 0;
+  return hub.acceptWebSocket(
+    { job: job.job_id, user },
+    reader(store),
+    cursor,
+    isTerminal(job.status),
+  );
 }
 
 /**
@@ -59,8 +53,6 @@ export function openStream(
   after: number,
 ): ReadableStream<Uint8Array> | null {
   const job = ownedJob(store, user);
-  const backlog = backlogAfter(store, after);
-  const finished = isTerminal(job.status);
-  if (finished && backlog.length === 0) return null;
-  return hub.openEventStream(backlog, finished);
+  if (isTerminal(job.status) && store.events(after, 1).length === 0) return null;
+  return hub.openEventStream(reader(store), after);
 }

@@ -26,6 +26,7 @@ import { capture, type Outcome } from "../jobs/outcome.ts";
 import { type PlatformOverrides, platformFor } from "../jobs/platform.ts";
 import { isTerminal } from "../jobs/state-machine.ts";
 import { prefetchLookup } from "../jobs/tail-lookup.ts";
+import { countLogEvents, EventBudget } from "../limits/event-budget.ts";
 import { answerClientClose, answerClientMessage, LiveHub } from "../live/hub.ts";
 import { acceptSubscriber, openStream } from "../live/subscribe.ts";
 import type { Plan } from "../planner/plan.ts";
@@ -49,7 +50,12 @@ export class JobObject extends DurableObject<Env> {
   #running = false;
   /** Long-poll waiters of `view(..., waitMs)`, woken by the terminal status event. */
   readonly #waiters = new Set<() => void>();
-  readonly emit: Emit = (type, data) => {
+  /** Caps the stored log events (src/limits/event-budget.ts). */
+  readonly #events = new EventBudget<Parameters<Emit>[0]>(() =>
+    countLogEvents(this.ctx.storage.sql),
+  );
+  readonly emit: Emit = (type, data) => this.#events.emit(type, data, this.#store);
+  readonly #store: Emit = (type, data) => {
     this.publish(this.store.addEvent(type, data));
     if (type === "status" && data.terminal === true) {
       for (const wake of this.#waiters) wake();

@@ -1,0 +1,36 @@
+// The caps that keep one job bounded (Workers: 128 MB per isolate, 32 MiB per RPC). One place, so
+// docs/limits.md has one source to mirror and a test can cross each cap by its name. Limits that
+// may differ per plan live in plans.ts; these are the same for everyone.
+
+/** Live replay (SSE and WebSocket) reads the stored events in pages, never the whole backlog. */
+export const LIVE_LIMITS = {
+  /** Events per page an SSE stream reads from storage before waiting for the consumer. */
+  ssePageEvents: 200,
+  /**
+   * Events a WebSocket sends on connect before it closes with 4000 and the next cursor in the
+   * reason (hibernatable sockets have no send backpressure; the client reconnects with ?after=).
+   */
+  wsReplayEvents: 500,
+} as const;
+
+/** Stored events per job: the log is capped, the rest (status, stages, steps) is bounded by them. */
+export const EVENT_LIMITS = {
+  /** Log events (echo lines, NOTICEs, ...) stored per job; later ones are counted, not stored. */
+  maxLogEvents: 5000,
+  /** Characters of one log message kept; the rest is cut and the event says `truncated: true`. */
+  maxMessageChars: 8 * 1024,
+} as const;
+
+/** Request bodies (create and append). */
+export const BODY_LIMITS = {
+  /** Bytes of one request body as sent, counted while it arrives. */
+  maxBodyBytes: 64 * 1024 * 1024,
+  /**
+   * Characters of inline file content one create/append may carry over the Worker -> Durable
+   * Object RPC (whose limit is 32 MiB; a character may take 2 bytes there). Past it, the largest
+   * files are stored in the content store first and cross as `{ etag }` (src/limits/offload.ts).
+   */
+  maxRpcContentChars: 12 * 1024 * 1024,
+  /** Files smaller than this always cross inline. */
+  minOffloadChars: 64 * 1024,
+} as const;
