@@ -11,7 +11,10 @@ export function caretLine(source: string, column: number): string {
 
 /** The server's message without the location prefixes the service puts in front of it. */
 export function bareMessage(message: string): string {
-  return message.replace(/^(?:(?:head|tail step) failed at [^:]+: )?(?:[^\s:]+:\d+(?::\d+)?: )?(?:ERROR:\s+)?/, "");
+  return message.replace(
+    /^(?:(?:head|tail step) failed at [^:]+: )?(?:[^\s:]+:\d+(?::\d+)?: )?(?:ERROR:\s+)?/,
+    "",
+  );
 }
 
 export function formatJobError(error: JobError, files: ReadonlyMap<string, string>): string {

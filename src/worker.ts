@@ -6,6 +6,7 @@ import { liveRoutes } from "./api/live-routes.ts";
 import { openApiDocument } from "./api/openapi.ts";
 import { AppError } from "./errors.ts";
 import { sweep } from "./jobs/sweep.ts";
+import { playRoutes } from "./play/routes.ts";
 
 const app = new Hono<{ Bindings: Env }>();
 
@@ -22,6 +23,10 @@ app.get("/v1/openapi.json", (c) => c.json(openApiDocument(c.env.SERVICE_VERSION)
 // Before the jobs routes: the WebSocket route authenticates by ticket, not by their gateway check.
 app.route("/", liveRoutes);
 app.route("/v1/jobs", jobsRoutes);
+app.route(
+  "/",
+  playRoutes(async (req, c) => app.fetch(req, c.env, c.executionCtx)),
+);
 
 app.notFound(() => {
   throw new AppError(404, "not_found", "no such route");
