@@ -24,7 +24,14 @@ export interface LiveStack {
  */
 async function snapshotWorker(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "sql-runner-live-worker-"));
-  for (const name of ["src", "wrangler.toml", ".dev.vars", "package.json", "tsconfig.json"]) {
+  for (const name of [
+    "src",
+    "web",
+    "wrangler.toml",
+    ".dev.vars",
+    "package.json",
+    "tsconfig.json",
+  ]) {
     await cp(join(ROOT, name), join(dir, name), { recursive: true });
   }
   await symlink(join(ROOT, "node_modules"), join(dir, "node_modules"));
@@ -51,6 +58,8 @@ export async function startLiveStack(): Promise<LiveStack> {
       persistTo: persistDir,
       cwd: workerDir,
       quiet: true,
+      // As `npm start`: the playground's development page-session API is on.
+      vars: { PLAYGROUND_SESSIONS: "dev" },
     });
     return {
       url: stack.url,

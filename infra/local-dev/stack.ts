@@ -19,6 +19,8 @@ export interface StackOptions {
   cwd?: string;
   /** Where wrangler's output goes (default: this process's stdout/stderr). */
   quiet?: boolean;
+  /** Extra Worker vars (`--var NAME:VALUE`), e.g. PLAYGROUND_SESSIONS=dev for development. */
+  vars?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -76,6 +78,7 @@ export async function startStack(opts: StackOptions): Promise<StackHandle> {
     `SNAPSHOT_CACHE_URL:${platform.snapshotCache.url}`,
     "--var",
     `PLATFORM_TOKEN:${platform.token}`,
+    ...Object.entries(opts.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
     ...(opts.persistTo ? ["--persist-to", opts.persistTo] : []),
   ];
   const child = spawn("npx", args, {

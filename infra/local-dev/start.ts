@@ -10,11 +10,16 @@ const stack = await startStack({
     snapshotCachePort: Number(process.env.SNAPSHOT_CACHE_PORT ?? 8789),
     log: (line) => console.log(line),
   },
+  // Development mode: the playground's page-session API stands in for a gateway (/play/api).
+  vars: { PLAYGROUND_SESSIONS: "dev" },
   log: (line) => console.log(line),
 });
 console.log(`env-manager    ${stack.platform.envManager.url}`);
 console.log(`snapshot-cache ${stack.platform.snapshotCache.url}`);
 console.log(`sql-runner     ${stack.url}   (gateway token: dev-gateway-token; Ctrl-C stops)`);
+console.log(
+  `playground     ${stack.url}/play   (CLI: npx sql-runner run examples/shop --head test/top_customers.sql --var min_total=100)`,
+);
 
 // wrangler dev fires no Cron Triggers: run the scheduled sweep on wrangler.toml's schedules here.
 const schedules = cronSchedules(ROOT);

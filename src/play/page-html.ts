@@ -18,7 +18,7 @@ export const PLAY_PAGE = `<!doctype html>
   header { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; padding: .5rem 1rem;
            border-bottom: 1px solid var(--line); background: var(--bg2); }
   header h1 { font-size: 1rem; margin: 0 1rem 0 0; }
-  main { display: grid; grid-template-columns: 15rem minmax(0, 1fr) minmax(0, 1fr); gap: 0; min-height: calc(100vh - 3rem); }
+  main { display: grid; grid-template-columns: 17rem minmax(0, 1fr) minmax(0, 1fr); gap: 0; min-height: calc(100vh - 3rem); }
   section { padding: .75rem 1rem; min-width: 0; }
   #files-panel { border-right: 1px solid var(--line); }
   #editor-panel { border-right: 1px solid var(--line); display: flex; flex-direction: column; }
@@ -33,7 +33,7 @@ export const PLAY_PAGE = `<!doctype html>
   ul.tree button.file:focus-visible { outline: 2px solid var(--accent); }
   .row { display: flex; gap: .35rem; margin: .3rem 0; flex-wrap: wrap; }
   input[type=text], select { font: inherit; padding: .25rem .4rem; border: 1px solid var(--line); border-radius: 4px; min-width: 0; }
-  .row input[type=text] { flex: 1; }
+  .row input[type=text] { flex: 1 1 7rem; }
   button { font: inherit; padding: .25rem .7rem; border: 1px solid var(--line); border-radius: 4px; background: #fff; cursor: pointer; }
   button:focus-visible, input:focus-visible, select:focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; }
   button.primary { background: var(--accent); color: #fff; border-color: var(--accent); }

@@ -4,7 +4,7 @@
 import { ApiError, follow, type JobEvent, PageApi, type Started } from "./api.ts";
 import { createEditor } from "./editor.ts";
 import { renderTree } from "./files.ts";
-import { type JobView, progressItem, resultTables, summaryText } from "./render.ts";
+import { bareMessage, type JobView, progressItem, resultTables, summaryText } from "./render.ts";
 import { EXAMPLE, exportJson, heads, load, parseProject, pathProblem, save } from "./store.ts";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -103,7 +103,7 @@ function showError(view: JobView): void {
   const at = e.file
     ? `${e.file}:${e.line ?? 1}${e.column !== undefined ? `:${e.column}` : ""}: `
     : "";
-  errorBox.replaceChildren(`${at}ERROR: ${e.message}`);
+  errorBox.replaceChildren(`${at}ERROR: ${bareMessage(e.message)}`);
   if (e.detail) errorBox.append(`\nDETAIL: ${e.detail}`);
   if (e.hint) errorBox.append(`\nHINT: ${e.hint}`);
   errorBox.append(`\n(${e.code})`);
@@ -116,6 +116,7 @@ function showError(view: JobView): void {
 
 function showView(view: JobView): void {
   setStatus(view.status);
+  statusEl.dataset.final = "true";
   results.replaceChildren(view.result ? resultTables(view.result.sets) : "");
   showError(view);
   summary.textContent = summaryText(view);
@@ -130,6 +131,7 @@ async function run(): Promise<void> {
   summary.textContent = "";
   editor.clearError();
   setStatus("starting");
+  delete statusEl.dataset.final;
   runButton.disabled = true;
   try {
     const variables = Object.fromEntries(project.variables.filter(([k]) => k !== ""));
@@ -140,6 +142,9 @@ async function run(): Promise<void> {
       event(e: JobEvent) {
         const li = progressItem(e);
         if (li) {
+          // A step's statement progress updates its line in place instead of adding one.
+          const last = progress.lastElementChild as HTMLElement | null;
+          if (li.dataset.state === "progress" && last?.dataset.state === "progress") last.remove();
           progress.append(li);
           li.scrollIntoView({ block: "nearest" });
         }
@@ -159,6 +164,7 @@ async function run(): Promise<void> {
     showView(view);
   } catch (err) {
     setStatus("error");
+    statusEl.dataset.final = "true";
     const e = err instanceof ApiError ? err : null;
     errorBox.textContent = e
       ? `${String(e.details.path ?? "")}${e.details.path ? ": " : ""}${e.message} (${e.code})`

@@ -149,6 +149,14 @@ export function resultTables(sets: ResultSet[]): HTMLElement {
   return box;
 }
 
+/** The server's message without the location it already puts in front (shown separately). */
+export function bareMessage(message: string): string {
+  return message.replace(
+    /^(?:(?:head|tail step) failed at [^:]+: )?(?:[^\s:]+:\d+(?::\d+)?: )?(?:ERROR:\s+)?/,
+    "",
+  );
+}
+
 export function summaryText(view: JobView): string {
   const parts: string[] = [];
   const s = view.snapshot;
