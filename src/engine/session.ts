@@ -15,12 +15,21 @@ function literal(s: string): string {
   return `E'${s.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
 }
 
+/**
+ * Defaults only a superuser may set, unless granted (GRANT SET ON PARAMETER, PostgreSQL 15+). They
+ * are set only when they differ, so on PostgreSQL 14 a session whose server already runs with the
+ * default (the platform's postgresql.conf says lc_messages = 'C') does not fail on it.
+ */
+const SUPERUSER_PARAMETERS = new Set(["lc_messages"]);
+
 /** `SELECT set_config(...), ..., setseed(seed), current_database()` as one statement. */
 export function sessionSetupSql(settings: Readonly<Record<string, string>>, seed: number): string {
   if (!(seed >= -1 && seed <= 1)) throw new RangeError(`seed ${seed} is outside [-1, 1]`);
-  const calls = Object.entries(settings).map(
-    ([name, value]) => `set_config(${literal(name)}, ${literal(value)}, false)`,
-  );
+  const calls = Object.entries(settings).map(([name, value]) => {
+    const set = `set_config(${literal(name)}, ${literal(value)}, false)`;
+    if (!SUPERUSER_PARAMETERS.has(name.toLowerCase())) return set;
+    return `CASE WHEN current_setting(${literal(name)}) = ${literal(value)} THEN ${literal(value)} ELSE ${set} END`;
+  });
   calls.push(`setseed(${seed})`, "current_database()");
   return `SELECT ${calls.join(", ")}`;
 }

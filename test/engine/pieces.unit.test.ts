@@ -100,6 +100,12 @@ describe("session setup", () => {
     );
     expect(() => sessionSetupSql({}, 2)).toThrow(RangeError);
   });
+
+  it("sets lc_messages only when it differs (PostgreSQL 14 has no GRANT SET ON PARAMETER)", () => {
+    expect(sessionSetupSql({ lc_messages: "C" }, 0)).toBe(
+      "SELECT CASE WHEN current_setting(E'lc_messages') = E'C' THEN E'C' ELSE set_config(E'lc_messages', E'C', false) END, setseed(0), current_database()",
+    );
+  });
 });
 
 describe("results", () => {

@@ -10,11 +10,13 @@ import type {
   InstanceSummary,
   SnapshotResponse,
 } from "../../../src/clients/contracts/env-manager.ts";
-import { ensureBaseImage, type Image } from "../postgres/base-image.ts";
-import { findPgBinaries, type PgBinaries } from "../postgres/binaries.ts";
+import type { Image } from "../postgres/base-image.ts";
+import type { PgBinaries } from "../postgres/binaries.ts";
+import { findEngines } from "../postgres/engines.ts";
 import { ensureRunAsUser, type RunAs } from "../postgres/os-user.ts";
 import { settingsDigest } from "../postgres/settings.ts";
 import type { EnvManagerConfig } from "./config.ts";
+import { EngineBases } from "./engine-bases.ts";
 import { EnvError } from "./errors.ts";
 import { Instance, InstanceBusyError, newInstanceId } from "./instance.ts";
 import { describeInstance, instanceIdOfAddress } from "./instance-info.ts";
@@ -37,8 +39,11 @@ export interface Created {
 
 export class EnvManager {
   readonly cfg: EnvManagerConfig;
+  /** The default engine's binaries and settings digest (the newest engine). */
   readonly binaries: PgBinaries;
   readonly digest: string;
+  /** Every engine: base images, their keys and extension catalogs (engine-bases.ts). */
+  readonly bases: EngineBases;
   readonly layers: LayerStore;
   readonly pool: WarmPool;
   /** host:port of the WebSocket proxy, set by the HTTP server once it listens. */
@@ -47,7 +52,6 @@ export class EnvManager {
   /** This process's own scratch directory, `<cfg.workDir>/<pid>`. */
   private readonly workDir: string;
   private readonly live = new Map<string, Live>();
-  private readonly baseImage: Image;
   private pending = 0;
   /** Layers being unpacked right now (in use although no instance is registered yet). */
   private readonly bootingLayers = new Set<string>();
@@ -56,37 +60,36 @@ export class EnvManager {
 
   private constructor(
     cfg: EnvManagerConfig,
-    binaries: PgBinaries,
+    bases: EngineBases,
     runAs: RunAs | null,
-    base: Image,
     workDir: string,
   ) {
     this.cfg = cfg;
     this.workDir = workDir;
-    this.binaries = binaries;
+    this.bases = bases;
+    this.binaries = bases.engines.default;
     this.runAs = runAs;
-    this.digest = settingsDigest(binaries.major);
-    this.baseImage = base;
+    this.digest = settingsDigest(this.binaries.major);
     this.layers = new LayerStore(join(cfg.dataDir, "layers"));
     this.pool = new WarmPool(cfg.pool, (key) => this.bootFresh(key, true));
     this.reaper = setInterval(() => void this.reap(), cfg.reapIntervalMs);
     this.reaper.unref();
   }
 
-  /** Finds binaries, ensures the OS user, directories and the base image (made once, cached). */
+  /**
+   * Finds the engines, ensures the OS user, directories and the default engine's base image (made
+   * once, cached); other engines' base images are made when first asked for.
+   */
   static async start(cfg: EnvManagerConfig): Promise<EnvManager> {
-    const binaries = await findPgBinaries();
+    const engines = await findEngines();
     const runAs = await ensureRunAsUser();
     await mkdir(cfg.dataDir, { recursive: true });
     await mkdir(join(cfg.dataDir, "layers"), { recursive: true });
     const workDir = await claimWorkDir(cfg.workDir);
-    const base = await ensureBaseImage({
-      binaries,
-      runAs,
-      basesDir: cfg.basesDir,
-      workDir,
-    });
-    const mgr = new EnvManager(cfg, binaries, runAs, base, workDir);
+    const bases = new EngineBases({ engines, runAs, basesDir: cfg.basesDir, workDir });
+    const defaultKey = bases.key();
+    await bases.image(bases.source(defaultKey)!);
+    const mgr = new EnvManager(cfg, bases, runAs, workDir);
     if (cfg.pool.prewarmBase) {
       mgr.pool.noteUse(mgr.baseKey());
       mgr.pool.kick();
@@ -94,8 +97,9 @@ export class EnvManager {
     return mgr;
   }
 
+  /** The pool key of the default engine's plain base image. */
   baseKey(): string {
-    return `base:${this.binaries.engine}:${this.digest}`;
+    return this.bases.key();
   }
 
   async create(
@@ -104,7 +108,7 @@ export class EnvManager {
     owner: string | null = null,
   ): Promise<Created> {
     if (this.closing) throw new EnvError(503, "unavailable", "env-manager is shutting down", 5);
-    const key = this.sourceKey(from);
+    const key = "layer_id" in from ? `layer:${from.layer_id}` : await this.bases.resolve(from.base);
     this.admit();
     const t0 = performance.now();
     this.pending++;
@@ -226,25 +230,6 @@ export class EnvManager {
     await releaseWorkDir(this.workDir).catch(() => {});
   }
 
-  private sourceKey(from: InstanceSource): string {
-    if ("layer_id" in from) return `layer:${from.layer_id}`;
-    if (from.base.engine !== this.binaries.engine) {
-      throw new EnvError(
-        400,
-        "unknown_engine",
-        `from.base.engine: this platform runs ${this.binaries.engine}, not ${from.base.engine}`,
-      );
-    }
-    if (from.base.settings_digest !== undefined && from.base.settings_digest !== this.digest) {
-      throw new EnvError(
-        400,
-        "unknown_settings",
-        `from.base.settings_digest: this platform's settings digest is ${this.digest}`,
-      );
-    }
-    return this.baseKey();
-  }
-
   private admit(): void {
     const running = [...this.live.values()].filter((l) => l.instance.status !== "dead").length;
     if (running + this.pending < this.cfg.maxInstances) return;
@@ -263,20 +248,35 @@ export class EnvManager {
   private async bootFresh(key: string, background = false): Promise<Instance | null> {
     let image: Image;
     let layerId: string | null = null;
-    let engine = this.binaries.engine;
-    let digest = this.digest;
+    let binaries: PgBinaries;
+    let digest: string;
     if (key.startsWith("layer:")) {
       layerId = key.slice(6);
       const layer = await this.layers.open(layerId);
       if (!layer) return null;
       image = layer.image;
-      engine = layer.meta.engine;
+      binaries = this.bases.binariesFor(layer.meta.engine);
       digest = layer.meta.settings_digest;
     } else {
-      image = this.baseImage;
+      const source = this.bases.source(key);
+      if (!source) return null;
+      image = await this.bases.image(source).catch((err: Error & { code?: unknown }) => {
+        // A server error while creating the extensions is the request's fault, not ours.
+        if (
+          typeof err.code === "string" &&
+          /^[0-9A-Z]{5}$/.test(err.code) &&
+          Object.keys(source.extensions).length > 0
+        ) {
+          throw new EnvError(422, "extension_failed", `from.base.extensions: ${err.message}`);
+        }
+        throw new EnvError(503, "boot_failed", `could not make the base image: ${err.message}`, 1);
+      });
+      binaries = source.binaries;
+      digest = source.digest;
     }
+    const engine = binaries.engine;
     const instance = new Instance(
-      { binaries: this.binaries, runAs: this.runAs, workDir: this.workDir },
+      { binaries, runAs: this.runAs, workDir: this.workDir },
       newInstanceId(),
       image,
       { layerId, engine, settingsDigest: digest },

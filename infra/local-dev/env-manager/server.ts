@@ -71,6 +71,7 @@ function routes(router: Router, mgr: EnvManager): Router {
         service: "env-manager",
         engine: mgr.binaries.engine,
         settings_digest: mgr.digest,
+        engines: await mgr.bases.offers(),
         instances: mgr.counts().instances,
         max_instances: mgr.cfg.maxInstances,
         pooled: mgr.counts().pooled,

@@ -7,13 +7,14 @@ export async function withAdmin<T>(
   socketDir: string,
   adminPassword: string,
   fn: (client: pg.Client) => Promise<T>,
+  database: string = ADMIN_DATABASE,
 ): Promise<T> {
   const client = new pg.Client({
     host: socketDir,
     port: SOCKET_PORT,
     user: ADMIN_ROLE,
     password: adminPassword,
-    database: ADMIN_DATABASE,
+    database,
   });
   client.on("error", () => {});
   await client.connect();

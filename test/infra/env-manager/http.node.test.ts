@@ -57,9 +57,9 @@ describe("env-manager HTTP", () => {
     const engine = await env.call("POST", "/v1/instances", {
       from: { base: { engine: "postgres-9.6" } },
     });
-    expect(engine.status).toBe(400);
-    expect(engine.json.error.code).toBe("unknown_engine");
-    expect(engine.json.error.message).toMatch(/^from\.base\.engine/);
+    expect(engine.status).toBe(422);
+    expect(engine.json.error.code).toBe("unsupported_engine");
+    expect(engine.json.error.message).toMatch(/^from\.base\.engine: postgres-9\.6 .*available: /);
     const digest = await env.call("POST", "/v1/instances", {
       from: { base: { engine: env.handle.manager.binaries.engine, settings_digest: "s-other" } },
     });
