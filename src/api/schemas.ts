@@ -165,6 +165,8 @@ export const SnapshotInfo = z.object({
   replayed_steps: z.number().int(),
   tail_steps: z.number().int(),
   cache_available: z.boolean(),
+  /** The engine that ran the job, with its exact server version, e.g. "postgres-16.14". */
+  engine: z.string().optional(),
 });
 export type SnapshotInfo = z.infer<typeof SnapshotInfo>;
 

@@ -91,12 +91,16 @@ export async function treeDigest(tree: ProjectTree | undefined): Promise<string[
   return out;
 }
 
+/** A check of a plan against the platform before the job is accepted (engines/check.ts). */
+export type PlanCheck = (plan: Plan) => Promise<void>;
+
 export async function createJob(
   store: JobStore,
   input: CreateInput,
   emit: Emit,
   now: number,
   content?: ContentStore,
+  checkPlan?: PlanCheck,
 ): Promise<{ created: boolean; status: JobRow["status"]; plan: Plan | null }> {
   const { body } = input;
   const digest = await sha256Hex(
@@ -136,6 +140,7 @@ export async function createJob(
       body.head_path,
       content ? storeResolver(content) : undefined,
     );
+    await checkPlan?.(plan);
   }
   if (part && content) await rememberContent(content, part.files);
   const parseMs = performance.now() - started;
@@ -217,6 +222,7 @@ export async function requestRun(
   emit: Emit,
   now: number,
   content?: ContentStore,
+  checkPlan?: PlanCheck,
 ): Promise<{ status: JobRow["status"]; started: boolean; plan: Plan | null }> {
   const job = ownedJob(store, user);
   const digest = await sha256Hex(canonicalJson(body));
@@ -242,6 +248,7 @@ export async function requestRun(
   }
   const started = performance.now();
   const plan = await planTree(store.tree(), head, content ? storeResolver(content) : undefined);
+  await checkPlan?.(plan);
   const parseMs = performance.now() - started;
   store.update({
     head_path: head,

@@ -121,6 +121,7 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
       replayed_steps: replayed,
       tail_steps: tail.length,
       cache_available: found.cacheOk,
+      engine: instance.source.engine,
     };
     store.update({ snapshot, cache_hit: snapshot.hit });
     if (lease) await lease.release(job.job_id).catch(() => {});

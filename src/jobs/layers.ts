@@ -1,6 +1,7 @@
 // The instance side of the flow: boot from the longest layer or the base image, and publish a
 // layer (snapshot, then snapshot-cache) at the points later jobs need one.
 import type { CreateInstanceResponse } from "../clients/contracts/env-manager.ts";
+import { platformOffers, resolveEngine } from "../engines/check.ts";
 import { AppError } from "../errors.ts";
 import type { Plan, PlannedStep } from "../planner/plan.ts";
 import { round } from "./commands.ts";
@@ -20,23 +21,16 @@ export function publishPoints(tail: readonly PlannedStep[]): Set<number> {
   return points;
 }
 
-let platformEngine: { url: string; engine: string } | null = null;
-
-async function baseEngine(ctx: FlowContext, plan: Plan, url: string): Promise<string> {
-  if (platformEngine?.url !== url) {
-    const health = await withRetry("health", () => ctx.platform.env.health(), ctx.countRetry);
-    platformEngine = { url, engine: health.engine };
-  }
-  const engine = platformEngine.engine;
-  const major = engine.replace(/^postgres-/, "").split(".")[0];
-  if (major !== plan.config.engine.split(".")[0]) {
-    throw new AppError(
-      503,
-      "env_unavailable",
-      `engine ${plan.config.engine} is not available (the platform runs ${engine})`,
-    );
-  }
-  return engine;
+/** The base a job without a layer boots: the exact engine its manifest selects, and extensions. */
+async function baseSpec(ctx: FlowContext, plan: Plan, url: string) {
+  const offers = await withRetry(
+    "health",
+    () => platformOffers(url, () => ctx.platform.env.health()),
+    ctx.countRetry,
+  );
+  const { engine } = resolveEngine(offers, plan.config);
+  const { extensions } = plan.config;
+  return Object.keys(extensions).length > 0 ? { engine, extensions } : { engine };
 }
 
 export async function boot(
@@ -47,7 +41,7 @@ export async function boot(
 ): Promise<CreateInstanceResponse> {
   const from = found.layerId
     ? { layer_id: found.layerId }
-    : { base: { engine: await baseEngine(ctx, plan, envUrl) } };
+    : { base: await baseSpec(ctx, plan, envUrl) };
   const ttl_ms = Math.min(3_600_000, Math.max(60_000, ctx.deadline - Date.now() + 60_000));
   const instance = await withRetry(
     "create instance",

@@ -3,6 +3,7 @@
 // execution itself runs from the alarm, so an eviction mid-job resumes or fails it visibly.
 import { DurableObject } from "cloudflare:workers";
 import type { AppendBody, JobEvent, LogsResponse, RunBody } from "../api/schemas.ts";
+import { checkEngineAtCreate } from "../engines/check.ts";
 import {
   appendPart,
   type CreateInput,
@@ -114,6 +115,7 @@ export class JobObject extends DurableObject<Env> {
         this.emit,
         Date.now(),
         this.env.FILES,
+        this.checkPlan,
       );
       if (plan) this.plan = this.cachePlan(plan);
       if (out.created) await this.schedule();
@@ -128,7 +130,15 @@ export class JobObject extends DurableObject<Env> {
 
   async run(user: string, body: RunBody) {
     return capture(async () => {
-      const out = await requestRun(this.store, user, body, this.emit, Date.now(), this.env.FILES);
+      const out = await requestRun(
+        this.store,
+        user,
+        body,
+        this.emit,
+        Date.now(),
+        this.env.FILES,
+        this.checkPlan,
+      );
       if (out.plan) this.plan = this.cachePlan(out.plan);
       if (out.started) await this.schedule();
       if (out.started) this.startNow();
@@ -248,6 +258,14 @@ export class JobObject extends DurableObject<Env> {
     if (cached) this.plan = { ...cached, lookup: null };
     return cached;
   }
+
+  /** The manifest's engine and extensions against the platform's offer: a 422 before any SQL. */
+  checkPlan = (plan: Plan) =>
+    checkEngineAtCreate(
+      this.overrides.envManagerUrl ?? this.env.ENV_MANAGER_URL,
+      () => platformFor(this.env, this.overrides).env.health(),
+      plan.config,
+    );
 
   /** Keeps the run's plan in memory and starts its chain lookup, both for the alarm to use. */
   cachePlan(plan: Plan): CachedPlan {

@@ -3,7 +3,6 @@
 // SCRAM through the WebSocket proxy with the neon driver), keeps its layers to itself, and creates
 // a base's extensions in template1 and the default database; bad requests are 422s naming the field.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EngineOffer } from "../../../src/clients/contracts/engines.ts";
 import {
   connectViaProxy,
   startTestEnv,
@@ -11,6 +10,7 @@ import {
 } from "../../../infra/local-dev/env-manager/test-harness.ts";
 import { withAdmin } from "../../../infra/local-dev/postgres/admin.ts";
 import { readExtensionOffers } from "../../../infra/local-dev/postgres/extensions.ts";
+import type { EngineOffer } from "../../../src/clients/contracts/engines.ts";
 
 let env: TestEnv;
 let engines: EngineOffer[];
