@@ -36,7 +36,7 @@ async function rejected(project_tree: Record<string, string>) {
 
 describe("engines", () => {
   it.each([14, 15, 16, 17, 18])(
-    'runs {"engine": "%i"} on the newest PostgreSQL %i.x the platform has',
+    'runs {"engine": "%i"} on the newest minor of that major the platform has',
     async (major) => {
       const offer = byMajor(major);
       const view = await runToEnd({
