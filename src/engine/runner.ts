@@ -20,6 +20,8 @@ export interface RunScriptOptions {
   /** Path of the file to run. */
   entry: string;
   variables?: Record<string, string>;
+  /** What `\getenv` reads: the job's variables plus SCRIPT_ENV_DEFAULTS (see copy-file.ts). */
+  env?: Record<string, string>;
   /** Session settings applied (set_config) before the script and after every `\c`. */
   settings: Record<string, string>;
   /** setseed() argument in [-1, 1] (see seedFromHash). */
@@ -59,6 +61,7 @@ export async function runScript(opts: RunScriptOptions): Promise<ScriptResult> {
     files: opts.files,
     entry: opts.entry,
     ...(opts.variables ? { variables: opts.variables } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
   });
   const steps = planSteps(units, opts.batching);
   const run = new Run(opts, locate);

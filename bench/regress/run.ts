@@ -1,0 +1,154 @@
+// `npm run bench:regress`: PostgreSQL's regression suite (../shared/corpora/pg-regress, never copied
+// into the project) as a conformance test of the head interpreter. Counts the files the engine
+// accepts (no refusal before SQL runs) and, running each file as a head in continue + psql +
+// echo "all" mode on a fresh copy of a database that test_setup.sql built as the tail (its data
+// files as project files), how many print exactly expected/NAME.out or one of its alternatives
+// (NAME_1.out, ...). pg_regress's settings: PGTZ=America/Los_Angeles, PGDATESTYLE="Postgres, MDY",
+// lc_messages=C, the database named "regression". Prints counts and the first differing line of
+// each mismatch grouped by a guessed cause; BENCH_REGRESS_ONLY=a,b limits the files.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { startPlatform } from "../../infra/local-dev/platform.ts";
+import { createEnvManagerClient } from "../../src/clients/env-manager.ts";
+import { connectPg } from "../../src/clients/pg.ts";
+import { runPsqlScript } from "../../src/engine/psql/interpreter.ts";
+import { refusedCommand } from "../../src/engine/psql/refused.ts";
+import { runScript } from "../../src/engine/runner.ts";
+import { DEFAULT_SESSION_SETTINGS } from "../../src/planner/settings.ts";
+import { classify } from "./causes.ts";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const CORPUS = resolve(
+  process.env.SQL_RUNNER_CORPORA ?? resolve(ROOT, "../shared/corpora"),
+  "pg-regress",
+);
+if (!existsSync(CORPUS)) throw new Error(`corpus not found at ${CORPUS}`);
+const only = process.env.BENCH_REGRESS_ONLY?.split(",");
+
+// The project: sql/, data/ and expected/ as pg_regress lays them out (read, never copied).
+const files = new Map<string, string>();
+for (const dir of ["sql", "data"]) {
+  for (const f of readdirSync(join(CORPUS, dir)))
+    files.set(`${dir}/${f}`, readFileSync(join(CORPUS, dir, f), "utf8"));
+}
+const tests = readdirSync(join(CORPUS, "sql"))
+  .filter((f) => f.endsWith(".sql"))
+  .map((f) => f.slice(0, -4))
+  .filter((t) => !only || only.includes(t))
+  .sort();
+const expectedOf = (t: string): string[] =>
+  readdirSync(join(CORPUS, "expected"))
+    .filter(
+      (f) => f === `${t}.out` || new RegExp(`^${t.replace(/\./g, "\\.")}_\\d+\\.out$`).test(f),
+    )
+    .map((f) => readFileSync(join(CORPUS, "expected", f), "utf8"));
+
+const settings = {
+  ...DEFAULT_SESSION_SETTINGS,
+  TimeZone: "America/Los_Angeles",
+  DateStyle: "Postgres, MDY",
+  bytea_output: "hex",
+  timezone_abbreviations: "Default",
+};
+const env = { PG_ABS_SRCDIR: "/project", PG_ABS_BUILDDIR: "/project" };
+
+const dataDir = await mkdtemp(join(tmpdir(), "bench-regress-"));
+const token = "bench-regress";
+const platform = await startPlatform({ dataDir, token, gcIntervalMs: 0 });
+try {
+  const em = createEnvManagerClient({ baseUrl: platform.envManager.url, token });
+  const health = await em.health();
+  const created = await em.create({ from: { base: { engine: health.engine } }, ttl_ms: 3_600_000 });
+  const conn = created.connection;
+  const admin = (sql: string) =>
+    runScript({
+      files: new Map([["a.sql", sql]]),
+      entry: "a.sql",
+      settings,
+      seed: 0,
+      connect: (db) => connectPg(conn, db ?? conn.database),
+    });
+  await admin("CREATE DATABASE regress_tail TEMPLATE template0;");
+  // The tail: test_setup.sql. The platform's role is not a superuser, so its tablespace statements
+  // fail; a tail step would stop there, so the setup runs in continue mode and its errors are listed.
+  const t0 = Date.now();
+  const tail = await runPsqlScript({
+    files,
+    entry: "sql/test_setup.sql",
+    env,
+    settings,
+    seed: 0,
+    connect: (db) => connectPg(conn, db ?? "regress_tail"),
+    onError: "continue",
+  });
+  const tailMs = Date.now() - t0;
+
+  let accepted = 0;
+  let identical = 0;
+  const causes = new Map<string, string[]>();
+  const t1 = Date.now();
+  for (const t of tests) {
+    const refused = refusedCommand(files, `sql/${t}.sql`);
+    if (refused) {
+      const list = causes.get("refused before running") ?? [];
+      list.push(`${t} (${refused.message})`);
+      causes.set("refused before running", list);
+      continue;
+    }
+    accepted++;
+    if (t === "test_setup") {
+      identical++;
+      continue;
+    }
+    await admin(
+      "DROP DATABASE IF EXISTS regression WITH (FORCE); CREATE DATABASE regression TEMPLATE regress_tail;",
+    );
+    let output = "";
+    try {
+      const res = await runPsqlScript({
+        files,
+        entry: `sql/${t}.sql`,
+        env,
+        settings,
+        seed: 0,
+        connect: (db) => connectPg(conn, db ?? "regression"),
+        onError: "continue",
+        psqlOutput: true,
+        echo: "all",
+        limits: { maxRows: 1_000_000, maxBytes: 64 << 20 },
+        maxOutputBytes: 64 << 20,
+      });
+      output = res.output ?? "";
+    } catch (e) {
+      output = `engine failure: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    const expected = expectedOf(t);
+    if (expected.includes(output)) {
+      identical++;
+      continue;
+    }
+    const cause = classify(expected[0] ?? "", output);
+    const list = causes.get(cause.cause) ?? [];
+    list.push(`${t}: ${cause.sample}`);
+    causes.set(cause.cause, list);
+  }
+  const runMs = Date.now() - t1;
+  const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  console.log(`pg-regress (${tests.length} files, server ${health.engine}), load ${load}`);
+  console.log(
+    `tail test_setup.sql: ${tailMs} ms, ${tail.errors.length} errors; heads: ${runMs} ms`,
+  );
+  for (const e of tail.errors) console.log(`    tail error: ${e.message}`);
+  console.log(`accepted (not refused before running): ${accepted} / ${tests.length}`);
+  console.log(
+    `output identical to expected/*.out (or an alternative): ${identical} / ${tests.length}`,
+  );
+  for (const [cause, list] of [...causes].sort((a, b) => b[1].length - a[1].length)) {
+    console.log(`\n${list.length}  ${cause}`);
+    for (const l of list) console.log(`    ${l}`);
+  }
+} finally {
+  await platform.close();
+}
