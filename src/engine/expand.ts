@@ -29,6 +29,8 @@ export interface ExpandOptions {
    * `\d`, ...) become `meta` units (or a statement's `send`) instead of `unsupported_command`.
    */
   runtime?: boolean;
+  /** Errors psql reports and goes on after (the interpreter prints them); without it they throw. */
+  onSoftError?: (e: ScriptError, psqlText: string) => void;
   /** What `\\getenv` reads (the job's variables plus SCRIPT_ENV_DEFAULTS). */
   env?: Readonly<Record<string, string>>;
 }
@@ -505,6 +507,15 @@ export class Expander {
     const expr = args.join(" ");
     const value = parseBool(expr);
     if (value === undefined) {
+      if (this.opts.onSoftError) {
+        // psql reports it and takes the branch as false.
+        const text = `unrecognized value "${expr}" for "${what} expression": Boolean expected`;
+        this.opts.onSoftError(
+          new ScriptError("script_error", `${where.file}:${where.line}: ${text}`, where),
+          text,
+        );
+        return false;
+      }
       this.fail("script_error", `${what}: "${expr}" is not a boolean`, where);
     }
     return value;

@@ -61,10 +61,16 @@ export async function runPsqlScript(opts: PsqlRunOptions): Promise<PsqlRunResult
   const started = Date.now();
   const refused = refusedCommand(opts.files, opts.entry);
   if (refused) throw refused;
+  let session: PsqlSession | undefined;
   const exp = new Expander({
     files: opts.files,
     entry: opts.entry,
     runtime: true,
+    onSoftError: (e, text) => {
+      if (!session) return;
+      session.lineno = e.line;
+      session.reportClient(e, text);
+    },
     ...(opts.variables ? { variables: opts.variables } : {}),
     ...(opts.env ? { env: opts.env } : {}),
   });
@@ -73,7 +79,7 @@ export async function runPsqlScript(opts: PsqlRunOptions): Promise<PsqlRunResult
     maxRows: opts.limits?.maxRows ?? DEFAULT_MAX_ROWS,
     maxBytes: opts.limits?.maxBytes ?? DEFAULT_MAX_BYTES,
   };
-  const session = new PsqlSession(opts, exp, out, caps);
+  session = new PsqlSession(opts, exp, out, caps);
   exp.vars.set("ON_ERROR_STOP", opts.onError === "continue" ? "off" : "on");
   const entry = { file: opts.entry, line: 1, column: 1 };
   try {
@@ -115,7 +121,6 @@ export async function runPsqlScript(opts: PsqlRunOptions): Promise<PsqlRunResult
         await session.meta(unit);
       }
       if (session.stopped) break;
-      if (!stopOnError(exp.vars.get("ON_ERROR_STOP")) && session.stopped) break;
     }
     await session.resolveTypeNames();
   } finally {

@@ -281,7 +281,12 @@ export class PsqlSession {
       `${at.file}:${at.line}:${at.column}: ${text}`,
       at,
     );
-    this.report(e, `${text}\n`);
+    this.reportClient(e, text);
+  }
+
+  /** psql's own errors: `psql:FILE:LINE: error: text` from a file, the bare text from stdin. */
+  reportClient(e: ScriptError, text: string): void {
+    this.report(e, `${this.opts.inputName === undefined ? "" : "error: "}${text}\n`);
   }
 
   private serverError(unit: SqlUnit, completed: number, e: unknown): void {

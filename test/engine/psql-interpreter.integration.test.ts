@@ -1,0 +1,208 @@
+// The head interpreter (src/engine/psql) against a real PostgreSQL instance from the local platform,
+// through the WebSocket proxy and `@neondatabase/serverless`. Expected psql texts were produced by
+// psql 15 (`psql -X -q -f t.sql`) running the same scripts against the same server.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectPg } from "../../src/clients/pg.ts";
+import { ScriptError } from "../../src/engine/errors.ts";
+import { type PsqlRunOptions, runPsqlScript } from "../../src/engine/psql/interpreter.ts";
+import { DEFAULT_SESSION_SETTINGS } from "../../src/planner/settings.ts";
+import { createTestInstance, type TestInstance } from "../support/instance.ts";
+
+let inst: TestInstance;
+let dbCounter = 0;
+beforeAll(async () => {
+  inst = await createTestInstance();
+});
+afterAll(async () => {
+  await inst?.destroy();
+});
+
+/** Runs in a database of its own, so the cases do not see each other's tables. */
+async function run(files: Record<string, string>, extra: Partial<PsqlRunOptions> = {}) {
+  const db = `psql_case_${++dbCounter}`;
+  await runPsqlScript({
+    files: new Map([["setup.sql", `CREATE DATABASE ${db};`]]),
+    entry: "setup.sql",
+    settings: { ...DEFAULT_SESSION_SETTINGS },
+    seed: 0,
+    connect: (d) => connectPg(inst.connection, d),
+  });
+  const entry = Object.keys(files)[0]!;
+  return runPsqlScript({
+    files: new Map(Object.entries(files)),
+    entry,
+    settings: { ...DEFAULT_SESSION_SETTINGS },
+    seed: 0.5,
+    connect: (d) => connectPg(inst.connection, d ?? db),
+    psqlOutput: true,
+    ...extra,
+  });
+}
+
+const SCRIPT = `create table t (id int primary key, name text);
+insert into t values (1, 'one'), (2, 'two');
+select * from t order by id;
+insert into t values (1, 'dup');
+select count(*) as n from t \\gset
+\\echo n is :n rows :ROW_COUNT error :ERROR
+select nosuch from t;
+\\echo :SQLSTATE :ERROR
+\\if :n
+\\echo never
+\\endif
+select 'select ' || id || ' as x' from t order by id \\gexec
+\\pset null '<null>'
+\\x
+select id, null as z from t where id = 1;
+\\x
+\\a
+\\t
+select id, name from t order by id;
+\\t
+\\a
+select 1 as a \\; select 2 as b;
+\\pset format csv
+select id, name from t order by id;
+`;
+
+const PSQL_TEXT = ` id | name 
+----+------
+  1 | one
+  2 | two
+(2 rows)
+
+psql:t.sql:4: ERROR:  duplicate key value violates unique constraint "t_pkey"
+DETAIL:  Key (id)=(1) already exists.
+n is 2 rows 1 error false
+psql:t.sql:7: ERROR:  column "nosuch" does not exist
+LINE 1: select nosuch from t;
+               ^
+42703 true
+psql:t.sql:9: error: unrecognized value "2" for "\\if expression": Boolean expected
+ x 
+---
+ 1
+(1 row)
+
+ x 
+---
+ 2
+(1 row)
+
+-[ RECORD 1 ]
+id | 1
+z  | <null>
+
+1|one
+2|two
+ a 
+---
+ 1
+(1 row)
+
+ b 
+---
+ 2
+(1 row)
+
+id,name
+1,one
+2,two
+`;
+
+describe("runPsqlScript", () => {
+  it("continue: runs every statement and prints exactly what psql -X -q -f prints", async () => {
+    const res = await run({ "t.sql": SCRIPT }, { onError: "continue", inputName: "t.sql" });
+    expect(res.output).toBe(PSQL_TEXT);
+    expect(res.stopped_by).toBeUndefined();
+    expect(res.errors.map((e) => [e.code, e.line, e.column, e.sqlstate, e.set_index])).toEqual([
+      ["sql_error", 4, 1, "23505", 3],
+      ["sql_error", 7, 8, "42703", 4],
+      ["script_error", 9, 1, undefined, 4],
+    ]);
+    const sel = res.sets.find((s) => s.line === 3)!;
+    expect(sel).toMatchObject({
+      command: "SELECT",
+      column: 1,
+      rows: [
+        ["1", "one"],
+        ["2", "two"],
+      ],
+    });
+    expect(sel.columns).toEqual([
+      { name: "id", type: "int4" },
+      { name: "name", type: "text" },
+    ]);
+  });
+
+  it("stop: the first error ends the script and the result sets before it are kept", async () => {
+    const res = await run({
+      "h.sql": "select 1 as a;\nselect 2 as b;\nselect 1/0;\nselect 3 as never;\n",
+    });
+    expect(res.sets.map((s) => s.rows)).toEqual([[["1"]], [["2"]]]);
+    expect(res.stopped_by).toMatchObject({
+      code: "sql_error",
+      line: 3,
+      sqlstate: "22012",
+      set_index: 2,
+    });
+    expect(res.errors).toHaveLength(1);
+    expect(res.output).toContain("ERROR:  division by zero\n");
+    expect(res.output).not.toContain("never");
+  });
+
+  it("\\set ON_ERROR_STOP in the script switches continue to stop, as in psql", async () => {
+    const res = await run(
+      { "h.sql": "select 1/0;\n\\set ON_ERROR_STOP on\nselect 1/0;\nselect 'after' as x;\n" },
+      { onError: "continue" },
+    );
+    expect(res.errors).toHaveLength(2);
+    expect(res.stopped_by?.line).toBe(3);
+    expect(res.sets).toHaveLength(0);
+  });
+
+  it("echo all: input lines as psql -a echoes them from standard input (no prefix, no COPY data)", async () => {
+    const res = await run(
+      {
+        "e.sql":
+          "-- a comment\n\ncreate table c (x int);\ncopy c from stdout;\n1\n2\n\\.\nselect sum(x) from c;\nselect 'a\n\nb' as s;\n",
+      },
+      { onError: "continue", echo: "all" },
+    );
+    expect(res.output).toBe(
+      "-- a comment\ncreate table c (x int);\ncopy c from stdout;\nselect sum(x) from c;\n sum \n-----\n   3\n(1 row)\n\nselect 'a\n\nb' as s;\n s \n---\n a+\n  +\n b\n(1 row)\n\n",
+    );
+  });
+
+  it("\\copy from a project file and COPY from PG_ABS_SRCDIR read the project tree", async () => {
+    const res = await run(
+      {
+        "c.sql":
+          "create table c (x int, y text);\n\\copy c from 'data/rows.csv' with (format csv)\n\\getenv src PG_ABS_SRCDIR\n\\set f :src '/data/rows.tsv'\nCOPY c FROM :'f';\nselect count(*), string_agg(y, ',' order by x) from c;\n",
+        "data/rows.csv": "1,a\n2,b\n",
+        "data/rows.tsv": "3\tc\n",
+      },
+      { onError: "continue" },
+    );
+    expect(res.errors).toEqual([]);
+    expect(res.sets.at(-1)?.rows).toEqual([["3", "a,b,c"]]);
+  });
+
+  it("refuses shell and host-file commands before any SQL runs", async () => {
+    const p = run(
+      { "r.sql": "create table never_made (x int);\n\\! ls\n" },
+      { onError: "continue" },
+    );
+    await expect(p).rejects.toBeInstanceOf(ScriptError);
+    await expect(p).rejects.toMatchObject({ code: "unsupported_command", line: 2 });
+  });
+
+  it("reports a meta-command it does not run where it stands and goes on", async () => {
+    const res = await run(
+      { "u.sql": "\\crosstabview\nselect 1 as one;\n" },
+      { onError: "continue" },
+    );
+    expect(res.errors[0]).toMatchObject({ code: "unsupported_command", line: 1 });
+    expect(res.sets).toHaveLength(1);
+  });
+});
