@@ -206,3 +206,26 @@ describe("runPsqlScript", () => {
     expect(res.sets).toHaveLength(1);
   });
 });
+
+describe("expected-output tests", () => {
+  it("reports test.passed against a sibling .out and a unified diff when it differs", async () => {
+    const ok = await run(
+      {
+        "test/x.sql": "select 1 as a;\n",
+        "test/x.out": "select 1 as a;\n a \n---\n 1\n(1 row)\n\n",
+      },
+      { onError: "continue", echo: "all", test: true },
+    );
+    expect(ok.test).toEqual({ passed: true, expected_path: "test/x.out", diff: "" });
+    const bad = await run(
+      {
+        "sql/y.sql": "select 2 as a;\n",
+        "expected/y.out": "select 2 as a;\n a \n---\n 1\n(1 row)\n\n",
+      },
+      { onError: "continue", echo: "all", test: true },
+    );
+    expect(bad.test?.passed).toBe(false);
+    expect(bad.test?.expected_path).toBe("expected/y.out");
+    expect(bad.test?.diff).toContain("- 1\n+ 2\n");
+  });
+});

@@ -11,6 +11,7 @@ import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS } from "../result-builder.ts";
 import type { ResultLimits, ScriptEvent, ScriptStats } from "../types.ts";
 import type { SqlUnit } from "../units.ts";
 import { parseBool } from "../variables.ts";
+import { expectedPaths, type TestVerdict, verdict } from "./expected-output.ts";
 import { PsqlOutput } from "./output.ts";
 import { refusedCommand } from "./refused.ts";
 import type { HeadResultSet } from "./result-set.ts";
@@ -42,6 +43,11 @@ export interface PsqlRunOptions {
   inputName?: string;
   /** Cap of the psql text (default 8 MiB). */
   maxOutputBytes?: number;
+  /**
+   * Compare the psql text with the head's expected output (`x.out` next to it, or pg_regress's
+   * `expected/x.out`) and report `test`; implies psqlOutput.
+   */
+  test?: boolean;
 }
 
 export interface PsqlRunResult {
@@ -52,6 +58,8 @@ export interface PsqlRunResult {
   stopped_by?: HeadError;
   output?: string;
   output_truncated?: boolean;
+  /** With `test`, when the head has an expected output file. */
+  test?: TestVerdict;
   database: string;
   stats: ScriptStats;
 }
@@ -135,9 +143,17 @@ export async function runPsqlScript(opts: PsqlRunOptions): Promise<PsqlRunResult
     stats,
   };
   if (session.stoppedBy) result.stopped_by = session.stoppedBy;
-  if (opts.psqlOutput) {
+  if (opts.psqlOutput || opts.test) {
     result.output = out.text();
     if (out.truncated) result.output_truncated = true;
+  }
+  if (opts.test) {
+    const paths = expectedPaths(opts.entry, (p) => opts.files.has(p));
+    const v = verdict(
+      result.output ?? "",
+      paths.map((path) => ({ path, text: opts.files.get(path) ?? "" })),
+    );
+    if (v) result.test = v;
   }
   return result;
 }
