@@ -5,8 +5,8 @@ import { jobsRoutes } from "./api/jobs-routes.ts";
 import { liveRoutes } from "./api/live-routes.ts";
 import { openApiDocument } from "./api/openapi.ts";
 import { AppError } from "./errors.ts";
-import { sweep } from "./jobs/sweep.ts";
 import { playRoutes } from "./play/routes.ts";
+import { sweep } from "./run/sweep.ts";
 
 const app = new Hono<{ Bindings: Env }>();
 

@@ -9,17 +9,24 @@ async function digest(text: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest("SHA-256", encoder.encode(text));
 }
 
-export async function tokenMatches(given: string, expected: string): Promise<boolean> {
+async function tokenMatches(given: string, expected: string): Promise<boolean> {
   if (!expected) return false;
   const [a, b] = await Promise.all([digest(given), digest(expected)]);
   return crypto.subtle.timingSafeEqual(a, b);
 }
 
+/** True when an `Authorization` header carries the gateway's bearer token. */
+export async function hasGatewayToken(
+  authorization: string | null | undefined,
+  env: Env,
+): Promise<boolean> {
+  const match = /^Bearer (\S+)$/i.exec((authorization ?? "").trim());
+  return match?.[1] !== undefined && (await tokenMatches(match[1], env.GATEWAY_TOKEN));
+}
+
 export function requireGateway(): MiddlewareHandler<{ Bindings: Env }> {
   return async (c, next) => {
-    const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer (\S+)$/i.exec(header.trim());
-    if (!match?.[1] || !(await tokenMatches(match[1], c.env.GATEWAY_TOKEN))) {
+    if (!(await hasGatewayToken(c.req.header("authorization"), c.env))) {
       throw new AppError(401, "unauthorized", "missing or invalid bearer token");
     }
     await next();

@@ -6,10 +6,10 @@ import { Hono } from "hono";
 import { AppError } from "../errors.ts";
 import { JOB_ID_PATTERN } from "../jobs/job-id.ts";
 import { notFound, unwrap } from "../jobs/outcome.ts";
-import { issueTicket, parseCursor, subscriberOf } from "../live/access.ts";
 import { LIVE_PAGE } from "../live/page.ts";
 import { LIVE_AFTER_HEADER, LIVE_USER_HEADER } from "../live/subscribe.ts";
 import type { JobObject } from "../objects/job-object.ts";
+import { issueTicket, parseCursor, subscriberOf } from "./live-access.ts";
 
 type App = { Bindings: Env };
 type JobStub = DurableObjectStub<JobObject>;

@@ -1,86 +1,27 @@
-// Zod schemas of the public HTTP API: request bodies (strict: unknown fields are rejected) and the
-// response shapes. The OpenAPI document (`openapi.ts`) is generated from these.
+// Zod schemas of the public HTTP API: the body cap, query strings and the response shapes the
+// routes answer with. The job's own vocabulary (what a job is given, statuses, stages, events,
+// results, errors, the view) lives in the jobs room (src/jobs/model.ts) and is re-exported here
+// for the edge; the OpenAPI document (`openapi.ts`) is generated from these.
 import { z } from "zod";
+import { JOB_LIMITS, JobStatus } from "../jobs/model.ts";
 
-/** Limits of the request bodies that the API checks before the planner sees the tree. */
+export {
+  AppendBody,
+  CreateJobBody,
+  DEFAULTS,
+  JobEvent,
+  JobStatus,
+  JobView,
+  LogsResponse,
+  ProjectTree,
+  RunBody,
+} from "../jobs/model.ts";
+
+/** Limits of the request bodies that the API checks before the planner sees the tree (the body
+ * size cap is in src/limits/limits.ts). */
 export const API_LIMITS = {
-  maxIdLength: 200,
-  maxVariables: 100,
-  maxVariableBytes: 64 * 1024,
-  maxTelemetryEntries: 32,
-  maxParts: 1000,
+  ...JOB_LIMITS,
 } as const;
-
-export const DEFAULTS = {
-  snapshotTtl: 7 * 24 * 3600,
-  jobTtl: 24 * 3600,
-  timeoutMs: 60_000,
-} as const;
-
-const Id = z
-  .string()
-  .min(1)
-  .max(API_LIMITS.maxIdLength)
-  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
-
-/** A file of the project tree: its text, `{ content }`, or `{ etag }` (see docs/project-format.md). */
-export const TreeEntry = z.union([
-  z.string(),
-  z.strictObject({ content: z.string() }),
-  z.strictObject({ etag: z.string() }),
-]);
-export const ProjectTree = z.record(z.string(), TreeEntry);
-export type ProjectTree = z.infer<typeof ProjectTree>;
-
-export const Variables = z
-  .record(
-    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "variable names are letters, digits and _"),
-    z.string().max(API_LIMITS.maxVariableBytes),
-  )
-  .refine((v) => Object.keys(v).length <= API_LIMITS.maxVariables, {
-    message: `at most ${API_LIMITS.maxVariables} variables`,
-  });
-
-export const CreateJobBody = z.strictObject({
-  request_id: Id,
-  user_id: Id,
-  mode: z.enum(["short", "long"]).default("short"),
-  project_tree: ProjectTree.optional(),
-  head_path: z.string().min(1).optional(),
-  variables: Variables.default({}),
-  snapshot_ttl: z
-    .number()
-    .int()
-    .min(60)
-    .max(90 * 24 * 3600)
-    .default(DEFAULTS.snapshotTtl),
-  job_ttl: z
-    .number()
-    .int()
-    .min(60)
-    .max(30 * 24 * 3600)
-    .default(DEFAULTS.jobTtl),
-  timeout_ms: z.number().int().min(100).max(900_000).default(DEFAULTS.timeoutMs),
-  telemetry_context: z
-    .record(z.string(), z.string().max(1024))
-    .refine((v) => Object.keys(v).length <= API_LIMITS.maxTelemetryEntries, {
-      message: `at most ${API_LIMITS.maxTelemetryEntries} entries`,
-    })
-    .default({}),
-});
-export type CreateJobBody = z.infer<typeof CreateJobBody>;
-
-export const AppendBody = z.strictObject({
-  part: z.number().int().min(1).max(API_LIMITS.maxParts),
-  project_tree: ProjectTree,
-});
-export type AppendBody = z.infer<typeof AppendBody>;
-
-export const RunBody = z.strictObject({
-  head_path: z.string().min(1).optional(),
-  variables: Variables.optional(),
-});
-export type RunBody = z.infer<typeof RunBody>;
 
 export const ViewQuery = z.strictObject({
   /** Long poll: answer as soon as the job ends, or after this many ms (0: at once). */
@@ -91,116 +32,6 @@ export const LogsQuery = z.strictObject({
   after: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
-
-export const JobStatus = z.enum([
-  "pending",
-  "preparing",
-  "running",
-  "publishing",
-  "completed",
-  "failed",
-  "canceled",
-]);
-export type JobStatus = z.infer<typeof JobStatus>;
-
-export const StageName = z.enum([
-  "parsing",
-  "snapshot_lookup",
-  "instance_boot",
-  "tail_replay",
-  "head_execution",
-  "publishing",
-]);
-export type StageName = z.infer<typeof StageName>;
-
-export const EventType = z.enum(["status", "stage", "step", "log", "result", "error"]);
-export type EventType = z.infer<typeof EventType>;
-
-export const JobEvent = z.object({
-  seq: z.number().int(),
-  type: EventType,
-  ts: z.string(),
-  data: z.record(z.string(), z.unknown()),
-});
-export type JobEvent = z.infer<typeof JobEvent>;
-
-export const Stage = z.object({
-  name: StageName,
-  status: z.enum(["running", "done"]),
-  started_at: z.string(),
-  ms: z.number(),
-});
-export type Stage = z.infer<typeof Stage>;
-
-export const ResultSet = z.object({
-  command: z.string(),
-  /** The full command tag, e.g. `INSERT 0 3`. */
-  tag: z.string(),
-  columns: z.array(z.object({ name: z.string(), type: z.string() })),
-  rows: z.array(z.array(z.string().nullable())),
-  row_count: z.number().int(),
-  truncated: z.boolean(),
-});
-export type ResultSet = z.infer<typeof ResultSet>;
-
-export const JobError = z
-  .object({
-    code: z.string(),
-    message: z.string(),
-    sqlstate: z.string().optional(),
-    detail: z.string().optional(),
-    hint: z.string().optional(),
-    file: z.string().optional(),
-    line: z.number().int().optional(),
-    column: z.number().int().optional(),
-  })
-  .catchall(z.unknown());
-export type JobError = z.infer<typeof JobError>;
-
-export const SnapshotInfo = z.object({
-  tail_hash: z.string(),
-  layer_id: z.string().nullable(),
-  hit: z.boolean(),
-  reused_steps: z.number().int(),
-  replayed_steps: z.number().int(),
-  tail_steps: z.number().int(),
-  cache_available: z.boolean(),
-  /** The engine that ran the job, with its exact server version, e.g. "postgres-16.14". */
-  engine: z.string().optional(),
-});
-export type SnapshotInfo = z.infer<typeof SnapshotInfo>;
-
-export const Metrics = z.object({
-  latency_ms: z.number().nullable(),
-  stages_ms: z.record(z.string(), z.number()),
-  cache_hit: z.boolean().nullable(),
-  retries: z.number().int(),
-});
-export type Metrics = z.infer<typeof Metrics>;
-
-export const JobView = z.object({
-  job_id: z.string(),
-  request_id: z.string(),
-  mode: z.enum(["short", "long"]),
-  status: JobStatus,
-  stage: StageName.nullable(),
-  stages: z.array(Stage),
-  head_path: z.string().nullable(),
-  parts: z.array(z.number().int()),
-  file_count: z.number().int(),
-  snapshot: SnapshotInfo.nullable(),
-  result: z.object({ sets: z.array(ResultSet) }).nullable(),
-  error: JobError.nullable(),
-  metrics: Metrics,
-  logs: z.array(JobEvent),
-  last_seq: z.number().int(),
-  created_at: z.string(),
-  started_at: z.string().nullable(),
-  finished_at: z.string().nullable(),
-  expires_at: z.string(),
-  links: z.object({ self: z.string(), logs: z.string() }),
-});
-export type JobView = z.infer<typeof JobView>;
 
 export const CreateJobResponse = z.object({
   job_id: z.string(),
@@ -216,15 +47,6 @@ export const AppendResponse = z.object({
   file_count: z.number().int(),
   duplicate: z.boolean(),
 });
-
-export const LogsResponse = z.object({
-  job_id: z.string(),
-  status: JobStatus,
-  events: z.array(JobEvent),
-  next_after: z.number().int(),
-  done: z.boolean(),
-});
-export type LogsResponse = z.infer<typeof LogsResponse>;
 
 export const ErrorBody = z.object({
   error: z

@@ -1,30 +1,25 @@
 // The JobObject's request-side operations (create, append, run, cancel bookkeeping) as plain
 // functions over its JobStore. Each one writes storage first; the object then schedules its alarm.
-import type { AppendBody, CreateJobBody, ProjectTree, RunBody } from "../api/schemas.ts";
+
 import { AppError } from "../errors.ts";
 import type { Plan } from "../planner/plan.ts";
 import { type ContentStore, rememberContent, storeResolver } from "./content-store.ts";
 import { canonicalJson, contentDigest, sha256Hex } from "./job-id.ts";
-import type { JobRow, JobStore, StoredEntry } from "./job-store.ts";
-import { notFound } from "./outcome.ts";
+import { type JobRow, type JobStore, ownedJob, type StoredEntry } from "./job-store.ts";
+import {
+  type AppendBody,
+  type CreateJobBody,
+  type Emit,
+  type ProjectTree,
+  type RunBody,
+  roundMs,
+} from "./model.ts";
 import { planTree, validatePart } from "./planning.ts";
 import { isTerminal } from "./state-machine.ts";
 
 export interface CreateInput {
   job_id: string;
   body: CreateJobBody;
-}
-
-export type Emit = (
-  type: "status" | "stage" | "step" | "log" | "result" | "error",
-  data: Record<string, unknown>,
-) => void;
-
-/** The job if it exists and belongs to `user`; otherwise the same 404 as a job that never was. */
-export function ownedJob(store: JobStore, user: string): JobRow {
-  const job = store.job();
-  if (!job || job.user_id !== user) throw notFound();
-  return job;
 }
 
 /** `sha256:<hex>` of the file's bytes: the same for a file sent inline or as its etag. */
@@ -167,7 +162,7 @@ export async function createJob(
   if (body.mode === "short") {
     store.openStage("parsing", now);
     store.closeStage("parsing", parseMs);
-    emit("stage", { stage: "parsing", state: "done", ms: round(parseMs) });
+    emit("stage", { stage: "parsing", state: "done", ms: roundMs(parseMs) });
     store.update({ run_requested: true, run_digest: digest });
   }
   return { created: true, status: "pending", plan };
@@ -258,10 +253,6 @@ export async function requestRun(
   });
   store.openStage("parsing", now);
   store.closeStage("parsing", parseMs);
-  emit("stage", { stage: "parsing", state: "done", ms: round(parseMs) });
+  emit("stage", { stage: "parsing", state: "done", ms: roundMs(parseMs) });
   return { status: job.status, started: true, plan };
-}
-
-export function round(ms: number): number {
-  return Math.round(ms * 10) / 10;
 }

@@ -1,9 +1,9 @@
 // Ending a job: one compare-and-set to a terminal status, stages closed, events stored. A job that
 // already ended is left alone (terminal states are final), so racing cancel/timeout/completion
 // calls are harmless.
-import type { JobError, JobStatus } from "../api/schemas.ts";
-import type { Emit } from "./commands.ts";
+
 import type { JobStore } from "./job-store.ts";
+import type { Emit, JobError, JobStatus } from "./model.ts";
 
 export function finishJob(
   store: JobStore,

@@ -1,15 +1,17 @@
 // Typed access to one JobObject's SQLite storage: the job row, files (chunked: a SQLite row in a
 // Durable Object holds at most 2 MB), numbered events, stages and the result.
-import type {
-  EventType,
-  JobError,
-  JobEvent,
-  JobStatus,
-  ResultSet,
-  SnapshotInfo,
-  Stage,
-  StageName,
-} from "../api/schemas.ts";
+import {
+  type EventType,
+  type JobError,
+  type JobEvent,
+  type JobStatus,
+  type ResultSet,
+  roundMs,
+  type SnapshotInfo,
+  type Stage,
+  type StageName,
+} from "./model.ts";
+import { notFound } from "./outcome.ts";
 import { canTransition } from "./state-machine.ts";
 
 /** Characters per stored chunk: 256 Ki UTF-16 units stay under the 2 MB row limit as UTF-8. */
@@ -120,6 +122,13 @@ export type JobPatch = Partial<
 >;
 
 export type StoredEntry = { content: string } | { etag: string };
+
+/** The job if it exists and belongs to `user`; otherwise the same 404 as a job that never was. */
+export function ownedJob(store: JobStore, user: string): JobRow {
+  const job = store.job();
+  if (!job || job.user_id !== user) throw notFound();
+  return job;
+}
 
 export class JobStore {
   readonly sql: SqlStorage;
@@ -339,7 +348,7 @@ export class JobStore {
         name: r.name as StageName,
         status: r.status === "done" ? "done" : "running",
         started_at: new Date(Number(r.started_at)).toISOString(),
-        ms: Math.round(Number(r.ms) * 10) / 10,
+        ms: roundMs(Number(r.ms)),
       }));
   }
 

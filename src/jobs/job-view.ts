@@ -1,6 +1,7 @@
 // Builds the public job view (GET /v1/jobs/{id}) from storage.
-import type { JobView, Metrics } from "../api/schemas.ts";
+
 import type { JobStore } from "./job-store.ts";
+import type { JobView, Metrics } from "./model.ts";
 
 /** How many of the latest log events the job view carries. */
 export const VIEW_LOG_LINES = 20;

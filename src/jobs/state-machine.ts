@@ -1,6 +1,6 @@
 // The job's status moves forward only; terminal states are final. Transitions are compare-and-set
 // in storage (see JobStore.transition), this module only says which moves are allowed.
-import type { JobStatus } from "../api/schemas.ts";
+import type { JobStatus } from "./model.ts";
 
 const RANK: Record<JobStatus, number> = {
   pending: 0,

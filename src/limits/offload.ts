@@ -3,9 +3,10 @@
 // first (the same store `{ etag }` entries resolve from) and cross as their etag. The choice
 // depends only on the tree, so a retried identical body crosses in the same form (and keeps the
 // same idempotency digest).
-import type { ProjectTree } from "../api/schemas.ts";
+
 import { type ContentStore, rememberContent } from "../jobs/content-store.ts";
 import { contentDigest } from "../jobs/job-id.ts";
+import type { ProjectTree } from "../jobs/model.ts";
 import { BODY_LIMITS } from "./limits.ts";
 
 type Entry = ProjectTree[string];

@@ -4,7 +4,7 @@
 // subscriber's backlog (read from storage) plus what it receives live has no gap and no duplicate:
 // the backlog read and the accept happen in one synchronous turn of the Durable Object. Replays
 // are paged (src/limits/limits.ts): no subscriber makes the object hold a whole backlog.
-import type { JobEvent } from "../api/schemas.ts";
+import type { JobEvent } from "../jobs/model.ts";
 import { LIVE_LIMITS } from "../limits/limits.ts";
 
 const SOCKET_TAG = "live";

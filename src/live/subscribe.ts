@@ -1,8 +1,7 @@
 // The JobObject's side of a subscription: check the owner and hand a reader of the stored events
 // after the client's cursor, with the subscriber, to the LiveHub, which replays them in pages; the
 // first read and the accept happen in one synchronous turn (no gap, no duplicate).
-import { ownedJob } from "../jobs/commands.ts";
-import type { JobStore } from "../jobs/job-store.ts";
+import { type JobStore, ownedJob } from "../jobs/job-store.ts";
 import { isTerminal } from "../jobs/state-machine.ts";
 import type { LiveHub, ReadEvents } from "./hub.ts";
 

@@ -2,35 +2,28 @@
 // and result in its SQLite storage; requests arrive as typed RPC calls from the worker, and the
 // execution itself runs from the alarm, so an eviction mid-job resumes or fails it visibly.
 import { DurableObject } from "cloudflare:workers";
-import type { AppendBody, JobEvent, LogsResponse, RunBody } from "../api/schemas.ts";
 import { checkEngineAtCreate } from "../engines/check.ts";
-import {
-  appendPart,
-  type CreateInput,
-  createJob,
-  type Emit,
-  ownedJob,
-  requestRun,
-} from "../jobs/commands.ts";
+import { appendPart, type CreateInput, createJob, requestRun } from "../jobs/commands.ts";
+import { finishJob } from "../jobs/finish.ts";
+import { JobStore, ownedJob } from "../jobs/job-store.ts";
+import { buildView } from "../jobs/job-view.ts";
+import { applyMigrations } from "../jobs/migrations.ts";
+import type { AppendBody, Emit, JobEvent, LogsResponse, RunBody } from "../jobs/model.ts";
+import { capture, type Outcome } from "../jobs/outcome.ts";
+import { isTerminal } from "../jobs/state-machine.ts";
+import { countLogEvents, EventBudget } from "../limits/event-budget.ts";
+import { answerClientClose, answerClientMessage, LiveHub } from "../live/hub.ts";
+import { acceptSubscriber, openStream } from "../live/subscribe.ts";
+import type { Plan } from "../planner/plan.ts";
 import {
   type ActiveRun,
   type CachedPlan,
   cleanupInstance,
   executeJob,
   HEARTBEAT_MS,
-} from "../jobs/execute.ts";
-import { finishJob } from "../jobs/finish.ts";
-import { JobStore } from "../jobs/job-store.ts";
-import { buildView } from "../jobs/job-view.ts";
-import { applyMigrations } from "../jobs/migrations.ts";
-import { capture, type Outcome } from "../jobs/outcome.ts";
-import { type PlatformOverrides, platformFor } from "../jobs/platform.ts";
-import { isTerminal } from "../jobs/state-machine.ts";
-import { prefetchLookup } from "../jobs/tail-lookup.ts";
-import { countLogEvents, EventBudget } from "../limits/event-budget.ts";
-import { answerClientClose, answerClientMessage, LiveHub } from "../live/hub.ts";
-import { acceptSubscriber, openStream } from "../live/subscribe.ts";
-import type { Plan } from "../planner/plan.ts";
+} from "../run/execute.ts";
+import { type PlatformOverrides, platformFor } from "../run/platform.ts";
+import { prefetchLookup } from "../run/tail-lookup.ts";
 
 export class JobObject extends DurableObject<Env> {
   readonly store: JobStore;
@@ -239,6 +232,7 @@ export class JobObject extends DurableObject<Env> {
           overrides: this.overrides,
           budgetMs: this.budgetMs,
           cachedPlan: this.takePlan(),
+          tailLease: (hash) => this.env.TAILS.get(this.env.TAILS.idFromName(hash)),
           setActive: (run) => {
             this.active = run;
           },

@@ -1,5 +1,5 @@
 // Helpers for the end-to-end job tests: create, poll to a terminal state, read the events.
-import type { JobView } from "../../src/api/schemas.ts";
+import type { JobView } from "../../src/jobs/model.ts";
 import { call, uid } from "../api/helpers.ts";
 
 export { call, uid };

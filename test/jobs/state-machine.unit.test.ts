@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { JobStatus } from "../../src/api/schemas.ts";
+import type { JobStatus } from "../../src/jobs/model.ts";
 import { canTransition, isTerminal } from "../../src/jobs/state-machine.ts";
 
 const ALL: JobStatus[] = [

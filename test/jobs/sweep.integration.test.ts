@@ -6,7 +6,7 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { sweep } from "../../src/jobs/sweep.ts";
+import { sweep } from "../../src/run/sweep.ts";
 import worker from "../../src/worker.ts";
 
 describe("scheduled sweep", () => {

@@ -4,7 +4,7 @@
 // connection (close 4000 with the cursor) until the terminal event (close 1000).
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { JobEvent } from "../../src/api/schemas.ts";
+import type { JobEvent } from "../../src/jobs/model.ts";
 import { EVENT_LIMITS, LIVE_LIMITS } from "../../src/limits/limits.ts";
 import { CLOSE_MORE } from "../../src/live/hub.ts";
 import type { JobObject } from "../../src/objects/job-object.ts";

@@ -1,8 +1,8 @@
 // Pure pieces of the live channel: SSE frames, resume cursors, ticket URLs, the terminal marker.
 import { describe, expect, it } from "vitest";
-import type { JobEvent } from "../../src/api/schemas.ts";
+import { issueTicket, parseCursor } from "../../src/api/live-access.ts";
 import { AppError } from "../../src/errors.ts";
-import { issueTicket, parseCursor } from "../../src/live/access.ts";
+import type { JobEvent } from "../../src/jobs/model.ts";
 import { formatSse, isTerminalEvent } from "../../src/live/hub.ts";
 import { verifyTicket } from "../../src/live/ticket.ts";
 

@@ -1,7 +1,7 @@
 // Helpers for the live tests inside workerd: open a job's WebSocket through the worker, collect
 // its frames, wait for its close; read an SSE response; long-mode jobs whose events the test drives.
 import { exports } from "cloudflare:workers";
-import type { JobEvent } from "../../src/api/schemas.ts";
+import type { JobEvent } from "../../src/jobs/model.ts";
 import { call, uid } from "../api/helpers.ts";
 import { project } from "../jobs/helpers.ts";
 

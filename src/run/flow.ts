@@ -2,11 +2,13 @@
 // (or the base image), replay of the missing steps with layers published where later jobs need
 // them, the head, and the result. Orchestration only; the alarm shell (execute.ts) owns attempts,
 // the deadline and error reporting.
-import type { ResultSet, SnapshotInfo } from "../api/schemas.ts";
+
 import type { PgConnection } from "../clients/contracts/pg-connection.ts";
 import { AppError } from "../errors.ts";
-import { round } from "./commands.ts";
-import { storeResolver } from "./content-store.ts";
+import { storeResolver } from "../jobs/content-store.ts";
+import type { ResultSet, SnapshotInfo } from "../jobs/model.ts";
+import { roundMs } from "../jobs/model.ts";
+import { planTree } from "../jobs/planning.ts";
 import {
   AbortedError,
   checkAborted,
@@ -15,7 +17,6 @@ import {
   StepFailure,
 } from "./flow-context.ts";
 import { boot, publishLayer, publishPoints } from "./layers.ts";
-import { planTree } from "./planning.ts";
 import { runStep } from "./script.ts";
 import { awaitTail, lookup } from "./tail-lookup.ts";
 
@@ -42,7 +43,7 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
   const { found, leader } = await inStage(ctx, "snapshot_lookup", async () =>
     awaitTail(ctx, plan, await lookup(ctx, plan)),
   );
-  const lease = leader ? ctx.tails.get(ctx.tails.idFromName(plan.tailHash)) : null;
+  const lease = leader ? ctx.tailLease(plan.tailHash) : null;
   try {
     checkAborted(ctx.signal);
     const instance = await inStage(ctx, "instance_boot", () =>
@@ -85,7 +86,7 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
             path: step.path,
             stage: step.stage,
             state: "replayed",
-            ms: round(performance.now() - t0),
+            ms: roundMs(performance.now() - t0),
           });
           const overBudget = Date.now() - ctx.alarmStart > ctx.budgetMs;
           const more = step.index < tail.length;

@@ -3,8 +3,8 @@
 import type { CreateInstanceResponse } from "../clients/contracts/env-manager.ts";
 import { platformOffers, resolveEngine } from "../engines/check.ts";
 import { AppError } from "../errors.ts";
+import { roundMs } from "../jobs/model.ts";
 import type { Plan, PlannedStep } from "../planner/plan.ts";
-import { round } from "./commands.ts";
 import { checkAborted, type FlowContext, inStage } from "./flow-context.ts";
 import { sleep, withRetry } from "./platform.ts";
 import type { Lookup } from "./tail-lookup.ts";
@@ -52,7 +52,7 @@ export async function boot(
   ctx.setInstance(instance.instance_id);
   ctx.store.update({ instance_id: instance.instance_id });
   ctx.emit("log", {
-    message: `instance booted from ${instance.boot.source} in ${round(instance.boot.ms)} ms`,
+    message: `instance booted from ${instance.boot.source} in ${roundMs(instance.boot.ms)} ms`,
   });
   return instance;
 }
@@ -112,7 +112,7 @@ export async function publishLayer(
       state: "published",
       layer_id: layerId,
       size_bytes: snap.size_bytes,
-      ms: round(snap.ms),
+      ms: roundMs(snap.ms),
     });
     await waitReady(ctx, instanceId);
     return layerId;

@@ -29,6 +29,9 @@ export function platformFor(env: Env, overrides: PlatformOverrides = {}): Platfo
   };
 }
 
+/** The longest cached prefix of a tail, as snapshot-cache answers a lookup (null: none). */
+export type LookupMatch = Awaited<ReturnType<Platform["cache"]["lookup"]>>;
+
 export const RETRY = { attempts: 4, baseMs: 150, maxMs: 2000 } as const;
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -4,7 +4,7 @@
 import { AppError } from "../errors.ts";
 import type { Plan } from "../planner/plan.ts";
 import { checkAborted, type FlowContext } from "./flow-context.ts";
-import { type Platform, sleep } from "./platform.ts";
+import { type LookupMatch, type Platform, sleep } from "./platform.ts";
 
 const LEASE_POLL_MS = 100;
 
@@ -13,8 +13,6 @@ export interface Lookup {
   layerId: string | null;
   cacheOk: boolean;
 }
-
-export type LookupMatch = Awaited<ReturnType<Platform["cache"]["lookup"]>>;
 
 /**
  * The chain lookup, started as soon as a run is requested (the plan is known then), so its round
@@ -64,7 +62,7 @@ export async function awaitTail(
   found: Lookup,
 ): Promise<{ found: Lookup; leader: boolean }> {
   if (!found.cacheOk || found.reused === plan.tail.length) return { found, leader: false };
-  const lease = ctx.tails.get(ctx.tails.idFromName(plan.tailHash));
+  const lease = ctx.tailLease(plan.tailHash);
   let waited = false;
   for (;;) {
     checkAborted(ctx.signal);

@@ -1,15 +1,16 @@
 // The alarm shell around the snapshot flow: counts attempts (an evicted run resumes, a run that
 // keeps dying fails visibly), arms the timeout watchdog outside PostgreSQL, drops the instance on
 // every way out, and turns what went wrong into the job's error with its side named.
-import type { JobError } from "../api/schemas.ts";
+
 import { AppError } from "../errors.ts";
+import { finishJob } from "../jobs/finish.ts";
+import type { JobStore } from "../jobs/job-store.ts";
+import type { Emit, JobError } from "../jobs/model.ts";
+import { isTerminal } from "../jobs/state-machine.ts";
 import type { Plan } from "../planner/plan.ts";
-import type { Emit } from "./commands.ts";
-import { finishJob } from "./finish.ts";
 import { AbortedError, runFlow, StepFailure } from "./flow.ts";
-import type { JobStore } from "./job-store.ts";
+import type { TailLease } from "./flow-context.ts";
 import { type PlatformOverrides, platformFor, releaseInstance, sleep } from "./platform.ts";
-import { isTerminal } from "./state-machine.ts";
 import type { prefetchLookup } from "./tail-lookup.ts";
 
 export interface ActiveRun {
@@ -34,6 +35,8 @@ export interface ExecHost {
   budgetMs: number;
   /** The plan made at create/run in this instance, if any (checked against the run digest). */
   cachedPlan: CachedPlan | null;
+  /** The single-flight lease of a tail hash. */
+  tailLease(tailHash: string): TailLease;
   /** Records (or clears) the run in progress, so cancel can abort it. */
   setActive(run: ActiveRun | null): void;
 }
@@ -148,7 +151,7 @@ export async function executeJob(host: ExecHost): Promise<void> {
         store,
         emit,
         platform,
-        tails: host.env.TAILS,
+        tailLease: host.tailLease,
         content: host.env.FILES,
         signal,
         deadline,

@@ -1,8 +1,9 @@
 // The worker's side of live subscriptions: who is asking (a ticket, or the gateway itself), the
 // resume cursor, and issuing tickets. Everything here refuses before any upgrade happens.
-import { tokenMatches, userFromHeader } from "../api/auth.ts";
+
 import { AppError } from "../errors.ts";
-import { signTicket, TICKET_TTL_SECONDS, verifyTicket } from "./ticket.ts";
+import { signTicket, TICKET_TTL_SECONDS, verifyTicket } from "../live/ticket.ts";
+import { hasGatewayToken, userFromHeader } from "./auth.ts";
 
 function ticketSecret(env: Env): string {
   if (!env.TICKET_SECRET) {
@@ -21,8 +22,7 @@ export async function subscriberOf(env: Env, request: Request, jobId: string): P
     const claims = await verifyTicket(ticketSecret(env), ticket, { job: jobId });
     return claims.user;
   }
-  const match = /^Bearer (\S+)$/i.exec((request.headers.get("authorization") ?? "").trim());
-  if (!match?.[1] || !(await tokenMatches(match[1], env.GATEWAY_TOKEN))) {
+  if (!(await hasGatewayToken(request.headers.get("authorization"), env))) {
     throw new AppError(
       401,
       "unauthorized",

@@ -1,19 +1,19 @@
 // What the snapshot flow's parts share: the context of one run, its stage timer, and the errors
 // that say where a run ended (a step of a side failed, or the run was aborted).
-import type { StageName } from "../api/schemas.ts";
+
+import type { ContentStore } from "../jobs/content-store.ts";
+import type { JobRow, JobStore } from "../jobs/job-store.ts";
+import { type Emit, roundMs, type StageName } from "../jobs/model.ts";
 import type { Plan } from "../planner/plan.ts";
-import { type Emit, round } from "./commands.ts";
-import type { ContentStore } from "./content-store.ts";
-import type { JobRow, JobStore } from "./job-store.ts";
-import type { Platform } from "./platform.ts";
-import type { LookupMatch } from "./tail-lookup.ts";
+import type { LookupMatch, Platform } from "./platform.ts";
 
 export interface FlowContext {
   job: JobRow;
   store: JobStore;
   emit: Emit;
   platform: Platform;
-  tails: DurableObjectNamespace<import("../objects/tail-object.ts").TailObject>;
+  /** The single-flight lease of a tail hash (a TailObject, handed in by the job object). */
+  tailLease(tailHash: string): TailLease;
   signal: AbortSignal;
   deadline: number;
   alarmStart: number;
@@ -27,6 +27,12 @@ export interface FlowContext {
   /** The instance in use, so the shell can drop it on timeout, cancel or failure. */
   setInstance(id: string | null): void;
   countRetry(): void;
+}
+
+/** What the run needs of a tail's lease: see src/objects/tail-object.ts. */
+export interface TailLease {
+  acquire(holder: string, ttlMs: number): Promise<{ granted: boolean }>;
+  release(holder: string): Promise<void>;
 }
 
 /** An error in a tail step or the head, reported with its side. */
@@ -60,6 +66,6 @@ export async function inStage<T>(
   } finally {
     const ms = performance.now() - t0;
     ctx.store.closeStage(name, ms);
-    ctx.emit("stage", { stage: name, state: "done", ms: round(ms) });
+    ctx.emit("stage", { stage: name, state: "done", ms: roundMs(ms) });
   }
 }

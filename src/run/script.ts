@@ -1,12 +1,12 @@
 // Adapter between the job flow and the script engine: runs one file (a tail step or the head) on
 // an instance, with the job's event log as the engine's event sink.
-import type { ResultSet } from "../api/schemas.ts";
+
 import type { PgConnection } from "../clients/contracts/pg-connection.ts";
 import { connectPg } from "../clients/pg.ts";
 import { runScript } from "../engine/runner.ts";
 import { seedFromHash } from "../engine/session.ts";
 import type { ScriptEvent } from "../engine/types.ts";
-import type { Emit } from "./commands.ts";
+import type { Emit, ResultSet } from "../jobs/model.ts";
 
 export interface StepInput {
   files: ReadonlyMap<string, string>;
