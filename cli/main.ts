@@ -41,6 +41,10 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
   try {
     return await command(rest, io);
   } catch (err) {
+    if (err instanceof RequestError && !err.message.includes(err.code)) {
+      io.stderr.write(`sql-runner: ${err.message} (${err.status} ${err.code})\n`);
+      return err.exitCode;
+    }
     if (
       err instanceof UsageError ||
       err instanceof UnreachableError ||
