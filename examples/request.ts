@@ -1,5 +1,7 @@
-// The first request: sends examples/shop as a short job to a running `npm start`, polls the job
-// until it ends, and prints the answer. Run: npx node examples/request.ts [head] [min_total]
+// The first request, without the CLI: sends examples/shop as a short job to a running `npm start`,
+// waits for the job to end (long poll) and prints the answer. A refused request (a bad head, a bad
+// tree) prints the service's error and exits 2; a failed or canceled job exits 1.
+// Run: npx node examples/request.ts [head] [min_total]
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 
@@ -32,17 +34,29 @@ const created = await fetch(`${BASE}/v1/jobs`, {
   method: "POST",
   headers,
   body: JSON.stringify(body),
+}).catch((err: Error) => {
+  console.error(`cannot reach ${BASE}: ${err.message} (is \`npm start\` running?)`);
+  process.exit(4);
 });
-const { job_id } = (await created.json()) as { job_id: string };
-console.log(`POST /v1/jobs -> ${created.status} job_id=${job_id}`);
+const answer = (await created.json()) as {
+  job_id?: string;
+  error?: { code: string; message: string };
+};
+if (!created.ok || !answer.job_id) {
+  console.error(
+    `POST /v1/jobs -> ${created.status} ${answer.error?.code}: ${answer.error?.message}`,
+  );
+  process.exit(2);
+}
+console.log(`POST /v1/jobs -> ${created.status} job_id=${answer.job_id}`);
 for (;;) {
-  const res = await fetch(`${BASE}/v1/jobs/${job_id}`, {
+  // wait_ms: the answer comes as soon as the job ends (or after 20 s, then ask again).
+  const res = await fetch(`${BASE}/v1/jobs/${answer.job_id}?wait_ms=20000`, {
     headers: { ...headers, "x-user-id": body.user_id },
   });
   const view = (await res.json()) as { status: string };
   if (["completed", "failed", "canceled"].includes(view.status)) {
     console.log(JSON.stringify(view, null, 2));
-    break;
+    process.exit(view.status === "completed" ? 0 : 1);
   }
-  await new Promise((r) => setTimeout(r, 100));
 }
