@@ -64,7 +64,11 @@ export const LIVE_PAGE = `<!doctype html>
       if (e.code === 4000) return connect();
       // A refused upgrade (bad or expired ticket) shows up as 1006: give up after a few tries.
       if (attempts < 5) setTimeout(connect, 500 * attempts);
-      else statusEl.textContent = "disconnected (code " + e.code + ")";
+      else if (!statusEl.dataset.connects) {
+        // Never opened: browsers hide the refusal's HTTP status (401/403/404), so say what it means.
+        statusEl.textContent = "disconnected: the live connection was refused before it opened (code " + e.code +
+          "). The usual cause is an invalid or expired ticket (tickets last 60 seconds): ask the gateway for a new one.";
+      } else statusEl.textContent = "disconnected (code " + e.code + ")";
     };
   }
   connect();
