@@ -5,11 +5,14 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { appendFile, cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type LiveStack, startLiveStack } from "../../bench/live/stack.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const BIN = join(ROOT, "cli", "bin.ts");
+
+// Jobs on a shared, loaded machine: a cold tail replay alone can take tens of seconds.
+vi.setConfig({ testTimeout: 240_000 });
 
 let stack: LiveStack;
 let work: string;

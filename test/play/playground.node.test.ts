@@ -6,11 +6,14 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type LiveStack, startLiveStack } from "../../bench/live/stack.ts";
 import { launchChromium } from "../support/chromium.ts";
 
 const SHOTS = join(import.meta.dirname, "..", "..", "test-output", "playground");
+
+// Jobs on a shared, loaded machine: a cold tail replay alone can take tens of seconds.
+vi.setConfig({ testTimeout: 240_000 });
 
 let stack: LiveStack;
 let browser: Browser;
