@@ -102,11 +102,12 @@ try {
       identical++;
       continue;
     }
-    await admin(
-      "DROP DATABASE IF EXISTS regression WITH (FORCE); CREATE DATABASE regression TEMPLATE regress_tail;",
-    );
+    if (process.env.BENCH_VERBOSE) console.error(`${new Date().toISOString()} ${t}`);
     let output = "";
     try {
+      await admin(
+        "DROP DATABASE IF EXISTS regression WITH (FORCE); CREATE DATABASE regression TEMPLATE regress_tail;",
+      );
       const res = await runPsqlScript({
         files,
         entry: `sql/${t}.sql`,

@@ -2,10 +2,12 @@
 // `@neondatabase/serverless` Client: session defaults, batches, COPY data, `\c`, notices, results
 // and errors mapped back to file:line:column. Every error is a ScriptError; the first one stops the
 // script (psql's ON_ERROR_STOP).
+
 import type { Client, Submittable } from "@neondatabase/serverless";
 import { type BatchHandlers, BatchQuery } from "./batch-query.ts";
 import { type BatchLimits, type BatchStep, canCarrySetup, planSteps } from "./batching.ts";
 import { copyDataLine, locateFailure } from "./error-location.ts";
+import { errorText } from "./error-text.ts";
 import { ScriptError, type SourceLocation } from "./errors.ts";
 import { expandScript } from "./expand.ts";
 import { ResultBuilder } from "./result-builder.ts";
@@ -349,7 +351,7 @@ function fmt(at: SourceLocation): string {
 }
 
 function msg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return errorText(e);
 }
 
 function dbFields(e: unknown): {

@@ -229,3 +229,53 @@ describe("expected-output tests", () => {
     expect(bad.test?.diff).toContain("- 1\n+ 2\n");
   });
 });
+
+describe("the \\d listing commands", () => {
+  it("print psql's titled catalog listings (text from psql 15 on the same server)", async () => {
+    const res = await run(
+      {
+        "d.sql":
+          "create table dd (a int primary key, b text);\ncreate view ddv as select 1 as x;\ncreate domain dom as int check (value > 0);\ncreate function ff(int) returns int language sql as 'select 1';\n\\d\n\\dt dd*\n\\dD\n\\df\n\\dn\n\\dv nosuch\n",
+      },
+      { onError: "continue" },
+    );
+    expect(res.errors).toEqual([]);
+    expect(res.output).toBe(`        List of relations
+ Schema | Name | Type  |  Owner   
+--------+------+-------+----------
+ public | dd   | table | postgres
+ public | ddv  | view  | postgres
+(2 rows)
+
+        List of relations
+ Schema | Name | Type  |  Owner   
+--------+------+-------+----------
+ public | dd   | table | postgres
+(1 row)
+
+                               List of domains
+ Schema | Name |  Type   | Collation | Nullable | Default |       Check       
+--------+------+---------+-----------+----------+---------+-------------------
+ public | dom  | integer |           |          |         | CHECK (VALUE > 0)
+(1 row)
+
+                       List of functions
+ Schema | Name | Result data type | Argument data types | Type 
+--------+------+------------------+---------------------+------
+ public | ff   | integer          | integer             | func
+(1 row)
+
+      List of schemas
+  Name  |       Owner       
+--------+-------------------
+ public | pg_database_owner
+(1 row)
+
+      List of relations
+ Schema | Name | Type | Owner 
+--------+------+------+-------
+(0 rows)
+
+`);
+  });
+});

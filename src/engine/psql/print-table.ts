@@ -96,6 +96,12 @@ function printAligned(r: PrintableResult, p: PrintSettings): string {
     }
     return `${s}\n`;
   };
+  if (p.title && !p.tuplesOnly) {
+    const sum = widths.reduce((a, w) => a + w, 0);
+    const total = b === 0 ? sum + n - 1 : sum + 3 * (n - 1) + (b === 2 ? 4 : 2);
+    const tw = displayWidth(p.title);
+    out += `${total >= tw ? " ".repeat(Math.floor((total - tw) / 2)) : ""}${p.title}\n`;
+  }
   if (b === 2 && !p.tuplesOnly) out += rule();
   if (!p.tuplesOnly) {
     const names = r.columns.map((c) => lines(c.name));
@@ -133,7 +139,7 @@ function printExpanded(r: PrintableResult, p: PrintSettings): string {
   let dw = 0;
   for (const row of r.rows)
     for (const v of row) for (const l of lines(cellText(v, p))) dw = Math.max(dw, displayWidth(l));
-  let out = "";
+  let out = p.title && !p.tuplesOnly ? `${p.title}\n` : "";
   r.rows.forEach((row, i) => {
     if (!p.tuplesOnly) out += recordLine(i + 1, hw, dw, b);
     else if (i > 0) out += "\n";
@@ -194,6 +200,7 @@ function printUnaligned(r: PrintableResult, p: PrintSettings): string {
     return r.rows.length > 0 ? `${out}\n` : "";
   }
   const recs: string[] = [];
+  if (p.title && !p.tuplesOnly) recs.push(p.title);
   if (!p.tuplesOnly) recs.push(r.columns.map((c) => c.name).join(sep));
   for (const row of r.rows) recs.push(row.map((v) => cellText(v, p)).join(sep));
   if (!p.tuplesOnly && p.footer) recs.push(footer(r.rows.length));

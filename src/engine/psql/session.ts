@@ -1,8 +1,10 @@
 // One head's connection and psql state: sends each statement, prints its results and errors the way
 // psql does, keeps the JSON result sets and error entries, and sets psql's automatic variables.
+
 import type { Client } from "@neondatabase/serverless";
 import type { BatchStep } from "../batching.ts";
 import { copyDataLine, locateFailure } from "../error-location.ts";
+import { errorText } from "../error-text.ts";
 import { ScriptError, type SourceLocation } from "../errors.ts";
 import type { Expander } from "../expand.ts";
 import { sessionSetupSql } from "../session.ts";
@@ -41,7 +43,7 @@ function isDbError(e: unknown): e is ServerMessage {
 }
 
 function msg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return errorText(e);
 }
 
 export class PsqlSession {
