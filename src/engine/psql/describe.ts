@@ -6,8 +6,8 @@ import type { MetaUnit } from "../units.ts";
 import { execQuery, type QueryResultSet } from "./exec-query.ts";
 import { patternClause } from "./name-pattern.ts";
 import { printResult } from "./print-table.ts";
+import { printable } from "./result-set.ts";
 import type { PsqlSession } from "./session.ts";
-import { printable } from "./session.ts";
 
 interface Listing {
   sql: string;

@@ -12,43 +12,12 @@ import type { ResultLimits, ScriptEvent, ScriptStats } from "../types.ts";
 import type { SqlUnit } from "../units.ts";
 import { parseBool } from "../variables.ts";
 import { expectedPaths, type TestVerdict, verdict } from "./expected-output.ts";
+import { runMeta } from "./meta.ts";
+import type { HeadError, PsqlRunOptions } from "./options.ts";
 import { PsqlOutput } from "./output.ts";
 import { refusedCommand } from "./refused.ts";
 import type { HeadResultSet } from "./result-set.ts";
-import { type HeadError, PsqlSession } from "./session.ts";
-
-export interface PsqlRunOptions {
-  files: ReadonlyMap<string, string>;
-  entry: string;
-  variables?: Record<string, string>;
-  /** What `\getenv` reads: the job's variables plus SCRIPT_ENV_DEFAULTS. */
-  env?: Record<string, string>;
-  settings: Record<string, string>;
-  seed: number;
-  connect: (database?: string) => Promise<Client>;
-  database?: string;
-  limits?: ResultLimits;
-  onEvent?: (e: ScriptEvent) => void;
-  signal?: AbortSignal;
-  /** `stop` (default): the first error ends the script (psql's ON_ERROR_STOP). */
-  onError?: "stop" | "continue";
-  /** Produce psql's text output. */
-  psqlOutput?: boolean;
-  /** `all`: echo input lines as `psql -a` does. */
-  echo?: "none" | "all";
-  /**
-   * The file name psql prefixes its messages with (`psql:NAME:LINE: ERROR: ...`, as with
-   * `psql -f NAME`); undefined: no prefix, as when the script comes on standard input (pg_regress).
-   */
-  inputName?: string;
-  /** Cap of the psql text (default 8 MiB). */
-  maxOutputBytes?: number;
-  /**
-   * Compare the psql text with the head's expected output (`x.out` next to it, or pg_regress's
-   * `expected/x.out`) and report `test`; implies psqlOutput.
-   */
-  test?: boolean;
-}
+import { PsqlSession } from "./session.ts";
 
 export interface PsqlRunResult {
   sets: HeadResultSet[];
@@ -63,6 +32,8 @@ export interface PsqlRunResult {
   database: string;
   stats: ScriptStats;
 }
+
+export type { HeadError, PsqlRunOptions } from "./options.ts";
 
 /** Runs a head script. Never rejects for SQL errors: they are in `errors`. */
 export async function runPsqlScript(opts: PsqlRunOptions): Promise<PsqlRunResult> {
@@ -126,7 +97,7 @@ export async function runPsqlScript(opts: PsqlRunOptions): Promise<PsqlRunResult
       } else if (unit.kind === "connect") {
         await session.reconnect(unit);
       } else {
-        await session.meta(unit);
+        await runMeta(session, unit);
       }
       if (session.stopped) break;
     }

@@ -4,6 +4,7 @@ import { parseTag } from "../result-builder.ts";
 import { BUILTIN_TYPE_NAMES } from "../type-names.ts";
 import type { ResultSet } from "../types.ts";
 import type { QueryResultSet } from "./exec-query.ts";
+import type { PrintableResult } from "./print-table.ts";
 
 export interface HeadResultSet extends ResultSet {
   column: number;
@@ -38,4 +39,9 @@ export function headResultSet(
     line: at.line,
     column: at.column,
   };
+}
+
+/** The printer's view of a query result. */
+export function printable(r: QueryResultSet): PrintableResult {
+  return { columns: r.fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID })), rows: r.rows };
 }

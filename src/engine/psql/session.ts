@@ -11,32 +11,17 @@ import { sessionSetupSql } from "../session.ts";
 import type { ScriptStats } from "../types.ts";
 import type { ConnectUnit, MetaUnit, SqlUnit } from "../units.ts";
 import { execQuery, type QueryCaps, type QueryResultSet } from "./exec-query.ts";
-import type { PsqlRunOptions } from "./interpreter.ts";
 import {
   formatServerMessage,
   type ServerMessage,
   type ShowContext,
   type Verbosity,
 } from "./messages.ts";
-import { runMeta } from "./meta.ts";
+import type { HeadError, PsqlRunOptions } from "./options.ts";
 import type { PsqlOutput } from "./output.ts";
 import { defaultPrintSettings, type PrintSettings } from "./print-settings.ts";
 import { printResult } from "./print-table.ts";
-import { type HeadResultSet, headResultSet } from "./result-set.ts";
-
-export interface HeadError {
-  code: string;
-  message: string;
-  file: string;
-  line: number;
-  column: number;
-  sqlstate?: string;
-  detail?: string;
-  hint?: string;
-  where?: string;
-  /** Result sets reported before this error. */
-  set_index: number;
-}
+import { type HeadResultSet, headResultSet, printable } from "./result-set.ts";
 
 function isDbError(e: unknown): e is ServerMessage {
   return typeof e === "object" && e !== null && typeof (e as ServerMessage).severity === "string";
@@ -272,10 +257,6 @@ export class PsqlSession {
     }
   }
 
-  async meta(unit: MetaUnit): Promise<void> {
-    await runMeta(this, unit);
-  }
-
   /** A meta-command's error, printed as psql prints it (`\\cmd: message` on stderr). */
   metaError(at: SourceLocation, text: string, code = "script_error"): void {
     const e = new ScriptError(
@@ -405,7 +386,3 @@ const DEFAULTS: [string, string][] = [
   ["LAST_ERROR_MESSAGE", ""],
   ["LAST_ERROR_SQLSTATE", "00000"],
 ];
-
-export function printable(r: QueryResultSet): import("./print-table.ts").PrintableResult {
-  return { columns: r.fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID })), rows: r.rows };
-}
