@@ -2,6 +2,7 @@
 // platform started by test/global-setup.ts), and `node` (the local platform services themselves).
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { TEST_WEBHOOK_SECRET } from "./test/support/webhook-receiver.ts";
 
 // Unit tests have no platform: its URLs point at a port nothing listens on (TCP 9, "discard"),
 // so a job a unit test creates fails fast as `env_unavailable` instead of reaching whatever local
@@ -24,6 +25,11 @@ const workersWithPlatform = () =>
         ENV_MANAGER_URL: inject("envManagerUrl"),
         SNAPSHOT_CACHE_URL: inject("snapshotCacheUrl"),
         PLATFORM_TOKEN: inject("platformToken"),
+        // Lifecycle tests: a local webhook receiver, short back-offs, content collected at expiry.
+        WEBHOOK_ALLOW_LOCAL: "true",
+        WEBHOOK_RETRY_BASE_MS: "300",
+        WEBHOOK_SECRETS: TEST_WEBHOOK_SECRET,
+        FILES_GRACE_SECONDS: "0",
       },
     },
   }));

@@ -1,12 +1,14 @@
 // The sql-runner Worker: a thin Hono app that routes to the per-job Durable Object.
 import { Hono } from "hono";
+import { adminRoutes } from "./api/admin-routes.ts";
 import { errorResponse } from "./api/errors.ts";
 import { jobsRoutes } from "./api/jobs-routes.ts";
+import { lifecycleRoutes } from "./api/lifecycle-routes.ts";
 import { liveRoutes } from "./api/live-routes.ts";
 import { openApiDocument } from "./api/openapi.ts";
 import { AppError } from "./errors.ts";
+import { runSweep } from "./lifecycle/sweep-job.ts";
 import { playRoutes } from "./play/routes.ts";
-import { sweep } from "./run/sweep.ts";
 
 const app = new Hono<{ Bindings: Env }>();
 
@@ -23,6 +25,8 @@ app.get("/v1/openapi.json", (c) => c.json(openApiDocument(c.env.SERVICE_VERSION)
 // Before the jobs routes: the WebSocket route authenticates by ticket, not by their gateway check.
 app.route("/", liveRoutes);
 app.route("/v1/jobs", jobsRoutes);
+app.route("/v1/jobs", lifecycleRoutes);
+app.route("/v1/admin", adminRoutes);
 app.route(
   "/",
   playRoutes(async (req, c) => app.fetch(req, c.env, c.executionCtx)),
@@ -35,11 +39,12 @@ app.onError((err, c) => errorResponse(err, c));
 
 export default {
   fetch: app.fetch,
-  /** Cron Trigger: the global sweep (snapshot-cache GC); each job collects itself by its alarm. */
+  /** Cron Trigger: the global sweep (content, layers, orphaned instances; docs/lifecycle.md). */
   async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(sweep(env));
+    ctx.waitUntil(runSweep(env));
   },
 } satisfies ExportedHandler<Env>;
 
+export { FileIndexObject } from "./objects/file-index-object.ts";
 export { JobObject } from "./objects/job-object.ts";
 export { TailObject } from "./objects/tail-object.ts";

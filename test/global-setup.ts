@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startPlatform } from "../infra/local-dev/platform.ts";
+import { startWebhookReceiver, TEST_WEBHOOK_SECRET } from "./support/webhook-receiver.ts";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dataDir = await mkdtemp(join(tmpdir(), "sql-runner-platform-"));
@@ -27,7 +28,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("envManagerUrl", platform.envManager.url);
   project.provide("snapshotCacheUrl", platform.snapshotCache.url);
   project.provide("platformToken", token);
+  const receiver = await startWebhookReceiver(TEST_WEBHOOK_SECRET);
+  project.provide("webhookReceiverUrl", receiver.url);
   return async () => {
+    await receiver.close();
     await platform.close();
     await rm(dataDir, { recursive: true, force: true });
   };
@@ -38,5 +42,6 @@ declare module "vitest" {
     envManagerUrl: string;
     snapshotCacheUrl: string;
     platformToken: string;
+    webhookReceiverUrl: string;
   }
 }

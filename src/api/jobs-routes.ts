@@ -5,7 +5,10 @@ import type { z } from "zod";
 import { AppError } from "../errors.ts";
 import { JOB_ID_PATTERN, jobIdFor } from "../jobs/job-id.ts";
 import { jobLinks } from "../jobs/job-view.ts";
+import { DEFAULTS } from "../jobs/model.ts";
 import { notFound, unwrap } from "../jobs/outcome.ts";
+import { leasedContent } from "../lifecycle/content-lease.ts";
+import { admitCreate, PLAN_HEADER } from "../lifecycle/plans.ts";
 import { limitBody } from "../limits/body.ts";
 import { offloadTree } from "../limits/offload.ts";
 import { requireGateway, userFromHeader } from "./auth.ts";
@@ -15,7 +18,7 @@ import { AppendBody, CreateJobBody, LogsQuery, RunBody, ViewQuery } from "./sche
 
 type App = { Bindings: Env };
 
-async function readJson<T extends z.ZodType>(
+export async function readJson<T extends z.ZodType>(
   req: Request,
   schema: T,
   optional = false,
@@ -36,7 +39,7 @@ async function readJson<T extends z.ZodType>(
   return parsed.data;
 }
 
-function jobStub(env: Env, jobId: string) {
+export function jobStub(env: Env, jobId: string) {
   if (!JOB_ID_PATTERN.test(jobId)) throw notFound();
   return env.JOBS.get(env.JOBS.idFromName(jobId));
 }
@@ -48,9 +51,11 @@ jobsRoutes.on("POST", "*", limitBody());
 
 jobsRoutes.post("/", async (c) => {
   const body = await readJson(c.req.raw, CreateJobBody);
+  const plan = admitCreate(c.env, c.req.header(PLAN_HEADER), body);
   const jobId = await jobIdFor(body.user_id, body.request_id);
-  body.project_tree = await offloadTree(body.project_tree, c.env.FILES);
-  const out = unwrap(await jobStub(c.env, jobId).create({ job_id: jobId, body }));
+  const content = leasedContent(c.env, Date.now() + body.job_ttl * 1000);
+  body.project_tree = await offloadTree(body.project_tree, content);
+  const out = unwrap(await jobStub(c.env, jobId).create({ job_id: jobId, body }, plan));
   return c.json(
     { job_id: jobId, status: out.status, created: out.created, links: jobLinks(jobId) },
     202,
@@ -61,7 +66,9 @@ jobsRoutes.post("/:job_id/append", async (c) => {
   const user = userFromHeader(c.req.header("x-user-id"));
   const stub = jobStub(c.env, c.req.param("job_id"));
   const body = await readJson(c.req.raw, AppendBody);
-  body.project_tree = (await offloadTree(body.project_tree, c.env.FILES)) ?? body.project_tree;
+  // The edge does not know the job's expiry: the job renews the lease when it stores the part.
+  const content = leasedContent(c.env, Date.now() + DEFAULTS.jobTtl * 1000);
+  body.project_tree = (await offloadTree(body.project_tree, content)) ?? body.project_tree;
   const out = unwrap(await stub.append(user, body));
   return c.json({ job_id: c.req.param("job_id"), part: body.part, ...out }, 200);
 });

@@ -118,6 +118,7 @@ export type JobPatch = Partial<
     | "error"
     | "cache_hit"
     | "carried_steps"
+    | "expires_at"
   >
 >;
 
@@ -206,6 +207,14 @@ export class JobStore {
       .exec<{ part: number }>("SELECT part FROM parts ORDER BY part")
       .toArray()
       .map((r) => r.part);
+  }
+
+  /** Every distinct content digest (`sha256:<hex>`) the job's files have. */
+  fileDigests(): string[] {
+    return this.sql
+      .exec<{ digest: string }>("SELECT DISTINCT digest FROM files")
+      .toArray()
+      .map((r) => r.digest);
   }
 
   fileDigest(path: string): string | null {

@@ -1,6 +1,7 @@
 // Builds the public job view (GET /v1/jobs/{id}) from storage.
 
-import type { JobStore } from "./job-store.ts";
+import { JobLifecycle } from "../lifecycle/job-lifecycle.ts";
+import type { JobRow, JobStore } from "./job-store.ts";
 import type { JobView, Metrics } from "./model.ts";
 
 /** How many of the latest log events the job view carries. */
@@ -10,18 +11,24 @@ export function jobLinks(jobId: string): { self: string; logs: string } {
   return { self: `/v1/jobs/${jobId}`, logs: `/v1/jobs/${jobId}/logs` };
 }
 
-export function buildView(store: JobStore): JobView | null {
-  const job = store.job();
-  if (!job) return null;
-  const stages = store.stages();
+/** The figures of a job's view (also what its webhook message carries). */
+export function jobMetrics(job: JobRow, stages: ReturnType<JobStore["stages"]>): Metrics {
   const stagesMs: Record<string, number> = {};
   for (const s of stages) stagesMs[s.name] = s.ms;
-  const metrics: Metrics = {
+  return {
     latency_ms: job.finished_at !== null ? job.finished_at - job.created_at : null,
     stages_ms: stagesMs,
     cache_hit: job.cache_hit,
     retries: job.retries,
   };
+}
+
+export function buildView(store: JobStore): JobView | null {
+  const job = store.job();
+  if (!job) return null;
+  const stages = store.stages();
+  const metrics = jobMetrics(job, stages);
+  const lifecycle = new JobLifecycle(store.sql).get();
   const result = store.result();
   return {
     job_id: job.job_id,
@@ -43,6 +50,8 @@ export function buildView(store: JobStore): JobView | null {
     started_at: job.started_at !== null ? new Date(job.started_at).toISOString() : null,
     finished_at: job.finished_at !== null ? new Date(job.finished_at).toISOString() : null,
     expires_at: new Date(job.expires_at).toISOString(),
+    plan: lifecycle.plan,
+    webhook: lifecycle.webhook,
     links: jobLinks(job.job_id),
   };
 }

@@ -1,6 +1,9 @@
 // The JobObject's SQLite schema as an append-only, numbered list of migrations. Never edit an
 // applied entry: add a new one. Applied once per Durable Object instance, in its constructor.
 
+import { LIFECYCLE_SCHEMA } from "../lifecycle/job-lifecycle.ts";
+import { OUTBOX_SCHEMA } from "../lifecycle/webhooks/outbox.ts";
+
 export const MIGRATIONS: readonly string[] = [
   // 1: the job (one row), its parts and files, numbered events, stages and the result.
   `CREATE TABLE job (
@@ -62,6 +65,9 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TABLE result_chunks (idx INTEGER PRIMARY KEY, data TEXT NOT NULL);`,
   // 2: steps replayed by earlier alarms of this job (a long tail continues in the next alarm).
   "ALTER TABLE job ADD COLUMN carried_steps INTEGER NOT NULL DEFAULT 0",
+  // 3: lifecycle (plan, webhook, layer pins) and the webhook outbox (docs/lifecycle.md).
+  `${LIFECYCLE_SCHEMA};
+   ${OUTBOX_SCHEMA}`,
 ];
 
 /** Applies the migrations not yet recorded in `_migrations`; idempotent. */

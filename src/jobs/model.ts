@@ -43,6 +43,18 @@ export const Variables = z
     message: `at most ${JOB_LIMITS.maxVariables} variables`,
   });
 
+/** The terminal events a job's webhook may subscribe to (docs/lifecycle.md). */
+export const WEBHOOK_EVENTS = ["job.completed", "job.failed", "job.canceled"] as const;
+export const WebhookEvent = z.enum(WEBHOOK_EVENTS);
+export type WebhookEvent = z.infer<typeof WebhookEvent>;
+
+/** `webhook` of a create body: where the job's terminal events are delivered, signed. */
+export const WebhookSpec = z.strictObject({
+  url: z.string().min(1).max(2048),
+  events: z.array(WebhookEvent).min(1).max(WEBHOOK_EVENTS.length).optional(),
+});
+export type WebhookSpec = z.infer<typeof WebhookSpec>;
+
 export const CreateJobBody = z.strictObject({
   request_id: Id,
   user_id: Id,
@@ -69,8 +81,52 @@ export const CreateJobBody = z.strictObject({
       message: `at most ${JOB_LIMITS.maxTelemetryEntries} entries`,
     })
     .default({}),
+  webhook: WebhookSpec.optional(),
 });
 export type CreateJobBody = z.infer<typeof CreateJobBody>;
+
+/** `POST /v1/jobs/{id}/extend`: seconds from now, each within the user's plan. */
+export const ExtendBody = z
+  .strictObject({
+    job_ttl: z.number().int().min(60).optional(),
+    snapshot_ttl: z.number().int().min(60).optional(),
+  })
+  .refine((b) => b.job_ttl !== undefined || b.snapshot_ttl !== undefined, {
+    message: "give job_ttl, snapshot_ttl or both",
+  });
+export type ExtendBody = z.infer<typeof ExtendBody>;
+
+export const ExtendResponse = z.object({
+  job_id: z.string(),
+  plan: z.string(),
+  expires_at: z.string(),
+  layers_pinned_until: z.string().nullable(),
+});
+export type ExtendResponse = z.infer<typeof ExtendResponse>;
+
+export const WebhookDeliveries = z.object({
+  job_id: z.string(),
+  messages: z.array(
+    z.object({
+      webhook_id: z.string(),
+      event_type: WebhookEvent,
+      state: z.enum(["pending", "delivered", "failed"]),
+      attempts: z.number().int(),
+      next_attempt_at: z.string().nullable(),
+    }),
+  ),
+  attempts: z.array(
+    z.object({
+      webhook_id: z.string(),
+      event_type: WebhookEvent,
+      at: z.string(),
+      status_code: z.number().int().nullable(),
+      duration_ms: z.number(),
+      error: z.string().nullable(),
+    }),
+  ),
+});
+export type WebhookDeliveries = z.infer<typeof WebhookDeliveries>;
 
 export const AppendBody = z.strictObject({
   part: z.number().int().min(1).max(JOB_LIMITS.maxParts),
@@ -190,6 +246,9 @@ export const JobView = z.object({
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
   expires_at: z.string(),
+  /** The user's plan (X-User-Plan at create) and the job's webhook (docs/lifecycle.md). */
+  plan: z.string(),
+  webhook: z.object({ url: z.string(), events: z.array(WebhookEvent) }).nullable(),
   links: z.object({ self: z.string(), logs: z.string() }),
 });
 export type JobView = z.infer<typeof JobView>;

@@ -11,6 +11,18 @@ import { applyMigrations } from "../jobs/migrations.ts";
 import type { AppendBody, Emit, JobEvent, LogsResponse, RunBody } from "../jobs/model.ts";
 import { capture, type Outcome } from "../jobs/outcome.ts";
 import { isTerminal } from "../jobs/state-machine.ts";
+import { leasedContent } from "../lifecycle/content-lease.ts";
+import {
+  type ExtendInput,
+  extendJob,
+  holdsInstance,
+  nextLifecycleAlarm,
+  pinAfterRun,
+  queueTerminalWebhook,
+  runLifecycleAlarm,
+  webhookDeliveries,
+} from "../lifecycle/job-hooks.ts";
+import { JobLifecycle } from "../lifecycle/job-lifecycle.ts";
 import { countLogEvents, EventBudget } from "../limits/event-budget.ts";
 import { answerClientClose, answerClientMessage, LiveHub } from "../live/hub.ts";
 import { acceptSubscriber, openStream } from "../live/subscribe.ts";
@@ -52,6 +64,7 @@ export class JobObject extends DurableObject<Env> {
   readonly #store: Emit = (type, data) => {
     this.publish(this.store.addEvent(type, data));
     if (type === "status" && data.terminal === true) {
+      queueTerminalWebhook(this.store);
       for (const wake of this.#waiters) wake();
       this.#waiters.clear();
     }
@@ -100,16 +113,19 @@ export class JobObject extends DurableObject<Env> {
     return capture(() => ({ status: ownedJob(this.store, user).status }));
   }
 
-  async create(input: CreateInput) {
+  /** `userPlan`: the plan the gateway named (X-User-Plan), already checked against its limits. */
+  async create(input: CreateInput, userPlan = "free") {
     return capture(async () => {
+      const now = Date.now();
       const { plan, ...out } = await createJob(
         this.store,
         input,
         this.emit,
-        Date.now(),
-        this.env.FILES,
+        now,
+        leasedContent(this.env, now + input.body.job_ttl * 1000),
         this.checkPlan,
       );
+      if (out.created) new JobLifecycle(this.ctx.storage.sql).init(userPlan, input.body.webhook);
       if (plan) this.plan = this.cachePlan(plan);
       if (out.created) await this.schedule();
       if (out.created) this.startNow();
@@ -118,7 +134,9 @@ export class JobObject extends DurableObject<Env> {
   }
 
   async append(user: string, body: AppendBody) {
-    return capture(() => appendPart(this.store, user, body, this.emit, this.env.FILES));
+    return capture(() =>
+      appendPart(this.store, user, body, this.emit, leasedContent(this.env, this.#expiresAt())),
+    );
   }
 
   async run(user: string, body: RunBody) {
@@ -129,7 +147,7 @@ export class JobObject extends DurableObject<Env> {
         body,
         this.emit,
         Date.now(),
-        this.env.FILES,
+        leasedContent(this.env, this.#expiresAt()),
         this.checkPlan,
       );
       if (out.plan) this.plan = this.cachePlan(out.plan);
@@ -190,6 +208,34 @@ export class JobObject extends DurableObject<Env> {
     });
   }
 
+  /** `POST /v1/jobs/{id}/extend` (plan limits, layer pin, content leases: lifecycle/job-hooks.ts). */
+  async extend(input: ExtendInput) {
+    return capture(async () => {
+      const out = await extendJob(
+        this.env,
+        this.store,
+        platformFor(this.env, this.overrides).cache,
+        input,
+      );
+      await this.schedule();
+      return out;
+    });
+  }
+
+  /** `GET /v1/jobs/{id}/webhooks`: the job's webhook messages and every delivery attempt. */
+  async webhooks(user: string) {
+    return capture(() => webhookDeliveries(this.store, user));
+  }
+
+  /** For the orphan sweep: does this job still hold instance `instanceId`? */
+  async holdsInstance(instanceId: string): Promise<boolean> {
+    return holdsInstance(this.store, instanceId);
+  }
+
+  #expiresAt(): number {
+    return this.store.job()?.expires_at ?? Date.now();
+  }
+
   /**
    * Starts a due run at once instead of waiting for the alarm to fire (its delivery costs several
    * ms); the alarm stays armed, so if this instance goes away the alarm resumes the job as before.
@@ -213,7 +259,8 @@ export class JobObject extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
       return;
     }
-    if (Date.now() >= job.expires_at) {
+    await runLifecycleAlarm(this.env, this.store);
+    if (Date.now() >= (this.store.job()?.expires_at ?? job.expires_at)) {
       await cleanupInstance(this.env, this.store);
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
@@ -241,7 +288,10 @@ export class JobObject extends DurableObject<Env> {
         this.#running = false;
       }
       // The plan holds every file's text: keep it only while the job may still need it.
-      if (isTerminal(this.store.job()?.status ?? "completed")) this.plan = null;
+      if (isTerminal(this.store.job()?.status ?? "completed")) {
+        this.plan = null;
+        await pinAfterRun(this.store, platformFor(this.env, this.overrides).cache);
+      }
     }
     await this.schedule();
   }
@@ -270,12 +320,16 @@ export class JobObject extends DurableObject<Env> {
     };
   }
 
-  /** One alarm, computed from storage: run now if work is due, otherwise at expiry (GC). */
+  /**
+   * One alarm, computed from storage: run now if work is due, otherwise the next webhook attempt,
+   * otherwise at expiry (GC).
+   */
   async schedule(at?: number): Promise<void> {
     const job = this.store.job();
     if (!job) return;
     const due = !isTerminal(job.status) && job.run_requested;
-    const next = at ?? (due ? Date.now() : job.expires_at);
+    const webhook = nextLifecycleAlarm(this.store);
+    const next = at ?? (due ? Date.now() : Math.min(job.expires_at, webhook ?? Infinity));
     await this.ctx.storage.setAlarm(next);
   }
 }

@@ -7,6 +7,7 @@ import { finishJob } from "../jobs/finish.ts";
 import type { JobStore } from "../jobs/job-store.ts";
 import type { Emit, JobError } from "../jobs/model.ts";
 import { isTerminal } from "../jobs/state-machine.ts";
+import { leasedContent } from "../lifecycle/content-lease.ts";
 import type { Plan } from "../planner/plan.ts";
 import { AbortedError, runFlow, StepFailure } from "./flow.ts";
 import type { TailLease } from "./flow-context.ts";
@@ -152,7 +153,7 @@ export async function executeJob(host: ExecHost): Promise<void> {
         emit,
         platform,
         tailLease: host.tailLease,
-        content: host.env.FILES,
+        content: leasedContent(host.env, job.expires_at),
         signal,
         deadline,
         alarmStart,

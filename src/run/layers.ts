@@ -45,7 +45,7 @@ export async function boot(
   const ttl_ms = Math.min(3_600_000, Math.max(60_000, ctx.deadline - Date.now() + 60_000));
   const instance = await withRetry(
     "create instance",
-    () => ctx.platform.env.create({ from, ttl_ms }),
+    () => ctx.platform.env.create({ from, ttl_ms, owner: ctx.job.job_id }),
     ctx.countRetry,
     ctx.signal,
   );

@@ -1,7 +1,7 @@
 // The JobObject's storage rules, reached through the worker and inspected inside the object.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { storeResolver } from "../../src/jobs/content-store.ts";
+import { contentStore, storeResolver } from "../../src/jobs/content-store.ts";
 import { applyMigrations } from "../../src/jobs/migrations.ts";
 import { planTree } from "../../src/jobs/planning.ts";
 import type { JobObject } from "../../src/objects/job-object.ts";
@@ -82,7 +82,7 @@ describe("JobObject storage", () => {
     expect(await (await env.FILES.get(key))?.text()).toBe(big);
     // Planning from storage (as after an eviction) reads the bytes back from the content store.
     const plan = await runInDurableObject(stub(jobId), (obj) =>
-      planTree(obj.store.tree(), "seed/small.sql", storeResolver(env.FILES)),
+      planTree(obj.store.tree(), "seed/small.sql", storeResolver(contentStore(env.FILES))),
     );
     expect(plan.files.get("seed/big.sql")).toBe(big);
     // The same bytes sent again, now as an etag, are the same file (no content_conflict).
