@@ -2,7 +2,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { contentStore, storeResolver } from "../../src/jobs/content-store.ts";
-import { applyMigrations } from "../../src/jobs/migrations.ts";
+import { applyMigrations, MIGRATIONS } from "../../src/jobs/migrations.ts";
 import { planTree } from "../../src/jobs/planning.ts";
 import type { JobObject } from "../../src/objects/job-object.ts";
 import { call, createJob, uid } from "../api/helpers.ts";
@@ -25,7 +25,7 @@ describe("JobObject storage", () => {
       const versions = state.storage.sql
         .exec<{ version: number }>("SELECT version FROM _migrations")
         .toArray();
-      expect(versions.map((v) => v.version)).toEqual([1, 2]);
+      expect(versions.map((v) => v.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
       expect(obj.store.job()?.job_id).toBe(jobId);
     });
   });
