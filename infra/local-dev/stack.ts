@@ -78,6 +78,9 @@ export async function startStack(opts: StackOptions): Promise<StackHandle> {
     `SNAPSHOT_CACHE_URL:${platform.snapshotCache.url}`,
     "--var",
     `PLATFORM_TOKEN:${platform.token}`,
+    // Local webhook receivers (http://127.0.0.1:...) are fine in development (docs/lifecycle.md).
+    "--var",
+    "WEBHOOK_ALLOW_LOCAL:true",
     ...Object.entries(opts.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
     ...(opts.persistTo ? ["--persist-to", opts.persistTo] : []),
   ];
