@@ -25,3 +25,5 @@ try {
   console.error(`no sql-runner at ${url} (is npm start running?): ${(err as Error).message}`);
   process.exit(4);
 }
+
+export {};
