@@ -6,7 +6,7 @@
 // connection under load; one deriveBits call a few ms).
 import { Buffer } from "node:buffer";
 import { Client } from "@neondatabase/serverless";
-import type { PgConnection } from "./contracts/pg-connection.ts";
+import { type PgConnection, SESSION_APPLICATION_NAME } from "./contracts/pg-connection.ts";
 
 interface SaslSession {
   message: string;
@@ -108,11 +108,14 @@ export async function connectPg(conn: PgConnection, database?: string): Promise<
     user: conn.user,
     password: conn.password,
     database: database ?? conn.database,
+    application_name: SESSION_APPLICATION_NAME,
   });
   client.neonConfig.wsProxy = (host, port) => proxyAddress(conn, host, port);
   client.neonConfig.useSecureWebSocket = false;
   client.neonConfig.pipelineTLS = false;
-  client.neonConfig.pipelineConnect = false;
+  // The platform's proxy asks for the password in cleartext and checks it itself: sent with the
+  // startup message, the connect costs no round trip beyond the WebSocket upgrade.
+  client.neonConfig.pipelineConnect = "password";
   client.neonConfig.coalesceWrites = false;
   client.on("error", () => {});
   await client.connect();

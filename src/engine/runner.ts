@@ -39,6 +39,11 @@ export interface RunScriptOptions {
   signal?: AbortSignal;
   /** Collect result sets (the head step); tail steps only need success. */
   collectResults?: boolean;
+  /**
+   * Type names already known for one database (oid -> typname, e.g. the layer's user types that
+   * env-manager read at boot): columns of these types need no pg_type round trip there.
+   */
+  knownTypes?: { database: string; names: Readonly<Record<string, string>> };
 }
 
 interface DbError {
@@ -260,7 +265,11 @@ class Run {
     // The server parses the whole text first: a syntax error in the batch arrives before the
     // setup ran, with a position past the setup's text.
     const inBatch = isDbError(e) && e.position !== undefined && Number(e.position) > shift;
-    if (setup && inSetup && !inBatch) throw setupFailure(setup.at, e);
+    if (setup && inSetup && !inBatch) {
+      // A cancel can land while the carried setup still runs (it is the same query message).
+      if (this.opts.signal?.aborted) throw this.failure(step, completed, e, shift);
+      throw setupFailure(setup.at, e);
+    }
     throw this.failure(step, completed, e, shift);
   }
 
@@ -291,14 +300,24 @@ class Run {
     const sets = this.untyped;
     this.untyped = [];
     if (sets.length === 0 || !this.client) return;
-    const oids = new Set<string>();
-    for (const s of sets)
-      for (const c of s.columns) if (c.type.startsWith("oid:")) oids.add(c.type.slice(4));
+    const known = this.opts.knownTypes;
     const names = new Map<string, string>();
-    const outcome = await this.send(
-      `SELECT oid::text, typname::text FROM pg_catalog.pg_type WHERE oid IN (${[...oids].join(",")})`,
-      { ...IGNORE, dataRow: ([oid, name]) => oid && name && names.set(oid, name) },
-    );
+    if (known && known.database === this.database) {
+      for (const [oid, name] of Object.entries(known.names)) names.set(oid, name);
+    }
+    const oids = new Set<string>();
+    for (const s of sets) {
+      for (const c of s.columns) {
+        if (c.type.startsWith("oid:") && !names.has(c.type.slice(4))) oids.add(c.type.slice(4));
+      }
+    }
+    const outcome =
+      oids.size === 0
+        ? { ok: true as const }
+        : await this.send(
+            `SELECT oid::text, typname::text FROM pg_catalog.pg_type WHERE oid IN (${[...oids].join(",")})`,
+            { ...IGNORE, dataRow: ([oid, name]) => oid && name && names.set(oid, name) },
+          );
     if (!outcome.ok) return;
     for (const s of sets) {
       for (const c of s.columns) {
@@ -339,6 +358,14 @@ const IGNORE: BatchHandlers = {
 };
 
 function setupFailure(at: SourceLocation, e: unknown): ScriptError {
+  // With a pipelined connect the server's refusal of the session (unknown database, wrong
+  // password: a FATAL error) arrives as the answer to the first query, the setup.
+  if (isDbError(e) && e.severity === "FATAL") {
+    return new ScriptError("connection_error", `${fmt(at)}: cannot connect: ${msg(e)}`, {
+      ...at,
+      ...dbFields(e),
+    });
+  }
   return new ScriptError(
     isDbError(e) ? "sql_error" : "connection_error",
     `${fmt(at)}: applying session settings: ${msg(e)}`,

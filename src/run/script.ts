@@ -80,6 +80,9 @@ export async function runStep(input: StepInput): Promise<ResultSet[]> {
     onEvent: sink(input),
     signal: input.signal,
     collectResults: input.collectResults,
+    ...(input.connection.type_names
+      ? { knownTypes: { database: input.connection.database, names: input.connection.type_names } }
+      : {}),
   });
   return result.sets.map((s) => ({
     command: s.command,

@@ -344,3 +344,27 @@ describe("runScript", () => {
     expect(err).toMatchObject({ code: "canceled", file: "main.sql", line: 2 });
   });
 });
+
+describe("runScript type names", () => {
+  it("names user types by one catalog lookup, or from knownTypes without one", async () => {
+    await run({ "setup.sql": "CREATE TYPE hue AS ENUM ('red', 'green');" });
+    const looked = await run({ "a.sql": "SELECT 'red'::hue AS h;" });
+    expect(looked.sets[0]!.columns[0]!.type).toBe("hue");
+    expect(looked.stats.round_trips).toBe(3);
+    const oid = (await run({ "o.sql": "SELECT 'hue'::regtype::oid::text AS oid;" })).sets[0]!
+      .rows[0]![0]!;
+    // A name only the map knows shows the map was used, and the round trip is gone.
+    const known = await run(
+      { "b.sql": "SELECT 'red'::hue AS h;" },
+      { knownTypes: { database: looked.database, names: { [oid]: "hue_from_boot" } } },
+    );
+    expect(known.sets[0]!.columns[0]!.type).toBe("hue_from_boot");
+    expect(known.stats.round_trips).toBe(2);
+    // The map is for its database only.
+    const other = await run(
+      { "c.sql": "SELECT 'red'::hue AS h;" },
+      { knownTypes: { database: "not-this-one", names: { [oid]: "hue_from_boot" } } },
+    );
+    expect(other.sets[0]!.columns[0]!.type).toBe("hue");
+  });
+});

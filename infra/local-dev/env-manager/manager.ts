@@ -22,6 +22,7 @@ import { Instance, InstanceBusyError, newInstanceId } from "./instance.ts";
 import { describeInstance, instanceIdOfAddress } from "./instance-info.ts";
 import { LayerStore } from "./layer-store.ts";
 import { WarmPool } from "./pool.ts";
+import { ReadySessions } from "./ready-sessions.ts";
 import { claimWorkDir, releaseWorkDir } from "./work-dir.ts";
 
 interface Live {
@@ -46,6 +47,8 @@ export class EnvManager {
   readonly bases: EngineBases;
   readonly layers: LayerStore;
   readonly pool: WarmPool;
+  /** Authenticated backend sessions kept ready for the proxy, one per instance. */
+  readonly sessions = new ReadySessions();
   /** host:port of the WebSocket proxy, set by the HTTP server once it listens. */
   wsProxy = "";
   private readonly runAs: RunAs | null;
@@ -71,7 +74,12 @@ export class EnvManager {
     this.runAs = runAs;
     this.digest = settingsDigest(this.binaries.major);
     this.layers = new LayerStore(join(cfg.dataDir, "layers"));
-    this.pool = new WarmPool(cfg.pool, (key) => this.bootFresh(key, true));
+    // A pooled instance waits with a ready session (and its type names known) for its first client.
+    this.pool = new WarmPool(cfg.pool, async (key) => {
+      const inst = await this.bootFresh(key, true);
+      if (inst) await this.sessions.prestart(inst);
+      return inst;
+    });
     this.reaper = setInterval(() => void this.reap(), cfg.reapIntervalMs);
     this.reaper.unref();
   }
@@ -125,6 +133,8 @@ export class EnvManager {
           throw new EnvError(404, "layer_not_found", `from.layer_id: no layer ${key.slice(6)}`);
         instance = booted;
         source = key.startsWith("layer:") ? "layer" : "base";
+        // The caller connects next: have a session opening for it meanwhile.
+        void this.sessions.prestart(instance);
       }
       this.register(instance, ttlMs, owner);
       return { instance, boot: { source, ms: performance.now() - t0 } };
@@ -152,7 +162,10 @@ export class EnvManager {
 
   info(id: string): InstanceInfo {
     const { instance, ...times } = this.get(id);
-    return describeInstance(instance, times, this.wsProxy);
+    const info = describeInstance(instance, times, this.wsProxy);
+    const typeNames = this.sessions.typeNames(instance);
+    if (typeNames) info.connection.type_names = typeNames;
+    return info;
   }
 
   async snapshot(id: string): Promise<SnapshotResponse> {

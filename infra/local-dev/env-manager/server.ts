@@ -34,7 +34,7 @@ export async function startEnvManager(opts: StartOptions = {}): Promise<EnvManag
   const router = routes(new Router(cfg.token), manager);
   const server = createServer(router.handle);
   server.keepAliveTimeout = 30_000;
-  const wss = attachProxy(server, (address) => manager.resolveAddress(address));
+  const wss = attachProxy(server, (address) => manager.resolveAddress(address), manager.sessions);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve());

@@ -1,0 +1,97 @@
+// One authenticated, idle backend session kept ready per instance, so the proxy can hand a client
+// a session at once instead of waiting for PostgreSQL's fork and SCRAM exchange; after a hand-off
+// the next one is opened in the background. Also learns, at the first session, the names of the
+// instance's user types (pg_type OIDs >= 16384 in the default database), which env-manager hands
+// out with the connection so the engine needs no catalog round trip for them.
+import { SESSION_APPLICATION_NAME } from "../../../src/clients/contracts/pg-connection.ts";
+import { USER_DATABASE, USER_ROLE } from "../postgres/settings.ts";
+import {
+  type BackendSession,
+  openBackend,
+  type StartupParams,
+  simpleQuery,
+} from "./backend-session.ts";
+import type { Instance } from "./instance.ts";
+
+/** What the Worker's driver sends in its startup message (src/clients/pg.ts). */
+export const DEFAULT_PARAMS: StartupParams = new Map([
+  ["user", USER_ROLE],
+  ["database", USER_DATABASE],
+  ["application_name", SESSION_APPLICATION_NAME],
+  ["client_encoding", "UTF8"],
+]);
+
+/** More user types than this: no map (the engine looks the few it meets up itself). */
+export const MAX_TYPE_NAMES = 2000;
+const FIRST_USER_OID = 16384;
+
+const TYPE_NAMES_SQL = `SELECT oid::text, typname::text FROM pg_catalog.pg_type WHERE oid >= ${FIRST_USER_OID} ORDER BY oid LIMIT ${MAX_TYPE_NAMES + 1}`;
+
+function sameParams(a: StartupParams, b: StartupParams): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
+
+export class ReadySessions {
+  private readonly ready = new WeakMap<Instance, Promise<BackendSession | null>>();
+  private readonly types = new WeakMap<Instance, Record<string, string> | null>();
+  handedOff = 0;
+  openedOnDemand = 0;
+
+  /** Opens the instance's ready session (and learns its type names the first time). */
+  prestart(inst: Instance): Promise<void> {
+    const opening = this.open(inst);
+    this.ready.set(inst, opening);
+    return opening.then(() => {});
+  }
+
+  /** The instance's user type names (oid -> typname), once known. */
+  typeNames(inst: Instance): Record<string, string> | undefined {
+    return this.types.get(inst) ?? undefined;
+  }
+
+  /**
+   * An authenticated session with these startup parameters: the ready one when they match and it
+   * is alive, otherwise a new one. Either way a new ready session is opened behind it.
+   */
+  async take(inst: Instance, params: StartupParams): Promise<BackendSession> {
+    const pending = this.ready.get(inst);
+    if (pending && sameParams(params, DEFAULT_PARAMS)) {
+      this.ready.delete(inst);
+      const session = await pending;
+      if (session && !session.socket.destroyed && inst.status === "ready") {
+        session.socket.removeAllListeners("data");
+        session.socket.removeAllListeners("end");
+        this.handedOff++;
+        void this.prestart(inst);
+        return session;
+      }
+    }
+    this.openedOnDemand++;
+    const session = await openBackend(inst.socketDir, params, inst.password);
+    if (!this.ready.has(inst) && inst.status === "ready") void this.prestart(inst);
+    return session;
+  }
+
+  private async open(inst: Instance): Promise<BackendSession | null> {
+    if (inst.status !== "ready") return null;
+    try {
+      const session = await openBackend(inst.socketDir, DEFAULT_PARAMS, inst.password);
+      if (!this.types.has(inst)) {
+        const rows = await simpleQuery(session, TYPE_NAMES_SQL).catch(() => null);
+        this.types.set(
+          inst,
+          rows && rows.length <= MAX_TYPE_NAMES ? Object.fromEntries(rows) : null,
+        );
+      }
+      // An idle session gets nothing but its end (the server stopped for a snapshot, killed): then
+      // it is not handed out; take() sees the destroyed socket and opens a new one.
+      session.socket.on("data", () => session.socket.destroy());
+      session.socket.once("end", () => session.socket.destroy());
+      return session;
+    } catch {
+      return null;
+    }
+  }
+}

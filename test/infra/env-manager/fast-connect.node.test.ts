@@ -1,0 +1,124 @@
+// The proxy's fast path: it checks the instance's password itself (sent pipelined with the startup
+// message, as the Worker's driver does) and hands the WebSocket a backend session it opened
+// beforehand; a pooled instance also carries its user types' names in `connection.type_names`.
+import { Client, neonConfig } from "@neondatabase/serverless";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import ws from "ws";
+import {
+  connectViaProxy,
+  startTestEnv,
+  type TestEnv,
+  waitFor,
+} from "../../../infra/local-dev/env-manager/test-harness.ts";
+import {
+  type PgConnection,
+  SESSION_APPLICATION_NAME,
+} from "../../../src/clients/contracts/pg-connection.ts";
+
+let env: TestEnv;
+let engine: string;
+
+/** A session as the Worker opens one: password pipelined behind the startup message. */
+async function connectPipelined(conn: PgConnection, password = conn.password): Promise<Client> {
+  neonConfig.webSocketConstructor = ws;
+  const client = new Client({ ...conn, password, application_name: SESSION_APPLICATION_NAME });
+  client.neonConfig.wsProxy = (host, port) => `${conn.ws_proxy}/v2?address=${host}:${port}`;
+  client.neonConfig.useSecureWebSocket = false;
+  client.neonConfig.pipelineTLS = false;
+  client.neonConfig.pipelineConnect = "password";
+  client.neonConfig.coalesceWrites = false;
+  client.on("error", () => {});
+  await client.connect();
+  return client;
+}
+
+beforeAll(async () => {
+  env = await startTestEnv({
+    pool: {
+      perSource: 1,
+      recentSources: 2,
+      maxTotal: 2,
+      memoryBudgetBytes: 1 << 30,
+      instanceBytes: 48 << 20,
+      prewarmBase: true,
+      refillDelayMs: 0,
+    },
+  });
+  engine = env.handle.manager.binaries.engine;
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+describe("proxy fast path", () => {
+  it("hands a pipelined connect the instance's ready session", async () => {
+    await waitFor(() => env.handle.manager.counts().pooled === 1);
+    const created = await env.call("POST", "/v1/instances", { from: { base: { engine } } });
+    expect(created.json.boot.source).toBe("pool");
+    const before = env.handle.manager.sessions.handedOff;
+    const c = await connectPipelined(created.json.connection);
+    const res = await c.query("SELECT current_user AS u, current_database() AS d");
+    expect(res.rows[0]).toEqual({ u: "postgres", d: "postgres" });
+    expect(env.handle.manager.sessions.handedOff).toBe(before + 1);
+    await c.end();
+    // The next connect finds a new ready session opened behind the first.
+    await waitFor(async () => {
+      const again = await connectPipelined(created.json.connection);
+      const ok = (await again.query("SELECT 1 AS one")).rows[0].one === 1;
+      await again.end();
+      return ok && env.handle.manager.sessions.handedOff >= before + 2;
+    });
+  });
+
+  it("refuses a wrong pipelined password with 28P01 before any backend is involved", async () => {
+    const created = await env.call("POST", "/v1/instances", { from: { base: { engine } } });
+    const opened = env.handle.manager.sessions.openedOnDemand;
+    const handed = env.handle.manager.sessions.handedOff;
+    // A pipelined connect resolves at once; the refusal arrives with the first query.
+    const c = await connectPipelined(
+      created.json.connection,
+      `${created.json.connection.password}x`,
+    );
+    await expect(c.query("SELECT 1")).rejects.toMatchObject({ code: "28P01" });
+    expect(env.handle.manager.sessions.openedOnDemand).toBe(opened);
+    expect(env.handle.manager.sessions.handedOff).toBe(handed);
+  });
+
+  it("opens a new session when the startup asks for another database, and passes its errors", async () => {
+    const created = await env.call("POST", "/v1/instances", { from: { base: { engine } } });
+    const admin = await connectViaProxy(created.json.connection);
+    await admin.query("CREATE DATABASE other");
+    await admin.end();
+    const c = await connectPipelined({ ...created.json.connection, database: "other" });
+    expect((await c.query("SELECT current_database() AS d")).rows[0].d).toBe("other");
+    await c.end();
+    const missing = await connectPipelined({ ...created.json.connection, database: "missing" });
+    await expect(missing.query("SELECT 1")).rejects.toMatchObject({ code: "3D000" });
+  });
+
+  it("does not hand out a ready session the server dropped (restart)", async () => {
+    const created = await env.call("POST", "/v1/instances", { from: { base: { engine } } });
+    const first = await connectPipelined(created.json.connection);
+    await first.end();
+    const restarted = await env.call("POST", `/v1/instances/${created.json.instance_id}/restart`);
+    expect(restarted.status).toBe(200);
+    const c = await connectPipelined(created.json.connection);
+    expect((await c.query("SELECT 2 AS two")).rows[0].two).toBe(2);
+    await c.end();
+  });
+
+  it("knows a pooled layer's user types at hand-out", async () => {
+    const created = await env.call("POST", "/v1/instances", { from: { base: { engine } } });
+    const c = await connectViaProxy(created.json.connection);
+    await c.query("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy'); CREATE TABLE t (m mood)");
+    const oid = (await c.query("SELECT 'mood'::regtype::oid::text AS oid")).rows[0].oid;
+    await c.end();
+    const snap = await env.call("POST", `/v1/instances/${created.json.instance_id}/snapshot`);
+    const layerId: string = snap.json.layer_id;
+    await waitFor(() => env.handle.manager.pool.sources().includes(`layer:${layerId}`));
+    const hit = await env.call("POST", "/v1/instances", { from: { layer_id: layerId } });
+    expect(hit.json.boot.source).toBe("pool");
+    expect(hit.json.connection.type_names[oid]).toBe("mood");
+    expect(hit.json.connection.type_names[String(23)]).toBeUndefined();
+  });
+});
