@@ -9,6 +9,7 @@ import { storeResolver } from "../jobs/content-store.ts";
 import type { ResultSet, SnapshotInfo } from "../jobs/model.ts";
 import { roundMs } from "../jobs/model.ts";
 import { planTree } from "../jobs/planning.ts";
+import { forgetTail } from "../warm/tail-memory.ts";
 import {
   AbortedError,
   checkAborted,
@@ -18,7 +19,7 @@ import {
 } from "./flow-context.ts";
 import { boot, publishLayer, publishPoints } from "./layers.ts";
 import { runStep } from "./script.ts";
-import { awaitTail, lookup } from "./tail-lookup.ts";
+import { awaitTail, isLayerGone, lookup } from "./tail-lookup.ts";
 
 export { AbortedError, type FlowContext, StepFailure } from "./flow-context.ts";
 
@@ -40,15 +41,44 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
   advance(ctx, "preparing");
 
   const tail = plan.tail;
-  const { found, leader } = await inStage(ctx, "snapshot_lookup", async () =>
+  let { found, leader } = await inStage(ctx, "snapshot_lookup", async () =>
     awaitTail(ctx, plan, await lookup(ctx, plan)),
   );
-  const lease = leader ? ctx.tailLease(plan.tailHash) : null;
+  let instance: Awaited<ReturnType<typeof boot>>;
   try {
     checkAborted(ctx.signal);
-    const instance = await inStage(ctx, "instance_boot", () =>
+    instance = await inStage(ctx, "instance_boot", () =>
       boot(ctx, plan, found, flowEnv.envManagerUrl),
     );
+  } catch (err) {
+    // A remembered layer that GC removed since: forget it, look up again, boot from the answer.
+    if (!(found.remembered && isLayerGone(err))) {
+      if (leader)
+        await ctx
+          .tailLease(plan.tailHash)
+          .release(job.job_id)
+          .catch(() => {});
+      throw err;
+    }
+    forgetTail(plan.tailHash);
+    ({ found, leader } = await inStage(ctx, "snapshot_lookup", async () =>
+      awaitTail(ctx, plan, await lookup({ ...ctx, prefetched: null }, plan)),
+    ));
+    try {
+      instance = await inStage(ctx, "instance_boot", () =>
+        boot(ctx, plan, found, flowEnv.envManagerUrl),
+      );
+    } catch (again) {
+      if (leader)
+        await ctx
+          .tailLease(plan.tailHash)
+          .release(job.job_id)
+          .catch(() => {});
+      throw again;
+    }
+  }
+  const lease = leader ? ctx.tailLease(plan.tailHash) : null;
+  try {
     const conn: PgConnection = instance.connection;
     advance(ctx, "running");
 

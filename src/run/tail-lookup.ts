@@ -3,6 +3,7 @@
 // layer and then boot from it).
 import { AppError } from "../errors.ts";
 import type { Plan } from "../planner/plan.ts";
+import { recallTail, rememberTail } from "../warm/tail-memory.ts";
 import { checkAborted, type FlowContext } from "./flow-context.ts";
 import { type LookupMatch, type Platform, sleep } from "./platform.ts";
 
@@ -12,6 +13,8 @@ export interface Lookup {
   reused: number;
   layerId: string | null;
   cacheOk: boolean;
+  /** The layer came from this isolate's memory of the tail (tail-memory.ts), not a lookup. */
+  remembered?: boolean;
 }
 
 /**
@@ -24,19 +27,35 @@ export function prefetchLookup(
 ): Promise<{ match: LookupMatch } | { error: unknown }> {
   if (plan.tail.length === 0) return Promise.resolve({ match: null });
   return platform.cache.lookup(plan.tail.map((s) => s.hash)).then(
-    (match) => ({ match }),
+    (match) => {
+      noteMatch(plan, match);
+      return { match };
+    },
     (error: unknown) => ({ error }),
   );
 }
 
+/** Keeps (or drops) the isolate's memory of this tail from a lookup's answer. */
+function noteMatch(plan: Plan, match: LookupMatch): void {
+  const whole = match !== null && match.index + 1 === plan.tail.length;
+  rememberTail(plan.tailHash, whole ? match.layer.layer_id : null);
+}
+
 export async function lookup(ctx: FlowContext, plan: Plan): Promise<Lookup> {
   if (plan.tail.length === 0) return { reused: 0, layerId: null, cacheOk: true };
+  const remembered = recallTail(plan.tailHash);
+  if (remembered) {
+    // The lookup still runs (the prefetch, or one started here) to refresh the memory, unawaited.
+    if (!ctx.prefetched) void prefetchLookup(ctx.platform, plan);
+    return { reused: plan.tail.length, layerId: remembered, cacheOk: true, remembered: true };
+  }
   try {
     const early = ctx.prefetched ? await ctx.prefetched : null;
     if (early && "error" in early) throw early.error;
     const match = early
       ? early.match
       : await ctx.platform.cache.lookup(plan.tail.map((s) => s.hash));
+    noteMatch(plan, match);
     return match
       ? { reused: match.index + 1, layerId: match.layer.layer_id, cacheOk: true }
       : { reused: 0, layerId: null, cacheOk: true };
@@ -89,4 +108,9 @@ export async function awaitTail(
     if (answer.granted) return { found, leader: true };
     await sleep(LEASE_POLL_MS, ctx.signal);
   }
+}
+
+/** env-manager's answer when a layer no longer exists (snapshot-cache's GC removed it). */
+export function isLayerGone(err: unknown): boolean {
+  return err instanceof AppError && err.details.upstream_code === "layer_not_found";
 }
