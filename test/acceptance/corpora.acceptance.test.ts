@@ -1,6 +1,7 @@
 // Acceptance: real SQL projects written elsewhere (../shared/corpora) load through the script engine
-// into a real PostgreSQL instance, through the WebSocket proxy, exactly as a job's tail steps would.
-import { afterEach, describe, expect, inject, it } from "vitest";
+// into a real PostgreSQL instance, through the WebSocket proxy, exactly as a job's tail steps would,
+// on each engine SQL_RUNNER_ACCEPTANCE_ENGINES names (default 14 and 18; `all`: 14 to 18).
+import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { connectPg } from "../../src/clients/pg.ts";
 import { runScript } from "../../src/engine/runner.ts";
 import { seedFromHash } from "../../src/engine/session.ts";
@@ -9,14 +10,16 @@ import { DEFAULT_SESSION_SETTINGS } from "../../src/planner/settings.ts";
 import { createTestInstance, type TestInstance } from "../support/instance.ts";
 
 const corpora = inject("corpora");
+const engines = inject("acceptanceEngines");
 const instances: TestInstance[] = [];
 // Each test's instance goes when the test ends: the platform caps live instances.
 afterEach(async () => {
   await Promise.all(instances.splice(0).map((i) => i.destroy()));
 });
 
+let engine = "";
 async function instance(): Promise<TestInstance> {
-  const inst = await createTestInstance();
+  const inst = await createTestInstance({ engine });
   instances.push(inst);
   return inst;
 }
@@ -47,7 +50,17 @@ async function query(inst: TestInstance, sql: string, database?: string) {
   return res.sets.at(-1)!.rows;
 }
 
-describe("corpora", () => {
+describe.each(engines)("corpora on PostgreSQL %s", (major) => {
+  beforeAll(() => {
+    engine = major;
+  });
+
+  it("runs the engine asked for", async () => {
+    const inst = await instance();
+    const [[version]] = (await query(inst, "SHOW server_version;")) as [[string]];
+    expect(version.split(".")[0]).toBe(major);
+  });
+
   it("loads pagila (schema, then the COPY data file): 1000 films, 16044 rentals, 16049 payments", async () => {
     const inst = await instance();
     const schema = await step(inst, "pagila/pagila-schema.sql");

@@ -19,6 +19,16 @@ export const CORPUS_FILES = [
   "northwind/northwind.sql",
 ] as const;
 
+/** CI runs the oldest and the newest engine; `all` (npm run test:acceptance:all) runs 14 to 18. */
+export const DEFAULT_ACCEPTANCE_ENGINES = ["14", "18"];
+export const ALL_ENGINES = ["14", "15", "16", "17", "18"];
+
+function acceptanceEngines(value: string | undefined): string[] {
+  if (!value) return DEFAULT_ACCEPTANCE_ENGINES;
+  if (value === "all") return ALL_ENGINES;
+  return value.split(",").map((v) => v.trim());
+}
+
 export default async function setup(project: TestProject): Promise<void> {
   if (!existsSync(CORPORA_DIR)) {
     throw new Error(`acceptance: corpora not found at ${CORPORA_DIR} (set SQL_RUNNER_CORPORA)`);
@@ -26,11 +36,16 @@ export default async function setup(project: TestProject): Promise<void> {
   const corpora: Record<string, string> = {};
   for (const f of CORPUS_FILES) corpora[f] = await readFile(join(CORPORA_DIR, f), "utf8");
   project.provide("corpora", corpora);
+  project.provide(
+    "acceptanceEngines",
+    acceptanceEngines(process.env.SQL_RUNNER_ACCEPTANCE_ENGINES),
+  );
 }
 
 declare module "vitest" {
   export interface ProvidedContext {
     /** Corpus path (e.g. `pagila/pagila-data.sql`) -> file text. */
     corpora: Record<string, string>;
+    acceptanceEngines: string[];
   }
 }

@@ -10,6 +10,7 @@ import { extensionsKey } from "../../../src/clients/contracts/engines.ts";
 import { setUserPassword, withAdmin } from "./admin.ts";
 import type { PgBinaries } from "./binaries.ts";
 import { createExtensions } from "./extensions.ts";
+import { alignPublicSchema } from "./version-gates.ts";
 import { type RunAs, serverEnv } from "./os-user.ts";
 import { packDataDir } from "./pack.ts";
 import { startPostgres } from "./process.ts";
@@ -168,6 +169,7 @@ async function initCluster(opts: BaseImageOptions, scratch: string, adminPasswor
       }
       await client.query("CHECKPOINT");
     });
+    await alignPublicSchema(runDir, adminPassword, opts.binaries.major);
     await createExtensions(runDir, adminPassword, opts.extensions ?? {});
   } finally {
     await proc.stop();

@@ -93,6 +93,8 @@ export function settingsDigest(major: number): string {
     settings: serverSettings(major).sort(([a], [b]) => a.localeCompare(b)),
     hba: PG_HBA,
     roles: [ADMIN_ROLE, USER_ROLE, userRoleAttributes(major), USER_SETTABLE_SUPERUSER_PARAMETERS],
+    // PostgreSQL 14 gets 15's public schema (version-gates.ts); newer digests stay as they were.
+    ...(major < 15 ? { publicSchema: "pg_database_owner" } : {}),
     format: 1,
   });
   return `s-${createHash("sha256").update(canonical).digest("hex").slice(0, 16)}`;

@@ -56,6 +56,12 @@ describe("engines", () => {
       const c = await connectViaProxy(created.json.connection);
       const version = await c.query("SHOW server_version");
       expect(version.rows[0].server_version).toBe(offer.version);
+      // 15's public schema on every engine (14 is aligned in its base image): the user owns it.
+      const owner = await c.query(
+        "SELECT nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname = 'public'",
+      );
+      expect(owner.rows[0].owner).toBe("pg_database_owner");
+      await c.query("COMMENT ON SCHEMA public IS 'owned by the database owner'");
       await c.query("CREATE TABLE t AS SELECT 42 AS answer");
       await c.end();
       const inst = env.handle.manager.get(created.json.instance_id).instance;
