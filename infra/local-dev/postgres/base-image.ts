@@ -10,7 +10,6 @@ import { extensionsKey } from "../../../src/clients/contracts/engines.ts";
 import { setUserPassword, withAdmin } from "./admin.ts";
 import type { PgBinaries } from "./binaries.ts";
 import { createExtensions } from "./extensions.ts";
-import { alignPublicSchema } from "./version-gates.ts";
 import { type RunAs, serverEnv } from "./os-user.ts";
 import { packDataDir } from "./pack.ts";
 import { startPostgres } from "./process.ts";
@@ -25,6 +24,7 @@ import {
   USER_SETTABLE_SUPERUSER_PARAMETERS,
   userRoleAttributes,
 } from "./settings.ts";
+import { alignPublicSchema } from "./version-gates.ts";
 import { pruneRecycledWal } from "./wal.ts";
 
 const run = promisify(execFile);
