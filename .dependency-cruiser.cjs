@@ -52,7 +52,8 @@ module.exports = {
     {
       name: "libraries-are-the-bottom",
       severity: "error",
-      comment: "planner, engine, engines and clients know nothing of jobs, runs, objects or the edge.",
+      comment:
+        "planner, engine, engines and clients know nothing of jobs, runs, objects or the edge.",
       from: { path: "^src/(planner|engine|engines|clients)/" },
       to: { path: "^src/(jobs|run|live|objects|api)/" },
     },
