@@ -70,19 +70,31 @@ export function ttyReporter(out: Output, colour: boolean): Reporter {
   let frame = 0;
   const line = () => {
     const secs = ((Date.now() - started) / 1000).toFixed(1);
+    const counters = `replayed ${counts.replayed} · reused ${counts.reused} · ${secs}s`;
+    const meter =
+      bar && bar.total > 0
+        ? `[${"#".repeat(Math.round((bar.done / bar.total) * BAR))}${"-".repeat(BAR - Math.round((bar.done / bar.total) * BAR))}] ${bar.done}/${bar.total}`
+        : "";
+    // The line must not wrap (it is redrawn with \r): the step's path gives way, from its start.
+    const room =
+      (out.columns ?? 100) -
+      1 -
+      (1 + 2 + 15 + 2 + (meter ? meter.length + 2 : 0) + 2 + counters.length);
+    const chars = [...step];
+    const shown =
+      room <= 1
+        ? ""
+        : chars.length > room
+          ? `…${chars.slice(chars.length - room + 1).join("")}`
+          : step;
     const parts = [
       paint("cyan", frames[frame % frames.length] ?? ""),
       paint("bold", stage.padEnd(15)),
     ];
-    if (step) parts.push(step);
-    if (bar && bar.total > 0) {
-      const filled = Math.round((bar.done / bar.total) * BAR);
-      parts.push(`[${"#".repeat(filled)}${"-".repeat(BAR - filled)}] ${bar.done}/${bar.total}`);
-    }
-    parts.push(paint("dim", `replayed ${counts.replayed} · reused ${counts.reused} · ${secs}s`));
-    const text = parts.join("  ");
-    const max = (out.columns ?? 100) - 1;
-    return [...text].length > max + 40 ? text.slice(0, max + 40) : text;
+    if (shown) parts.push(shown);
+    if (meter) parts.push(meter);
+    parts.push(paint("dim", counters));
+    return parts.join("  ");
   };
   const clear = () => {
     if (shown) out.write("\r\x1b[2K");
