@@ -12,7 +12,13 @@ const workers = () =>
   cloudflareTest({
     wrangler: { configPath: "./wrangler.toml" },
     miniflare: {
-      bindings: { ENV_MANAGER_URL: NO_PLATFORM, SNAPSHOT_CACHE_URL: NO_PLATFORM },
+      bindings: {
+        ENV_MANAGER_URL: NO_PLATFORM,
+        SNAPSHOT_CACHE_URL: NO_PLATFORM,
+        // Metrics and traces off: nothing to export to (the integration project checks them).
+        TELEMETRY_URL: "",
+        AUDIT_LOG_URL: NO_PLATFORM,
+      },
     },
   });
 
@@ -30,6 +36,8 @@ const workersWithPlatform = () =>
         WEBHOOK_RETRY_BASE_MS: "300",
         WEBHOOK_SECRETS: TEST_WEBHOOK_SECRET,
         FILES_GRACE_SECONDS: "0",
+        TELEMETRY_URL: inject("telemetryUrl"),
+        AUDIT_LOG_URL: inject("auditLogUrl"),
       },
     },
   }));

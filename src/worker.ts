@@ -9,8 +9,15 @@ import { openApiDocument } from "./api/openapi.ts";
 import { AppError } from "./errors.ts";
 import { runSweep } from "./lifecycle/sweep-job.ts";
 import { playRoutes } from "./play/routes.ts";
+import { deliverAudit } from "./telemetry/audit-consumer.ts";
+import { operatorTelemetry } from "./telemetry/http-telemetry.ts";
+import { checkReadiness } from "./telemetry/readiness.ts";
+import { configureTelemetry, flushTelemetry } from "./telemetry/telemetry.ts";
 
 const app = new Hono<{ Bindings: Env }>();
+
+// Request ids, traceparent, HTTP metrics, audit records of actions and refusals (src/telemetry).
+app.use("*", operatorTelemetry());
 
 app.get("/healthz", (c) => {
   return c.json({
@@ -19,6 +26,12 @@ app.get("/healthz", (c) => {
     version: c.env.SERVICE_VERSION,
     compatibility_date: c.env.COMPATIBILITY_DATE,
   });
+});
+
+/** Readiness: 503 naming the platform services that do not answer (see docs/operations.md). */
+app.get("/readyz", async (c) => {
+  const out = await checkReadiness(c.env);
+  return c.json({ status: out.ready ? "ready" : "not_ready", ...out }, out.ready ? 200 : 503);
 });
 
 app.get("/v1/openapi.json", (c) => c.json(openApiDocument(c.env.SERVICE_VERSION)));
@@ -41,7 +54,14 @@ export default {
   fetch: app.fetch,
   /** Cron Trigger: the global sweep (content, layers, orphaned instances; docs/lifecycle.md). */
   async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(runSweep(env));
+    configureTelemetry(env);
+    ctx.waitUntil(runSweep(env).finally(flushTelemetry));
+  },
+  /** The AUDIT queue: delivers audit records to the audit-log service (retries, then the DLQ). */
+  async queue(batch, env, ctx) {
+    configureTelemetry(env);
+    await deliverAudit(batch, env);
+    ctx.waitUntil(flushTelemetry());
   },
 } satisfies ExportedHandler<Env>;
 

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startPlatform } from "../infra/local-dev/platform.ts";
+import { startOperatorsControl } from "./node/operators-control.ts";
 import { startWebhookReceiver, TEST_WEBHOOK_SECRET } from "./support/webhook-receiver.ts";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -30,7 +31,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("platformToken", token);
   const receiver = await startWebhookReceiver(TEST_WEBHOOK_SECRET);
   project.provide("webhookReceiverUrl", receiver.url);
+  project.provide("telemetryUrl", platform.operators.exporter.url);
+  project.provide("auditLogUrl", platform.operators.auditLog.url);
+  const control = await startOperatorsControl(
+    platform.operators,
+    join(dataDir, "audit-log", "audit.sqlite"),
+    token,
+  );
+  project.provide("operatorsControlUrl", control.url);
   return async () => {
+    await control.close();
     await receiver.close();
     await platform.close();
     await rm(dataDir, { recursive: true, force: true });
@@ -43,5 +53,8 @@ declare module "vitest" {
     snapshotCacheUrl: string;
     platformToken: string;
     webhookReceiverUrl: string;
+    telemetryUrl: string;
+    auditLogUrl: string;
+    operatorsControlUrl: string;
   }
 }

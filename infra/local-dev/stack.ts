@@ -22,6 +22,10 @@ export interface StackOptions {
   /** Extra Worker vars (`--var NAME:VALUE`), e.g. PLAYGROUND_SESSIONS=dev for development. */
   vars?: Record<string, string>;
   log?: (line: string) => void;
+  /** Run this Worker against a platform already started (e.g. two Workers on one platform). */
+  shared?: PlatformHandle;
+  /** false: the Worker exports no metrics or traces (TELEMETRY_URL ""), e.g. a bench baseline. */
+  telemetry?: boolean;
 }
 
 export interface StackHandle {
@@ -58,7 +62,9 @@ async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number):
 }
 
 export async function startStack(opts: StackOptions): Promise<StackHandle> {
-  const platform = await startPlatform(opts.platform);
+  const platform = opts.shared ?? (await startPlatform(opts.platform));
+  // A platform the caller passed in stays up when this Worker stops.
+  const closePlatform = () => (opts.shared ? Promise.resolve() : platform.close());
   const port = opts.port === 0 ? await freePort() : opts.port;
   const args = [
     "wrangler",
@@ -82,6 +88,10 @@ export async function startStack(opts: StackOptions): Promise<StackHandle> {
     "--var",
     "WEBHOOK_ALLOW_LOCAL:true",
     ...Object.entries(opts.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+    "--var",
+    `TELEMETRY_URL:${opts.telemetry === false ? "" : platform.operators.exporter.url}`,
+    "--var",
+    `AUDIT_LOG_URL:${platform.operators.auditLog.url}`,
     ...(opts.persistTo ? ["--persist-to", opts.persistTo] : []),
   ];
   const child = spawn("npx", args, {
@@ -116,7 +126,7 @@ export async function startStack(opts: StackOptions): Promise<StackHandle> {
     await waitHealthy(url, child, 60_000);
   } catch (err) {
     await stopChild();
-    await platform.close();
+    await closePlatform();
     throw new Error(`${(err as Error).message}\n${stderr.join("").slice(-2000)}`);
   }
   opts.log?.(`sql-runner     ${url}`);
@@ -125,7 +135,7 @@ export async function startStack(opts: StackOptions): Promise<StackHandle> {
     platform,
     async close() {
       await stopChild();
-      await platform.close();
+      await closePlatform();
     },
   };
 }

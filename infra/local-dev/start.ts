@@ -8,6 +8,8 @@ const stack = await startStack({
   platform: {
     envManagerPort: Number(process.env.ENV_MANAGER_PORT ?? 8788),
     snapshotCachePort: Number(process.env.SNAPSHOT_CACHE_PORT ?? 8789),
+    telemetryPort: Number(process.env.TELEMETRY_PORT ?? 8790),
+    auditLogPort: Number(process.env.AUDIT_LOG_PORT ?? 8791),
     log: (line) => console.log(line),
   },
   // Development mode: the playground's page-session API stands in for a gateway (/play/api).
@@ -16,6 +18,10 @@ const stack = await startStack({
 });
 console.log(`env-manager    ${stack.platform.envManager.url}`);
 console.log(`snapshot-cache ${stack.platform.snapshotCache.url}`);
+console.log(
+  `telemetry      ${stack.platform.operators.exporter.url}/metrics  (traces: /v1/traces?trace_id=)`,
+);
+console.log(`audit-log      ${stack.platform.operators.auditLog.url}/v1/audit?job_id=`);
 console.log(`sql-runner     ${stack.url}   (gateway token: dev-gateway-token; Ctrl-C stops)`);
 console.log(
   `playground     ${stack.url}/play   (CLI: npx sql-runner run examples/shop --head test/top_customers.sql --var min_total=100)`,

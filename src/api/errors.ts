@@ -6,6 +6,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError, type z } from "zod";
 import { AppError } from "../errors.ts";
+import { internalErrorBody, noteErrorCode } from "../telemetry/http-telemetry.ts";
 
 /** `project_tree["init/a.sql"].content` style path of a zod issue. */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
@@ -39,16 +40,19 @@ export function validationError(error: z.ZodError, where = "body"): AppError {
 
 export function errorResponse(err: unknown, c: Context): Response {
   if (err instanceof AppError) {
+    noteErrorCode(c, err.code);
+    const id = err.status >= 500 ? internalErrorBody(c, err).id : undefined;
     return c.json(
-      { error: { code: err.code, message: err.message, ...err.details } },
+      { error: { code: err.code, message: err.message, ...err.details, ...(id ? { id } : {}) } },
       err.status as ContentfulStatusCode,
     );
   }
   if (err instanceof ZodError) return errorResponse(validationError(err), c);
   if (err instanceof HTTPException && err.status < 500) {
     const code = err.status === 413 ? "payload_too_large" : "bad_request";
+    noteErrorCode(c, code);
     return c.json({ error: { code, message: err.message || code } }, err.status);
   }
-  console.error("unhandled error", err instanceof Error ? err.message : String(err));
-  return c.json({ error: { code: "internal", message: "internal error" } }, 500);
+  noteErrorCode(c, "internal");
+  return c.json({ error: internalErrorBody(c, err) }, 500);
 }

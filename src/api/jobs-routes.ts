@@ -11,6 +11,7 @@ import { leasedContent } from "../lifecycle/content-lease.ts";
 import { admitCreate, PLAN_HEADER } from "../lifecycle/plans.ts";
 import { limitBody } from "../limits/body.ts";
 import { offloadTree } from "../limits/offload.ts";
+import { noteJob } from "../telemetry/http-telemetry.ts";
 import { requireGateway, userFromHeader } from "./auth.ts";
 import { validationError } from "./errors.ts";
 import { eventStreamResponse, ticketResponse, wantsEventStream } from "./live-routes.ts";
@@ -53,9 +54,15 @@ jobsRoutes.post("/", async (c) => {
   const body = await readJson(c.req.raw, CreateJobBody);
   const plan = admitCreate(c.env, c.req.header(PLAN_HEADER), body);
   const jobId = await jobIdFor(body.user_id, body.request_id);
+  noteJob(c, jobId, body.user_id, body.request_id);
   const content = leasedContent(c.env, Date.now() + body.job_ttl * 1000);
   body.project_tree = await offloadTree(body.project_tree, content);
-  const out = unwrap(await jobStub(c.env, jobId).create({ job_id: jobId, body }, plan));
+  const out = unwrap(
+    await jobStub(c.env, jobId).create(
+      { job_id: jobId, body, traceparent: c.req.header("traceparent") ?? null },
+      plan,
+    ),
+  );
   return c.json(
     { job_id: jobId, status: out.status, created: out.created, links: jobLinks(jobId) },
     202,

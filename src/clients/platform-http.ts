@@ -3,6 +3,7 @@
 // its own typed errors; nothing here ever puts the service URL into a message.
 import { z } from "zod";
 import type { AppError } from "../errors.ts";
+import { currentTraceparent } from "../telemetry/telemetry.ts";
 
 export type PlatformClientOptions = {
   baseUrl: string;
@@ -33,12 +34,14 @@ export async function platformRequest(
   // Called unbound: workerd's fetch throws "Illegal invocation" when `this` is another object.
   const doFetch = opts.fetch;
   let res: Response;
+  const traceparent = currentTraceparent();
   try {
     res = await doFetch(new URL(path, opts.baseUrl), {
       method,
       headers: {
         authorization: `Bearer ${opts.token}`,
         ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...(traceparent ? { traceparent } : {}),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(opts.timeoutMs),

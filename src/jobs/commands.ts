@@ -3,6 +3,7 @@
 
 import { AppError } from "../errors.ts";
 import type { Plan } from "../planner/plan.ts";
+import { stageDone } from "../telemetry/job-telemetry.ts";
 import { type ContentStore, rememberContent, storeResolver } from "./content-store.ts";
 import { canonicalJson, contentDigest, sha256Hex } from "./job-id.ts";
 import { type JobRow, type JobStore, ownedJob, type StoredEntry } from "./job-store.ts";
@@ -20,6 +21,8 @@ import { isTerminal } from "./state-machine.ts";
 export interface CreateInput {
   job_id: string;
   body: CreateJobBody;
+  /** The gateway's `traceparent` header; `telemetry_context.traceparent` wins when both exist. */
+  traceparent?: string | null;
 }
 
 /** `sha256:<hex>` of the file's bytes: the same for a file sent inline or as its etag. */
@@ -150,7 +153,9 @@ export async function createJob(
     snapshot_ttl: body.snapshot_ttl,
     job_ttl: body.job_ttl,
     timeout_ms: body.timeout_ms,
-    telemetry: body.telemetry_context,
+    telemetry: input.traceparent
+      ? { traceparent: input.traceparent, ...body.telemetry_context }
+      : body.telemetry_context,
     created_at: now,
     expires_at: now + body.job_ttl * 1000,
   });
@@ -164,6 +169,8 @@ export async function createJob(
     store.closeStage("parsing", parseMs);
     emit("stage", { stage: "parsing", state: "done", ms: roundMs(parseMs) });
     store.update({ run_requested: true, run_digest: digest });
+    const row = store.job();
+    if (row) stageDone(row, "parsing", parseMs);
   }
   return { created: true, status: "pending", plan };
 }
@@ -254,5 +261,6 @@ export async function requestRun(
   store.openStage("parsing", now);
   store.closeStage("parsing", parseMs);
   emit("stage", { stage: "parsing", state: "done", ms: roundMs(parseMs) });
+  stageDone(job, "parsing", parseMs);
   return { status: job.status, started: true, plan };
 }

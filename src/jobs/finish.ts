@@ -2,6 +2,7 @@
 // already ended is left alone (terminal states are final), so racing cancel/timeout/completion
 // calls are harmless.
 
+import { jobFinished } from "../telemetry/job-telemetry.ts";
 import type { JobStore } from "./job-store.ts";
 import type { Emit, JobError, JobStatus } from "./model.ts";
 
@@ -24,19 +25,7 @@ export function finishJob(
     latency_ms: latency,
     ...(error ? { code: error.code } : {}),
   });
-  // One structured line per job for operators (`wrangler tail`): ids and figures, no user data.
-  console.log(
-    JSON.stringify({
-      event: "job_finished",
-      job_id: job?.job_id,
-      request_id: job?.request_id,
-      status,
-      code: error?.code ?? null,
-      latency_ms: latency,
-      cache_hit: job?.cache_hit ?? null,
-      retries: job?.retries ?? 0,
-      telemetry: job?.telemetry ?? {},
-    }),
-  );
+  // Metrics, the job span, the outcome audit record and one log line (src/telemetry).
+  if (job) jobFinished(job, status, error, now);
   return true;
 }

@@ -36,6 +36,9 @@ import {
 } from "../run/execute.ts";
 import { type PlatformOverrides, platformFor } from "../run/platform.ts";
 import { prefetchLookup } from "../run/tail-lookup.ts";
+import { jobExpired } from "../telemetry/job-telemetry.ts";
+import { describeInternal, logLine } from "../telemetry/log.ts";
+import { configureTelemetry, flushTelemetry } from "../telemetry/telemetry.ts";
 
 export class JobObject extends DurableObject<Env> {
   readonly store: JobStore;
@@ -76,6 +79,7 @@ export class JobObject extends DurableObject<Env> {
     this.store = new JobStore(ctx.storage.sql);
     this.budgetMs = Number(env.ALARM_BUDGET_MS) || 600_000;
     this.live = new LiveHub(ctx);
+    configureTelemetry(env);
   }
 
   /**
@@ -204,6 +208,7 @@ export class JobObject extends DurableObject<Env> {
       this.active?.controller.abort("canceled");
       await cleanupInstance(this.env, this.store);
       await this.schedule();
+      this.ctx.waitUntil(flushTelemetry());
       return { status: this.store.job()?.status ?? "canceled" };
     });
   }
@@ -244,7 +249,7 @@ export class JobObject extends DurableObject<Env> {
     const job = this.store.job();
     if (!job || isTerminal(job.status) || !job.run_requested || this.#running) return;
     void this.alarm().catch((err: unknown) => {
-      console.error("job run failed to start", err instanceof Error ? err.message : String(err));
+      logLine("error", "job_run_failed_to_start", { job_id: job.job_id, ...describeInternal(err) });
     });
   }
 
@@ -261,6 +266,8 @@ export class JobObject extends DurableObject<Env> {
     }
     await runLifecycleAlarm(this.env, this.store);
     if (Date.now() >= (this.store.job()?.expires_at ?? job.expires_at)) {
+      jobExpired(job);
+      this.ctx.waitUntil(flushTelemetry());
       await cleanupInstance(this.env, this.store);
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
@@ -292,6 +299,7 @@ export class JobObject extends DurableObject<Env> {
         this.plan = null;
         await pinAfterRun(this.store, platformFor(this.env, this.overrides).cache);
       }
+      this.ctx.waitUntil(flushTelemetry());
     }
     await this.schedule();
   }

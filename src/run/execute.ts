@@ -9,6 +9,8 @@ import type { Emit, JobError } from "../jobs/model.ts";
 import { isTerminal } from "../jobs/state-machine.ts";
 import { leasedContent } from "../lifecycle/content-lease.ts";
 import type { Plan } from "../planner/plan.ts";
+import { runEnded, runStarted } from "../telemetry/job-telemetry.ts";
+import { describeInternal, logLine, newErrorId } from "../telemetry/log.ts";
 import { AbortedError, runFlow, StepFailure } from "./flow.ts";
 import type { TailLease } from "./flow-context.ts";
 import { type PlatformOverrides, platformFor, releaseInstance, sleep } from "./platform.ts";
@@ -62,7 +64,7 @@ function scriptDetails(err: unknown): Record<string, unknown> {
 }
 
 /** What the caller sees for a failure: a stable code, a message, and no internal URLs or stacks. */
-export function describeFailure(err: unknown, timeoutMs: number): JobError {
+export function describeFailure(err: unknown, timeoutMs: number, jobId?: string): JobError {
   if (err instanceof AbortedError && err.message === "timeout") {
     return {
       code: "timeout",
@@ -89,8 +91,13 @@ export function describeFailure(err: unknown, timeoutMs: number): JobError {
     }
     if (err.status < 500) return { code: err.code, message: err.message, ...err.details };
   }
-  console.error("job failed internally", err instanceof Error ? err.message : String(err));
-  return { code: "internal", message: "internal error while running the job" };
+  const errorId = newErrorId();
+  logLine("error", "job_internal_error", {
+    error_id: errorId,
+    job_id: jobId,
+    ...describeInternal(err),
+  });
+  return { code: "internal", message: "internal error while running the job", error_id: errorId };
 }
 
 export async function executeJob(host: ExecHost): Promise<void> {
@@ -127,6 +134,7 @@ export async function executeJob(host: ExecHost): Promise<void> {
   }, HEARTBEAT_MS / 2);
 
   const active: ActiveRun = { controller: new AbortController(), instanceId: null };
+  runStarted();
   const signal = active.controller.signal;
   host.setActive(active);
   // The watchdog lives outside PostgreSQL: the user's `SET statement_timeout = 0` cannot stop it.
@@ -178,11 +186,12 @@ export async function executeJob(host: ExecHost): Promise<void> {
     const current = store.job();
     if (current && !isTerminal(current.status)) {
       const aborted = signal.aborted ? new AbortedError(String(signal.reason)) : err;
-      finishJob(store, emit, "failed", describeFailure(aborted, job.timeout_ms));
+      finishJob(store, emit, "failed", describeFailure(aborted, job.timeout_ms, job.job_id));
     }
   } finally {
     clearTimeout(timer);
     clearInterval(heartbeat);
+    runEnded();
     host.setActive(null);
     if (active.instanceId) {
       const finished = store.job()?.status === "completed";

@@ -5,6 +5,7 @@ import type { ContentStore } from "../jobs/content-store.ts";
 import type { JobRow, JobStore } from "../jobs/job-store.ts";
 import { type Emit, roundMs, type StageName } from "../jobs/model.ts";
 import type { Plan } from "../planner/plan.ts";
+import { stageSpan } from "../telemetry/job-telemetry.ts";
 import type { LookupMatch, Platform } from "./platform.ts";
 
 export interface FlowContext {
@@ -62,7 +63,7 @@ export async function inStage<T>(
   ctx.store.openStage(name, Date.now());
   ctx.emit("stage", { stage: name, state: "running" });
   try {
-    return await fn();
+    return await stageSpan(ctx.job, name, fn);
   } finally {
     const ms = performance.now() - t0;
     ctx.store.closeStage(name, ms);

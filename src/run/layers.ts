@@ -1,10 +1,12 @@
 // The instance side of the flow: boot from the longest layer or the base image, and publish a
 // layer (snapshot, then snapshot-cache) at the points later jobs need one.
+
 import type { CreateInstanceResponse } from "../clients/contracts/env-manager.ts";
 import { platformOffers, resolveEngine } from "../engines/check.ts";
 import { AppError } from "../errors.ts";
 import { roundMs } from "../jobs/model.ts";
 import type { Plan, PlannedStep } from "../planner/plan.ts";
+import { instanceBooted } from "../telemetry/job-telemetry.ts";
 import { checkAborted, type FlowContext, inStage } from "./flow-context.ts";
 import { sleep, withRetry } from "./platform.ts";
 import type { Lookup } from "./tail-lookup.ts";
@@ -51,6 +53,7 @@ export async function boot(
   );
   ctx.setInstance(instance.instance_id);
   ctx.store.update({ instance_id: instance.instance_id });
+  instanceBooted(instance.boot.source, instance.boot.ms);
   ctx.emit("log", {
     message: `instance booted from ${instance.boot.source} in ${roundMs(instance.boot.ms)} ms`,
   });

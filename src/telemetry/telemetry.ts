@@ -5,17 +5,26 @@
 // request's path). Everything is buffered in memory with hard caps: when the exporter or the queue
 // is down, jobs go on, deltas are kept (bounded) for the next flush, and overflow is counted.
 import { AsyncLocalStorage } from "node:async_hooks";
+import { encodeMetrics, encodeSpans, type SpanRecord } from "../clients/contracts/otlp.ts";
+import {
+  formatTraceparent,
+  newSpanId,
+  type SpanContext,
+} from "../clients/contracts/trace-context.ts";
 import { type AuditInput, type AuditRecord, toAuditRecord } from "./audit-record.ts";
 import type { LabelsOf, MetricName } from "./catalog.ts";
 import { logLine } from "./log.ts";
-import { encodeMetrics, encodeSpans, type SpanRecord } from "./otlp.ts";
 import { MetricRegistry } from "./registry.ts";
-import { formatTraceparent, newSpanId, type SpanContext } from "./trace-context.ts";
+
+/** The part of a Queue producer binding the audit trail uses. */
+export interface AuditQueue {
+  sendBatch(messages: Iterable<{ body: unknown; contentType?: "json" }>): Promise<unknown>;
+}
 
 export interface TelemetryEnv {
   /** OTLP/HTTP base URL (…/v1/metrics, …/v1/traces); empty turns metrics and traces off. */
   TELEMETRY_URL?: string;
-  AUDIT?: Queue;
+  AUDIT?: AuditQueue;
 }
 
 export const MAX_SPANS = 2000;
@@ -25,7 +34,7 @@ const QUEUE_BATCH = 100;
 
 const state = {
   url: "",
-  queue: null as Queue | null,
+  queue: null as AuditQueue | null,
   service: "sql-runner",
   metrics: new MetricRegistry(),
   spans: [] as SpanRecord[],

@@ -16,7 +16,8 @@ export interface Exposition {
 export function parseExposition(text: string): Exposition {
   const families = parsePrometheusTextFormat(text);
   const flat = parsePrometheusTextFormat(text.replace(/^# TYPE \S+ histogram$/gm, ""));
-  const samples = (name: string) => flat.find((f) => f.name === name)?.metrics ?? [];
+  // Without TYPE lines each run of same-named lines is a family of its own: gather them all.
+  const samples = (name: string) => flat.filter((f) => f.name === name).flatMap((f) => f.metrics);
   const matches = (have: Record<string, string> | undefined, want: Record<string, string>) =>
     Object.entries(want).every(([k, v]) => have?.[k] === v);
   return {

@@ -9,6 +9,7 @@ import {
   type EnvHealthResponse,
   InstanceId,
 } from "../../../src/clients/contracts/env-manager.ts";
+import { ServiceTelemetry } from "../telemetry/service-telemetry.ts";
 import { type EnvManagerOverrides, resolveConfig } from "./config.ts";
 import { EnvError } from "./errors.ts";
 import { Router } from "./http.ts";
@@ -25,14 +26,45 @@ export interface EnvManagerHandle {
 export interface StartOptions extends EnvManagerOverrides {
   /** 0 (default) picks a free port. */
   port?: number;
+  /** Telemetry exporter base URL: spans of requests carrying a traceparent go there. */
+  telemetryUrl?: string;
+  /** Where JSON request log lines go (default: nowhere). */
+  log?: (line: string) => void;
 }
 
 export async function startEnvManager(opts: StartOptions = {}): Promise<EnvManagerHandle> {
-  const { port = 0, ...partial } = opts;
+  const { port = 0, telemetryUrl, log, ...partial } = opts;
   const cfg = resolveConfig(partial);
   const manager = await EnvManager.start(cfg);
   const router = routes(new Router(cfg.token), manager);
-  const server = createServer(router.handle);
+  const telemetry = new ServiceTelemetry({
+    service: "env-manager",
+    token: cfg.token,
+    telemetryUrl,
+    log,
+  })
+    .gauge(
+      "env_manager_instances",
+      "PostgreSQL instances alive (pooled included).",
+      () => manager.counts().instances,
+    )
+    .gauge(
+      "env_manager_pool_size",
+      "Warm instances waiting in the pool.",
+      () => manager.counts().pooled,
+    )
+    .gauge("env_manager_max_instances", "The instance cap.", () => manager.cfg.maxInstances)
+    .gauge(
+      "env_manager_pool_hits",
+      "Creates served from the warm pool since start.",
+      () => manager.pool.stats().hits,
+    )
+    .gauge(
+      "env_manager_pool_misses",
+      "Creates that found no warm instance since start.",
+      () => manager.pool.stats().misses,
+    );
+  const server = createServer(telemetry.wrap(router.handle));
   server.keepAliveTimeout = 30_000;
   const wss = attachProxy(server, (address) => manager.resolveAddress(address), manager.sessions);
   await new Promise<void>((resolve, reject) => {
@@ -50,6 +82,7 @@ export async function startEnvManager(opts: StartOptions = {}): Promise<EnvManag
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await manager.close();
+      await telemetry.flush();
     },
   };
 }

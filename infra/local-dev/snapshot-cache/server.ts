@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { GcResponse } from "../../../src/clients/contracts/snapshot-cache.ts";
 import { AppError } from "../../../src/errors.ts";
+import { ServiceTelemetry } from "../telemetry/service-telemetry.ts";
 import { collectGarbage, type GcDeps, recoverFromCrash } from "./gc.ts";
 import { errorReply, isAuthorized, type Reply, send } from "./http.ts";
 import { envManagerInUse, type InUseSource, noInUseSource } from "./in-use.ts";
@@ -35,6 +36,8 @@ export type SnapshotCacheOptions = {
   /** Clock in epoch ms (tests move it). Default Date.now. */
   now?: () => number;
   log?: (line: string) => void;
+  /** Telemetry exporter base URL: spans of requests carrying a traceparent go there. */
+  telemetryUrl?: string;
 };
 
 export type SnapshotCacheHandle = {
@@ -89,31 +92,46 @@ export async function startSnapshotCache(opts: SnapshotCacheOptions): Promise<Sn
     deleting: deps.deleting,
     runGc,
   });
-  const server = createServer((req, res) => {
-    if (!isAuthorized(req, opts.token)) {
-      req.resume();
-      res.setHeader("www-authenticate", 'Bearer realm="sql-runner-platform"');
-      send(
-        res,
-        errorReply(
-          new AppError(401, "unauthorized", "authorization: missing or wrong platform token"),
-        ),
-      );
-      return;
-    }
-    const reply = (r: Reply) => {
-      // A body left unread (an early error, a 413) must not be parsed as the next request.
-      if (!req.complete) {
-        res.setHeader("connection", "close");
+  const telemetry = new ServiceTelemetry({
+    service: "snapshot-cache",
+    token: opts.token,
+    telemetryUrl: opts.telemetryUrl,
+    log: opts.log,
+  })
+    .gauge("snapshot_cache_layers", "Layers in the index.", () => store.count())
+    .gauge("snapshot_cache_layer_bytes", "Bytes the indexed layers take.", () => store.totalBytes())
+    .gauge(
+      "snapshot_cache_byte_budget",
+      "The byte budget GC keeps the layers under.",
+      () => deps.byteBudget,
+    );
+  const server = createServer(
+    telemetry.wrap((req, res) => {
+      if (!isAuthorized(req, opts.token)) {
         req.resume();
+        res.setHeader("www-authenticate", 'Bearer realm="sql-runner-platform"');
+        send(
+          res,
+          errorReply(
+            new AppError(401, "unauthorized", "authorization: missing or wrong platform token"),
+          ),
+        );
+        return;
       }
-      send(res, r);
-    };
-    router.handle(req).then(reply, (err: unknown) => {
-      if (!(err instanceof AppError)) log(`snapshot-cache: ${String(err)}`);
-      reply(errorReply(err));
-    });
-  });
+      const reply = (r: Reply) => {
+        // A body left unread (an early error, a 413) must not be parsed as the next request.
+        if (!req.complete) {
+          res.setHeader("connection", "close");
+          req.resume();
+        }
+        send(res, r);
+      };
+      router.handle(req).then(reply, (err: unknown) => {
+        if (!(err instanceof AppError)) log(`snapshot-cache: ${String(err)}`);
+        reply(errorReply(err));
+      });
+    }),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
@@ -151,6 +169,7 @@ export async function startSnapshotCache(opts: SnapshotCacheOptions): Promise<Sn
         });
         await chain;
         store.close();
+        await telemetry.flush();
       })();
       return closed;
     },

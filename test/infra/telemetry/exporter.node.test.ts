@@ -6,7 +6,7 @@ import {
   type ExporterHandle,
   startExporter,
 } from "../../../infra/local-dev/telemetry/exporter/server.ts";
-import { encodeMetrics, encodeSpans } from "../../../src/telemetry/otlp.ts";
+import { encodeMetrics, encodeSpans } from "../../../src/clients/contracts/otlp.ts";
 import { MetricRegistry } from "../../../src/telemetry/registry.ts";
 import { parseExposition } from "../../support/prometheus.ts";
 

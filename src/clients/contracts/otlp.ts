@@ -1,7 +1,16 @@
 // OTLP/HTTP JSON encoding (opentelemetry-proto's JSON mapping: ids as lowercase hex, 64-bit
 // integers as decimal strings, DELTA temporality) of the metric deltas and spans we export.
 // Pure, shared by the Worker and the Node platform services.
-import type { SeriesPoint } from "./registry.ts";
+/** One metric series' delta, as the Worker's registry (src/telemetry/registry.ts) holds it. */
+export interface SeriesPoint {
+  name: string;
+  def: { kind: "counter" | "updown" | "histogram"; help: string; buckets?: readonly number[] };
+  labels: Record<string, string>;
+  value: number;
+  buckets: number[] | null;
+  sum: number;
+  count: number;
+}
 
 export interface SpanRecord {
   traceId: string;
