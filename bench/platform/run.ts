@@ -1,7 +1,7 @@
 // `npm run bench:platform`: the local platform on a pagila-sized cluster, side by side in one run.
 //   - acquire an instance from the warm pool (env-manager with a pool)
 //   - boot an instance from a layer without the pool
-//   - snapshot an instance into a layer
+//   - snapshot an instance into a layer (format 2, and format 1 = one tar, in the same run)
 //   - baseline: CREATE DATABASE ... TEMPLATE on one server, STRATEGY wal_log and file_copy
 // Prints a markdown table (medians and p90, ratios against the baseline) for docs/benchmarks.md.
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -25,6 +25,7 @@ interface Row {
   note?: string;
 }
 const rows: Row[] = [];
+let tarBytes = 0;
 const log = (line: string) => console.error(line);
 
 const dataDir = await mkdtemp(join(tmpdir(), "platform-bench-"));
@@ -63,7 +64,10 @@ try {
   let layerId = "";
   let layerBytes = 0;
   for (let i = 0; i < Math.min(ROUNDS, 10); i++) {
-    const s = await timed(() => post(noPool.url, `/v1/instances/${src.instance_id}/snapshot`));
+    // As a job snapshots: answered once the server is starting again, written in the background.
+    const s = await timed(() =>
+      post(noPool.url, `/v1/instances/${src.instance_id}/snapshot`, { background: true }),
+    );
     snapMs.push(s.ms);
     snapServerMs.push(s.value.ms);
     const again = await timed(() => srcInst.whenUsable());
@@ -71,6 +75,8 @@ try {
     layerId = s.value.layer_id;
     layerBytes = s.value.size_bytes;
   }
+  const w = await post(noPool.url, `/v1/layers/${layerId}/write?wait_ms=25000`, undefined, "GET");
+  if (w.state !== "written") throw new Error(`layer ${layerId}: ${w.state}`);
   rows.push({ name: "snapshot (HTTP round trip)", samples: snapMs });
   rows.push({ name: "snapshot + server running again", samples: usableAgainMs });
   log(`layer ${layerId.slice(0, 12)}… ${(layerBytes / 1e6).toFixed(1)} MB`);
@@ -102,9 +108,46 @@ try {
   rows.push({ name: "  of which server-side boot", samples: bootServerMs });
   rows.push({ name: "first query after boot (connect via proxy + SELECT)", samples: firstQueryMs });
 
-  rows.push({ name: "  phase: unpack data.tar onto tmpfs", samples: phaseMs.unpack });
+  rows.push({ name: "  phase: materialize the manifest onto tmpfs", samples: phaseMs.unpack });
   rows.push({ name: "  phase: start postgres until ready", samples: phaseMs.start });
   rows.push({ name: "  phase: set the instance's password", samples: phaseMs.password });
+
+  // 3b. The same snapshot and boot with format 1 (one tar per layer, the format before format 2),
+  // in this run: an env-manager writing tar layers on the same data root, its instance booted
+  // from the format-2 pagila layer.
+  const tarMgr = await startEnvManager({
+    dataDir,
+    workDir: `/dev/shm/platform-bench-c-${process.pid}`,
+    token: TOKEN,
+    pool: NO_POOL,
+    layerFormat: 1,
+  });
+  try {
+    const t = await post(tarMgr.url, "/v1/instances", { from: { layer_id: layerId } });
+    const tInst = tarMgr.manager.get(t.instance_id).instance;
+    const tarSnap: number[] = [];
+    let tarLayer = "";
+    for (let i = 0; i < Math.min(ROUNDS, 10); i++) {
+      const s = await timed(() => post(tarMgr.url, `/v1/instances/${t.instance_id}/snapshot`));
+      const again = await timed(() => tInst.whenUsable());
+      tarSnap.push(s.ms + again.ms);
+      tarLayer = s.value.layer_id;
+      tarBytes = s.value.size_bytes;
+    }
+    rows.push({ name: "format 1 (tar): snapshot + server running again", samples: tarSnap });
+    const tarBoot: number[] = [];
+    const tarUnpack: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const b = await post(tarMgr.url, "/v1/instances", { from: { layer_id: tarLayer } });
+      tarBoot.push(b.boot.ms);
+      tarUnpack.push(tarMgr.manager.get(b.instance_id).instance.bootPhases.unpack);
+      await post(tarMgr.url, `/v1/instances/${b.instance_id}`, undefined, "DELETE");
+    }
+    rows.push({ name: "format 1 (tar): server-side boot from layer, no pool", samples: tarBoot });
+    rows.push({ name: "format 1 (tar):   phase: unpack data.tar onto tmpfs", samples: tarUnpack });
+  } finally {
+    await tarMgr.close();
+  }
 
   // 4. Warm pool: a second env-manager on the same data root, with a pool.
   const pooled = await startEnvManager({
@@ -162,7 +205,7 @@ try {
   }
   await admin.end();
 
-  printTable(load.ms, layerBytes, pss);
+  printTable(load.ms, layerBytes, pss, tarBytes);
 } finally {
   await noPool.close();
   await rm(dataDir, { recursive: true, force: true });
@@ -183,7 +226,7 @@ async function pooledPss(pids: number[]): Promise<number> {
   return kib * 1024;
 }
 
-function printTable(loadMs: number, layerBytes: number, pss: number) {
+function printTable(loadMs: number, layerBytes: number, pss: number, tarBytes: number) {
   const wal = rows.find((r) => r.name.includes("wal_log"));
   const base = wal ? median(wal.samples) : Number.NaN;
   console.log(`| operation | p50 ms | p90 ms | vs CREATE DATABASE wal_log (p50) |`);
@@ -196,6 +239,6 @@ function printTable(loadMs: number, layerBytes: number, pss: number) {
   }
   console.log("");
   console.log(
-    `${ROUNDS} rounds (snapshot: ${Math.min(ROUNDS, 10)}); pagila load ${fmt(loadMs)} ms; layer data.tar ${(layerBytes / 1e6).toFixed(1)} MB; idle pooled instance PSS ${(pss / 1e6).toFixed(1)} MB.`,
+    `${ROUNDS} rounds (snapshot: ${Math.min(ROUNDS, 10)}); pagila load ${fmt(loadMs)} ms; layer ${(layerBytes / 1e6).toFixed(1)} MB logical, format-1 data.tar ${(tarBytes / 1e6).toFixed(1)} MB; idle pooled instance PSS ${(pss / 1e6).toFixed(1)} MB.`,
   );
 }

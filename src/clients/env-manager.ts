@@ -13,6 +13,7 @@ import {
   InstanceListResponse,
   InstanceResponse,
   LayersInUseResponse,
+  LayerWriteResponse,
   RestartResponse,
   SnapshotResponse,
 } from "./contracts/env-manager.ts";
@@ -32,7 +33,10 @@ export type EnvManagerClient = {
   get(instanceId: string): Promise<InstanceResponse | null>;
   /** Every live instance with its owner (no connections). */
   list(): Promise<InstanceListResponse>;
-  snapshot(instanceId: string): Promise<SnapshotResponse>;
+  /** `background`: answer before the layer is written (then wait with `layerWrite`). */
+  snapshot(instanceId: string, opts?: { background?: boolean }): Promise<SnapshotResponse>;
+  /** Where a background layer write stands; waits up to `waitMs` (<= 25 s) for it to settle. */
+  layerWrite(layerId: string, waitMs: number): Promise<LayerWriteResponse>;
   restart(instanceId: string): Promise<RestartResponse>;
   cancel(instanceId: string): Promise<CancelResponse>;
   destroy(instanceId: string): Promise<DestroyResponse>;
@@ -109,8 +113,13 @@ export function createEnvManagerClient(opts: EnvManagerClientOptions): EnvManage
     async list() {
       return must(await call("GET", "/v1/instances", InstanceListResponse));
     },
-    async snapshot(id) {
-      return must(await call("POST", inst(id, "/snapshot"), SnapshotResponse, {}));
+    async snapshot(id, opts = {}) {
+      const body = opts.background ? { background: true } : {};
+      return must(await call("POST", inst(id, "/snapshot"), SnapshotResponse, body));
+    },
+    async layerWrite(layerId, waitMs) {
+      const path = `/v1/layers/${encodeURIComponent(layerId)}/write?wait_ms=${Math.round(waitMs)}`;
+      return must(await call("GET", path, LayerWriteResponse));
     },
     async restart(id) {
       return must(await call("POST", inst(id, "/restart"), RestartResponse, {}));

@@ -1,6 +1,6 @@
 // The optional manifest `sql-runner.json` at the project root: stage order, isolated stages,
-// engine version, extensions and session settings. Every field is optional; an absent field
-// keeps its default. Validated with zod; any problem is `invalid_manifest` naming the field.
+// engine version, extensions, session settings and where layers are kept. Every field is optional;
+// an absent field keeps its default. Validated with zod; any problem is `invalid_manifest` naming the field.
 import { z } from "zod";
 import { PlannerError, quote } from "./errors.ts";
 import { normalizePath } from "./paths.ts";
@@ -12,6 +12,14 @@ export const MANIFEST_PATH = "sql-runner.json";
 export const DEFAULT_STAGES: readonly string[] = ["init", "seed"];
 export const DEFAULT_ISOLATED: readonly string[] = ["test", "bench"];
 export const DEFAULT_ENGINE = "18";
+/**
+ * Where a job keeps layers: after every tail step (editing step k reuses steps 1..k-1) or only at
+ * stage ends and the tail's last two steps. Not part of any hash: it changes which layers exist,
+ * never what a cluster holds.
+ */
+export const LAYER_POLICIES = ["every-step", "stage-ends"] as const;
+export type LayerPolicy = (typeof LAYER_POLICIES)[number];
+export const DEFAULT_LAYERS: LayerPolicy = "every-step";
 
 const stagePath = z
   .string()
@@ -46,6 +54,7 @@ const manifestSchema = z.strictObject({
       z.string().refine((v) => !v.includes("\u0000"), "must not hold NUL"),
     )
     .optional(),
+  layers: z.enum(LAYER_POLICIES).optional(),
 });
 
 export interface Manifest {
@@ -54,6 +63,7 @@ export interface Manifest {
   engine: string;
   extensions: Record<string, string>;
   settings: Record<string, string>;
+  layers: LayerPolicy;
 }
 
 function invalid(field: string, why: string): PlannerError {
@@ -103,6 +113,7 @@ export function parseManifest(text: string | undefined): Manifest {
     engine: value.engine ?? DEFAULT_ENGINE,
     extensions: value.extensions ?? {},
     settings: value.settings ?? {},
+    layers: value.layers ?? DEFAULT_LAYERS,
   };
   checkStages(manifest);
   checkSettingNames(manifest.settings);

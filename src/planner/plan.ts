@@ -13,7 +13,7 @@ import {
 import { IncludeResolver, type IncludeScanner } from "./includes.ts";
 import { type PlannerLimits, resolveLimits } from "./limits.ts";
 import { loadFiles, type TextDigest } from "./load.ts";
-import { MANIFEST_PATH, parseManifest } from "./manifest.ts";
+import { type LayerPolicy, MANIFEST_PATH, parseManifest } from "./manifest.ts";
 import { normalizePath } from "./paths.ts";
 import { effectiveSettings } from "./settings.ts";
 import { checkTree, type EtagResolver, type ProjectTree } from "./tree.ts";
@@ -51,6 +51,8 @@ export interface PlanConfig {
   settings: Record<string, string>;
   stages: string[];
   isolated: string[];
+  /** Where layers are kept (not hashed: it never changes a cluster's content). */
+  layers: LayerPolicy;
 }
 
 export interface Plan {
@@ -78,6 +80,7 @@ export async function planJob(input: PlanInput): Promise<Plan> {
     settings: effectiveSettings(manifest.settings),
     stages: manifest.stages,
     isolated: manifest.isolated,
+    layers: manifest.layers,
   };
 
   const includes = new IncludeResolver(files.texts, input.scanIncludes);

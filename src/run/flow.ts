@@ -10,6 +10,7 @@ import type { ResultSet, SnapshotInfo } from "../jobs/model.ts";
 import { roundMs } from "../jobs/model.ts";
 import { planTree } from "../jobs/planning.ts";
 import { forgetTail } from "../warm/tail-memory.ts";
+import { LayerPublisher } from "./background-publish.ts";
 import {
   AbortedError,
   checkAborted,
@@ -78,11 +79,12 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
     }
   }
   const lease = leader ? ctx.tailLease(plan.tailHash) : null;
+  const publisher = new LayerPublisher(ctx);
   try {
     const conn: PgConnection = instance.connection;
     advance(ctx, "running");
 
-    const points = publishPoints(tail);
+    const points = publishPoints(tail, plan.config.layers);
     let layerId = found.layerId;
     let parent = found.reused > 0 ? (tail[found.reused - 1]?.hash ?? null) : null;
     let lastLayered = found.reused;
@@ -121,7 +123,13 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
           const overBudget = Date.now() - ctx.alarmStart > ctx.budgetMs;
           const more = step.index < tail.length;
           if (found.cacheOk && (points.has(step.index) || (overBudget && more))) {
-            const published = await publishLayer(ctx, instance.instance_id, step, parent);
+            const published = await publishLayer(
+              ctx,
+              instance.instance_id,
+              step,
+              parent,
+              publisher,
+            );
             if (published) {
               layerId = published;
               parent = step.hash;
@@ -129,6 +137,8 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
             }
           }
           if (overBudget && more && lastLayered === step.index) {
+            // The next alarm looks the layer up: it must be published first.
+            await publisher.settle();
             store.update({ carried_steps: job.carried_steps + step.index - found.reused });
             emit("log", {
               message: `alarm time budget used after step ${step.index}: continuing in the next alarm`,
@@ -154,6 +164,10 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
       cache_available: found.cacheOk,
       engine: instance.source.engine,
     };
+    // The tail's layers are published before the head: jobs waiting on the lease look for the
+    // tail's layer once it is released, and a run resumed after a reset boots from it. Only the
+    // last step's write is still pending here; earlier ones overlapped the following steps.
+    await publisher.settle();
     store.update({ snapshot, cache_hit: snapshot.hit });
     if (lease) await lease.release(job.job_id).catch(() => {});
 
@@ -191,6 +205,8 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
     if (err instanceof YieldSignal) return { kind: "yield" };
     throw err;
   } finally {
+    // Whatever ended the run, layers already snapshotted still get published.
+    await publisher.settle();
     if (lease) await lease.release(job.job_id).catch(() => {});
   }
 }

@@ -5,8 +5,10 @@ import type { CreateInstanceResponse } from "../clients/contracts/env-manager.ts
 import { platformOffers, resolveEngine } from "../engines/check.ts";
 import { AppError } from "../errors.ts";
 import { roundMs } from "../jobs/model.ts";
+import type { LayerPolicy } from "../planner/manifest.ts";
 import type { Plan, PlannedStep } from "../planner/plan.ts";
 import { instanceBooted } from "../telemetry/job-telemetry.ts";
+import type { LayerPublisher } from "./background-publish.ts";
 import { checkAborted, type FlowContext, inStage } from "./flow-context.ts";
 import { sleep, withRetry } from "./platform.ts";
 import type { Lookup } from "./tail-lookup.ts";
@@ -14,8 +16,15 @@ import type { Lookup } from "./tail-lookup.ts";
 const READY_POLL_MS = 20;
 const READY_TIMEOUT_MS = 20_000;
 
-/** Steps after which a layer is published: stage ends, the whole tail, and the step before it. */
-export function publishPoints(tail: readonly PlannedStep[]): Set<number> {
+/**
+ * Steps after which a layer is published: every step by default (a layer costs only the chunks it
+ * changed); with `"layers": "stage-ends"`, stage ends, the whole tail and the step before it.
+ */
+export function publishPoints(
+  tail: readonly PlannedStep[],
+  policy: LayerPolicy = "every-step",
+): Set<number> {
+  if (policy === "every-step") return new Set(tail.map((s) => s.index));
   const points = new Set<number>();
   for (const step of tail) if (step.lastOfStage) points.add(step.index);
   if (tail.length > 0) points.add(tail.length);
@@ -75,49 +84,27 @@ async function waitReady(ctx: FlowContext, instanceId: string): Promise<void> {
   throw new AppError(503, "env_unavailable", "the instance did not come back after a snapshot");
 }
 
+/**
+ * Snapshots the instance after `step` and queues the layer's publish: the job waits only until the
+ * server runs again; env-manager writes the layer in the background and `publisher` publishes it.
+ * Returns the layer id, or null when no snapshot could be taken.
+ */
 export async function publishLayer(
   ctx: FlowContext,
   instanceId: string,
   step: PlannedStep,
   parent: string | null,
+  publisher: LayerPublisher,
 ): Promise<string | null> {
   return inStage(ctx, "publishing", async () => {
     const snap = await withRetry(
       "snapshot",
-      () => ctx.platform.env.snapshot(instanceId),
+      () => ctx.platform.env.snapshot(instanceId, { background: true }),
       ctx.countRetry,
       ctx.signal,
     );
-    let layerId: string = snap.layer_id;
-    try {
-      const published = await ctx.platform.cache.publish({
-        tail_hash: step.hash,
-        layer_id: snap.layer_id,
-        parent_hash: parent,
-        engine: snap.engine,
-        settings_digest: snap.settings_digest,
-        size_bytes: snap.size_bytes,
-        ttl_seconds: ctx.job.snapshot_ttl,
-      });
-      layerId = published.layer.layer_id;
-    } catch (err) {
-      if (!(err instanceof AppError && err.code.startsWith("snapshot_cache"))) throw err;
-      ctx.emit("log", {
-        level: "warning",
-        message: `layer after step ${step.index} not published`,
-      });
-      await waitReady(ctx, instanceId);
-      return null;
-    }
-    ctx.emit("step", {
-      index: step.index,
-      path: step.path,
-      state: "published",
-      layer_id: layerId,
-      size_bytes: snap.size_bytes,
-      ms: roundMs(snap.ms),
-    });
+    publisher.add(snap, step, parent);
     await waitReady(ctx, instanceId);
-    return layerId;
+    return snap.layer_id;
   });
 }

@@ -18,6 +18,7 @@ describe("manifest sql-runner.json", () => {
       settings: { ...DEFAULT_SESSION_SETTINGS },
       stages: ["init", "seed"],
       isolated: ["test", "bench"],
+      layers: "every-step",
     });
   });
 
@@ -50,6 +51,19 @@ describe("manifest sql-runner.json", () => {
     expect(Object.keys(plan.config.settings)).not.toContain("timezone");
   });
 
+  it("reads the layer policy, which no hash depends on", async () => {
+    const tree = { "init/1.sql": "SELECT 1;", "init/2.sql": "SELECT 2;" };
+    const plain = await planJob({ tree, headPath: "init/2.sql" });
+    const thin = await planJob({
+      tree: { ...tree, "sql-runner.json": '{"layers": "stage-ends"}' },
+      headPath: "init/2.sql",
+    });
+    expect(plain.config.layers).toBe("every-step");
+    expect(thin.config.layers).toBe("stage-ends");
+    expect(thin.h0).toBe(plain.h0);
+    expect(thin.tailHash).toBe(plain.tailHash);
+  });
+
   it("may arrive as { content } and with a BOM and CRLF", async () => {
     const plan = await planJob({
       tree: { "sql-runner.json": { content: '\uFEFF{\r\n"engine": "16"\r\n}' }, "init/1.sql": "" },
@@ -77,6 +91,7 @@ describe("manifest sql-runner.json", () => {
     ["a setting named __proto__", '{"settings": {"__proto__": "x"}}', "settings.__proto__"],
     ["an extension named __proto__", '{"extensions": {"__proto__": "1"}}', "extensions.__proto__"],
     ["a top-level __proto__", '{"__proto__": {}}', "__proto__"],
+    ["an unknown layer policy", '{"layers": "sometimes"}', "layers"],
     [
       "a setting named twice",
       '{"settings": {"work_mem": "1MB", "WORK_MEM": "2MB"}}',

@@ -47,6 +47,15 @@ export interface EnvManagerConfig {
   defaultTtlMs: number;
   reapIntervalMs: number;
   pool: PoolConfig;
+  /** Format of the layers snapshots write: 2 (manifest + chunks, docs/layers.md) or 1 (one tar). */
+  layerFormat: 1 | 2;
+  /** Memory budget of the decompressed chunk cache that format-2 boots read from. */
+  chunkCacheBytes: number;
+  /**
+   * Most bytes of staged snapshot copies (tmpfs) waiting for their background write; a background
+   * snapshot over it is written before it answers.
+   */
+  stagingBudgetBytes: number;
 }
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -81,6 +90,10 @@ export function resolveConfig(partial: EnvManagerOverrides = {}): EnvManagerConf
     maxInstances: partial.maxInstances ?? Number(env.ENV_MANAGER_MAX_INSTANCES ?? 32),
     defaultTtlMs: partial.defaultTtlMs ?? DEFAULT_INSTANCE_TTL_MS,
     reapIntervalMs: partial.reapIntervalMs ?? 1_000,
+    layerFormat: partial.layerFormat ?? (env.ENV_MANAGER_LAYER_FORMAT === "1" ? 1 : 2),
+    chunkCacheBytes:
+      partial.chunkCacheBytes ?? Number(env.ENV_MANAGER_CHUNK_CACHE_BYTES ?? 256 * 1024 * 1024),
+    stagingBudgetBytes: partial.stagingBudgetBytes ?? 1024 * 1024 * 1024,
     pool: {
       perSource: 2,
       recentSources: 4,

@@ -6,6 +6,7 @@ import { EnvError } from "./errors.ts";
 
 export interface Ctx {
   params: Record<string, string>;
+  query: URLSearchParams;
   body: () => Promise<unknown>;
 }
 
@@ -43,7 +44,8 @@ export class Router {
       if (!this.authorized(req.headers.authorization)) {
         throw new EnvError(401, "unauthorized", "missing or wrong bearer token");
       }
-      const path = new URL(req.url ?? "/", "http://x").pathname;
+      const url = new URL(req.url ?? "/", "http://x");
+      const path = url.pathname;
       let pathMatched = false;
       for (const route of this.routes) {
         const m = route.pattern.exec(path);
@@ -54,7 +56,11 @@ export class Router {
         route.keys.forEach((k, i) => {
           params[k] = decodeURIComponent(m[i + 1] ?? "");
         });
-        const out = await route.handler({ params, body: () => readJson(req) });
+        const out = await route.handler({
+          params,
+          query: url.searchParams,
+          body: () => readJson(req),
+        });
         return send(res, out.status ?? 200, out.json);
       }
       if (pathMatched) throw new EnvError(405, "method_not_allowed", `${req.method} ${path}`);

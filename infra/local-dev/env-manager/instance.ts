@@ -4,6 +4,9 @@
 import { randomBytes } from "node:crypto";
 import { chmod, chown, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import type { ChunkCache } from "../layers/chunk-cache.ts";
+import type { FileIndex } from "../layers/file-index.ts";
+import { materialize } from "../layers/materialize.ts";
 import { setUserPassword, warmUp, withAdmin } from "../postgres/admin.ts";
 import type { Image } from "../postgres/base-image.ts";
 import type { PgBinaries } from "../postgres/binaries.ts";
@@ -34,6 +37,10 @@ export interface InstanceDeps {
   runAs: RunAs | null;
   /** Parent of instance directories (tmpfs when available). */
   workDir: string;
+  /** Decompressed chunks for format-2 boots. */
+  chunkCache: ChunkCache;
+  /** Boot a base image from its tar (format 1) even when it also carries a manifest. */
+  preferTar: boolean;
 }
 
 export function newInstanceId(): string {
@@ -50,6 +57,11 @@ export class Instance {
   readonly source: InstanceSourceInfo;
   status: InstanceStatus = "booting";
   readonly bootPhases: BootPhases = { unpack: 0, start: 0, password: 0, warm: 0 };
+  /**
+   * Sizes, mtimes and chunk lists of the data directory's files as of the format-2 boot or the last
+   * snapshot (null after a tar boot): a snapshot copies and hashes only files that differ.
+   */
+  fileIndex: FileIndex | null = null;
   /** Settles when the current transition (boot, restart after snapshot) ends. */
   private transition: Promise<void> = Promise.resolve();
   private queue: Promise<void> = Promise.resolve();
@@ -91,7 +103,18 @@ export class Instance {
       };
       await mkdir(this.socketDir, { recursive: true, mode: 0o700 });
       await mkdir(this.dataDir, { mode: 0o700 });
-      await unpackDataDir(image.archive, this.dataDir, opts);
+      const owner = runAs ? { uid: runAs.uid, gid: runAs.gid } : null;
+      if (image.manifest && image.store && !(this.deps.preferTar && image.archive)) {
+        this.fileIndex = await materialize(
+          image.manifest,
+          this.dataDir,
+          image.store,
+          this.deps.chunkCache,
+          { owner, background: opts.background ?? false },
+        );
+      } else if (image.archive) {
+        await unpackDataDir(image.archive, this.dataDir, opts);
+      } else throw new Error(`image ${image.dir} has neither a manifest nor an archive`);
       await chmod(this.dataDir, 0o700);
       if (runAs) {
         for (const p of [this.dir, this.socketDir, this.dataDir]) {
@@ -130,11 +153,18 @@ export class Instance {
    * Stops the server cleanly (fast shutdown writes a checkpoint), lets `copy` read the consistent
    * data directory, then starts the server again in the background; `whenUsable()` waits for it.
    */
-  snapshot<T>(copy: (dataDir: string) => Promise<T>): Promise<T> {
-    return this.exclusive(() => this.snapshotNow(copy));
+  snapshot<T, U = T>(
+    copy: (dataDir: string) => Promise<T>,
+    after?: (copied: T) => Promise<U>,
+  ): Promise<U> {
+    return this.exclusive(() => this.snapshotNow(copy, after));
   }
 
-  private async snapshotNow<T>(copy: (dataDir: string) => Promise<T>): Promise<T> {
+  /** `after` runs while the server is starting again, before any later operation on the instance. */
+  private async snapshotNow<T, U>(
+    copy: (dataDir: string) => Promise<T>,
+    after?: (copied: T) => Promise<U>,
+  ): Promise<U> {
     this.status = "snapshotting";
     // Connections arriving while the server is down wait for the restart, not fail.
     let release: () => void = () => {};
@@ -151,7 +181,7 @@ export class Instance {
       throw err;
     }
     this.restartInBackground(release);
-    return result;
+    return after ? after(result) : (result as unknown as U);
   }
 
   restart(): Promise<void> {

@@ -1,10 +1,15 @@
-// Layer storage shared with snapshot-cache: `<data root>/layers/<layer_id>/` holds `data.tar` (the
-// packed data directory), `layer.json` and `admin.secret`. env-manager writes a layer under
-// `.tmp-<random>` and renames it into place, so a crash mid-copy leaves no half layer visible;
-// snapshot-cache deletes layers (GC) after asking GET /v1/layers/in-use.
+// Layer storage shared with snapshot-cache: `<data root>/layers/<layer_id>/` holds `layer.json` and
+// `admin.secret`, plus either `manifest.json` (format 2: its chunks live once in `<data root>/chunks/`,
+// see infra/local-dev/layers/) or `data.tar` (format 1). A layer directory is written under
+// `.tmp-<random>` and renamed into place, so a crash mid-copy leaves no half layer visible.
+// Format-2 layers are written in the background, one at a time, after the snapshot has answered.
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { Capture, Hashed } from "../layers/capture.ts";
+import { ChunkCache } from "../layers/chunk-cache.ts";
+import { ChunkStore } from "../layers/chunk-store.ts";
+import { layerJson, MANIFEST_FILE, publishDir, storeChunks } from "../layers/writer.ts";
 import { ADMIN_SECRET_FILE, type Image, readImage } from "../postgres/base-image.ts";
 import { packDataDir } from "../postgres/pack.ts";
 
@@ -14,11 +19,24 @@ export interface LayerMetaFile {
   engine: string;
   settings_digest: string;
   created_at: string;
+  format?: number;
+  logical_bytes?: number;
+  new_bytes?: number;
 }
 
 export interface WrittenLayer {
   layerId: string;
   sizeBytes: number;
+  /** Bytes the layer added to storage (format 1: the whole archive). */
+  newBytes: number;
+}
+
+export type WriteState = "written" | "writing" | "failed" | "unknown";
+
+export interface LayerInfo {
+  engine: string;
+  settingsDigest: string;
+  adminPassword: string;
 }
 
 /** Layers written within this window count as in use: the Worker has not published them yet. */
@@ -26,33 +44,38 @@ export const PUBLISH_GRACE_MS = 10 * 60_000;
 
 export class LayerStore {
   readonly dir: string;
+  readonly chunks: ChunkStore;
+  readonly cache: ChunkCache;
   /** `.tmp-*` names being written and layer ids recently written (id -> written at). */
   private readonly writing = new Set<string>();
   private readonly recent = new Map<string, number>();
+  /** Background format-2 writes by layer id, and their outcome once settled. */
+  private readonly pending = new Map<string, Promise<WrittenLayer>>();
+  private readonly outcome = new Map<string, WrittenLayer | Error>();
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Bytes of staging copies (on tmpfs, so memory) whose background write has not finished. */
+  stagedBytes = 0;
 
-  constructor(layersDir: string) {
-    this.dir = layersDir;
+  constructor(dataDir: string, cacheBytes: number) {
+    this.dir = join(dataDir, "layers");
+    this.chunks = new ChunkStore(join(dataDir, "chunks"));
+    this.cache = new ChunkCache(cacheBytes);
   }
 
   async open(layerId: string): Promise<{ image: Image; meta: LayerMetaFile } | null> {
     const dir = join(this.dir, layerId);
     try {
       const meta = JSON.parse(await readFile(join(dir, "layer.json"), "utf8")) as LayerMetaFile;
-      await stat(join(dir, "data.tar"));
-      return { image: await readImage(dir), meta };
+      const image = await readImage(dir, this.chunks);
+      if (!image.manifest) await stat(join(dir, "data.tar"));
+      return { image: image.manifest ? { ...image, archive: null } : image, meta };
     } catch {
       return null;
     }
   }
 
-  /**
-   * Packs a stopped data directory into a new layer. The id is the SHA-256 of the archive, computed
-   * while it streams (no second read); identical bytes give the same id and the second copy is dropped.
-   */
-  async write(
-    dataDir: string,
-    info: { engine: string; settingsDigest: string; adminPassword: string },
-  ): Promise<WrittenLayer> {
+  /** Format 1: packs a stopped data directory into one tar; the id is the archive's SHA-256. */
+  async write(dataDir: string, info: LayerInfo): Promise<WrittenLayer> {
     await mkdir(this.dir, { recursive: true });
     const tmpName = `.tmp-${randomBytes(8).toString("hex")}`;
     const tmp = join(this.dir, tmpName);
@@ -67,6 +90,7 @@ export class LayerStore {
         engine: info.engine,
         settings_digest: info.settingsDigest,
         created_at: new Date().toISOString(),
+        format: 1,
       };
       await writeFile(join(tmp, ADMIN_SECRET_FILE), `${info.adminPassword}\n`, { mode: 0o600 });
       await writeFile(join(tmp, "layer.json"), `${JSON.stringify(meta)}\n`);
@@ -78,19 +102,109 @@ export class LayerStore {
         if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
         // Same content already stored.
       }
-      return { layerId, sizeBytes: packed.sizeBytes };
+      return { layerId, sizeBytes: packed.sizeBytes, newBytes: packed.sizeBytes };
     } finally {
       this.writing.delete(tmpName);
       await rm(tmp, { recursive: true, force: true });
     }
   }
 
+  /**
+   * Format 2: queues the background write of a captured layer (new chunks, then the manifest) and
+   * returns its promise. `fallback` is a store to copy chunks from that the layer store lacks (the
+   * base image's). The staging directory is removed when the write ends, whatever the outcome.
+   */
+  enqueue(
+    cap: Capture,
+    hashed: Hashed,
+    info: LayerInfo,
+    fallback: ChunkStore | null,
+  ): Promise<WrittenLayer> {
+    const layerId = hashed.layerId;
+    const earlier = this.pending.get(layerId);
+    if (earlier) {
+      void rm(cap.stagingDir, { recursive: true, force: true });
+      return earlier;
+    }
+    this.recent.set(layerId, Date.now());
+    this.outcome.delete(layerId);
+    this.stagedBytes += cap.stagedBytes;
+    const run = this.queue.then(async (): Promise<WrittenLayer> => {
+      try {
+        const stored = await storeChunks(cap, hashed, this.chunks, { fallback, cache: this.cache });
+        const meta = layerJson(hashed, stored, info);
+        await publishDir(
+          this.dir,
+          layerId,
+          {
+            [ADMIN_SECRET_FILE]: { data: `${info.adminPassword}\n`, mode: 0o600 },
+            "layer.json": { data: `${JSON.stringify(meta)}\n` },
+            // Renamed into place together with the rest, after every chunk above: manifest last.
+            [MANIFEST_FILE]: { data: hashed.encoded },
+          },
+          (tmp, done) => (done ? this.writing.delete(tmp) : this.writing.add(tmp)),
+        );
+        return { layerId, sizeBytes: meta.logical_bytes, newBytes: meta.new_bytes };
+      } finally {
+        await rm(cap.stagingDir, { recursive: true, force: true });
+        this.stagedBytes -= cap.stagedBytes;
+      }
+    });
+    this.queue = run.catch(() => {});
+    this.pending.set(layerId, run);
+    run
+      .then(
+        (w) => this.outcome.set(layerId, w),
+        (err: Error) => {
+          console.error(`env-manager: writing layer ${layerId} failed:`, err.message);
+          this.outcome.set(layerId, err);
+        },
+      )
+      .finally(() => this.pending.delete(layerId));
+    return run;
+  }
+
+  /** Where a layer's write stands; waits up to `waitMs` for a write in progress to settle. */
+  async writeState(
+    layerId: string,
+    waitMs: number,
+  ): Promise<{ state: WriteState; newBytes?: number }> {
+    const run = this.pending.get(layerId);
+    if (run && waitMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, waitMs);
+      });
+      await Promise.race([
+        run.then(
+          () => {},
+          () => {},
+        ),
+        timeout,
+      ]);
+      clearTimeout(timer);
+    }
+    // The outcome is recorded before `pending` forgets the write: look at it first.
+    const out = this.outcome.get(layerId);
+    if (out instanceof Error) return { state: "failed" };
+    if (out) return { state: "written", newBytes: out.newBytes };
+    if (this.pending.has(layerId)) return { state: "writing" };
+    return (await this.open(layerId)) ? { state: "written" } : { state: "unknown" };
+  }
+
+  /** Resolves when every queued background write has settled (tests, shutdown). */
+  async drain(): Promise<void> {
+    await this.queue;
+  }
+
   /** Names GC must not delete: unfinished copies and layers not yet published by the Worker. */
   busyNames(now = Date.now()): string[] {
-    const out = [...this.writing];
+    const out = [...this.writing, ...this.pending.keys()];
     for (const [id, at] of this.recent) {
-      if (now - at > PUBLISH_GRACE_MS) this.recent.delete(id);
-      else out.push(id);
+      if (now - at > PUBLISH_GRACE_MS) {
+        this.recent.delete(id);
+        this.outcome.delete(id);
+      } else out.push(id);
     }
     return out;
   }

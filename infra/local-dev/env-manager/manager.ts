@@ -20,6 +20,7 @@ import { EngineBases } from "./engine-bases.ts";
 import { EnvError } from "./errors.ts";
 import { Instance, InstanceBusyError, newInstanceId } from "./instance.ts";
 import { describeInstance, instanceIdOfAddress } from "./instance-info.ts";
+import { takeSnapshot } from "./layer-snapshot.ts";
 import { LayerStore } from "./layer-store.ts";
 import { WarmPool } from "./pool.ts";
 import { ReadySessions } from "./ready-sessions.ts";
@@ -73,7 +74,7 @@ export class EnvManager {
     this.binaries = bases.engines.default;
     this.runAs = runAs;
     this.digest = settingsDigest(this.binaries.major);
-    this.layers = new LayerStore(join(cfg.dataDir, "layers"));
+    this.layers = new LayerStore(cfg.dataDir, cfg.chunkCacheBytes);
     // A pooled instance waits with a ready session (and its type names known) for its first client.
     this.pool = new WarmPool(cfg.pool, async (key) => {
       const inst = await this.bootFresh(key, true);
@@ -168,27 +169,32 @@ export class EnvManager {
     return info;
   }
 
-  async snapshot(id: string): Promise<SnapshotResponse> {
+  /** Snapshots an instance into a new layer (layer-snapshot.ts: both formats). */
+  async snapshot(id: string, opts: { background?: boolean } = {}): Promise<SnapshotResponse> {
     const { instance } = this.get(id);
-    const t0 = performance.now();
-    const written = await this.guard(instance, () =>
-      instance.snapshot((dataDir) =>
-        this.layers.write(dataDir, {
-          engine: instance.source.engine,
-          settingsDigest: instance.source.settingsDigest,
-          adminPassword: instance.adminPassword,
-        }),
-      ),
+    const { response, stored } = await takeSnapshot(
+      {
+        layers: this.layers,
+        format: this.cfg.layerFormat,
+        stagingBudgetBytes: this.cfg.stagingBudgetBytes,
+        workDir: this.workDir,
+        guard: (fn) => this.guard(instance, fn),
+      },
+      instance,
+      opts,
     );
-    // The next job with this tail boots from this layer: have one ready for it.
-    this.pool.prefer(`layer:${written.layerId}`);
-    return {
-      layer_id: written.layerId,
-      size_bytes: written.sizeBytes,
-      engine: instance.source.engine,
-      settings_digest: instance.source.settingsDigest,
-      ms: performance.now() - t0,
-    };
+    // The next job with this tail boots from this layer: have one ready for it (once it is stored;
+    // a pool refill of a layer still being written would find nothing and drop the source).
+    stored.then(
+      () => this.pool.prefer(`layer:${response.layer_id}`),
+      () => {},
+    );
+    return response;
+  }
+
+  /** Where a layer's background write stands (waits up to `waitMs` for it to settle). */
+  layerWriteState(layerId: string, waitMs: number) {
+    return this.layers.writeState(layerId, waitMs);
   }
 
   async restart(id: string): Promise<number> {
@@ -238,6 +244,7 @@ export class EnvManager {
     this.closing = true;
     clearInterval(this.reaper);
     await this.pool.close();
+    await this.layers.drain();
     const ids = [...this.live.keys()];
     await Promise.all(ids.map((id) => this.destroy(id)));
     await releaseWorkDir(this.workDir).catch(() => {});
@@ -289,7 +296,13 @@ export class EnvManager {
     }
     const engine = binaries.engine;
     const instance = new Instance(
-      { binaries, runAs: this.runAs, workDir: this.workDir },
+      {
+        binaries,
+        runAs: this.runAs,
+        workDir: this.workDir,
+        chunkCache: this.layers.cache,
+        preferTar: this.cfg.layerFormat === 1,
+      },
       newInstanceId(),
       image,
       { layerId, engine, settingsDigest: digest },

@@ -7,7 +7,10 @@ import {
   CreateInstanceRequest,
   type CreateInstanceResponse,
   type EnvHealthResponse,
+  EnvLayerId,
   InstanceId,
+  MAX_WRITE_WAIT_MS,
+  SnapshotRequest,
 } from "../../../src/clients/contracts/env-manager.ts";
 import { ServiceTelemetry } from "../telemetry/service-telemetry.ts";
 import { type EnvManagerOverrides, resolveConfig } from "./config.ts";
@@ -120,9 +123,10 @@ function routes(router: Router, mgr: EnvManager): Router {
     })
     .on("GET", "/v1/instances", async () => ({ json: { instances: mgr.list() } }))
     .on("GET", "/v1/instances/:id", async (ctx) => ({ json: mgr.info(id(ctx.params)) }))
-    .on("POST", "/v1/instances/:id/snapshot", async (ctx) => ({
-      json: await mgr.snapshot(id(ctx.params)),
-    }))
+    .on("POST", "/v1/instances/:id/snapshot", async (ctx) => {
+      const req = parse(SnapshotRequest, await ctx.body(), "body") ?? {};
+      return { json: await mgr.snapshot(id(ctx.params), req) };
+    })
     .on("POST", "/v1/instances/:id/restart", async (ctx) => {
       const instanceId = id(ctx.params);
       return { json: { instance_id: instanceId, ms: await mgr.restart(instanceId) } };
@@ -134,5 +138,15 @@ function routes(router: Router, mgr: EnvManager): Router {
       const instanceId = id(ctx.params);
       return { json: { instance_id: instanceId, destroyed: await mgr.destroy(instanceId) } };
     })
-    .on("GET", "/v1/layers/in-use", async () => ({ json: { layer_ids: mgr.layersInUse() } }));
+    .on("GET", "/v1/layers/in-use", async () => ({ json: { layer_ids: mgr.layersInUse() } }))
+    .on("GET", "/v1/layers/:layer_id/write", async (ctx) => {
+      const layerId = parse(EnvLayerId, ctx.params.layer_id, "layer_id");
+      const raw = ctx.query.get("wait_ms") ?? "0";
+      const waitMs = Number(raw);
+      if (!/^\d+$/.test(raw) || waitMs > MAX_WRITE_WAIT_MS) {
+        throw new EnvError(400, "validation_failed", `wait_ms: must be 0-${MAX_WRITE_WAIT_MS}`);
+      }
+      const out = await mgr.layerWriteState(layerId, waitMs);
+      return { json: { layer_id: layerId, state: out.state, new_bytes: out.newBytes ?? null } };
+    });
 }

@@ -1,12 +1,17 @@
 // Base images: one initialized, privilege-configured, cleanly stopped cluster per (engine version,
 // settings digest, extensions), packed like a layer and made once (atomic rename; a concurrent
-// maker loses).
+// maker loses). A base carries both layer formats: `data.tar` (format 1) and `manifest.json` + its
+// own `chunks/` (format 2), so an env-manager of either format boots from it.
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { chown, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { extensionsKey } from "../../../src/clients/contracts/engines.ts";
+import { ChunkStore } from "../layers/chunk-store.ts";
+import { type Manifest, parseManifest } from "../layers/manifest.ts";
+import { packFormat2 } from "../layers/pack-dir.ts";
+import { MANIFEST_FILE } from "../layers/writer.ts";
 import { setUserPassword, withAdmin } from "./admin.ts";
 import type { PgBinaries } from "./binaries.ts";
 import { createExtensions } from "./extensions.ts";
@@ -32,7 +37,11 @@ const run = promisify(execFile);
 /** A packed, cleanly stopped cluster an instance can boot from (a base image or a layer). */
 export interface Image {
   dir: string;
-  archive: string;
+  /** Format 1: the tar archive (null for a format-2 layer). */
+  archive: string | null;
+  /** Format 2: the manifest and the store holding its chunks (null for a format-1 layer). */
+  manifest: Manifest | null;
+  store: ChunkStore | null;
   adminPassword: string;
 }
 
@@ -49,14 +58,15 @@ export interface BaseImageOptions {
 
 export const ADMIN_SECRET_FILE = "admin.secret";
 
+/** `__v2`: bases that also carry format 2 (older base directories hold `data.tar` only). */
 export function baseKey(
   engine: string,
   digest: string,
   extensions: Readonly<Record<string, string>> = {},
 ): string {
   const ext = extensionsKey(extensions);
-  if (ext === "") return `${engine}__${digest}`;
-  return `${engine}__${digest}__x-${createHash("sha256").update(ext).digest("hex").slice(0, 16)}`;
+  if (ext === "") return `${engine}__${digest}__v2`;
+  return `${engine}__${digest}__x-${createHash("sha256").update(ext).digest("hex").slice(0, 16)}__v2`;
 }
 
 const making = new Map<string, Promise<Image>>();
@@ -73,9 +83,22 @@ export function ensureBaseImage(opts: BaseImageOptions): Promise<Image> {
   return pending;
 }
 
-export async function readImage(dir: string): Promise<Image> {
+/** Reads a base image (both formats) or a format-1 layer (`data.tar` only). */
+export async function readImage(dir: string, chunks?: ChunkStore): Promise<Image> {
   const adminPassword = (await readFile(join(dir, ADMIN_SECRET_FILE), "utf8")).trim();
-  return { dir, archive: join(dir, "data.tar"), adminPassword };
+  let manifest: Manifest | null = null;
+  try {
+    manifest = parseManifest(await readFile(join(dir, MANIFEST_FILE), "utf8"));
+  } catch {
+    // a format-1 layer
+  }
+  return {
+    dir,
+    archive: join(dir, "data.tar"),
+    manifest,
+    store: manifest ? (chunks ?? new ChunkStore(join(dir, "chunks"))) : null,
+    adminPassword,
+  };
 }
 
 async function loadOrMake(opts: BaseImageOptions, key: string): Promise<Image> {
@@ -94,6 +117,12 @@ async function loadOrMake(opts: BaseImageOptions, key: string): Promise<Image> {
     await pruneRecycledWal(join(scratch, "data"));
     await mkdir(tmp, { mode: 0o700 });
     const packed = await packDataDir(join(scratch, "data"), join(tmp, "data.tar"));
+    const f2 = await packFormat2(
+      join(scratch, "data"),
+      join(scratch, "staging"),
+      new ChunkStore(join(tmp, "chunks")),
+    );
+    await writeFile(join(tmp, MANIFEST_FILE), f2.hashed.encoded);
     await writeFile(join(tmp, ADMIN_SECRET_FILE), `${adminPassword}\n`, { mode: 0o600 });
     await writeFile(
       join(tmp, "base.json"),

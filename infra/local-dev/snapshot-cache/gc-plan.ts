@@ -48,7 +48,7 @@ export function planGc(input: GcPlanInput): GcPlan {
       created: row.created_at,
     };
     g.rows.push(row);
-    g.size = Math.max(g.size, row.size_bytes);
+    g.size = Math.max(g.size, row.new_bytes ?? row.size_bytes);
     g.lastUsed = Math.max(g.lastUsed, row.last_used_at);
     g.created = Math.min(g.created, row.created_at);
     groups.set(row.layer_id, g);

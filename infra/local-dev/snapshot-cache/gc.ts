@@ -4,6 +4,7 @@
 // start-up recovery from a crash.
 import type { GcDeletion, GcResponse } from "../../../src/clients/contracts/snapshot-cache.ts";
 import { AppError } from "../../../src/errors.ts";
+import { markChunks, sweepChunks } from "./chunk-gc.ts";
 import { planGc } from "./gc-plan.ts";
 import type { InUseSource } from "./in-use.ts";
 import type { IndexStore, LayerRow } from "./index-store.ts";
@@ -117,8 +118,13 @@ export async function collectGarbage(d: GcDeps): Promise<GcResponse> {
     await remove(e.name, { layer_id: e.name, tail_hash: null, reason: "orphan", size_bytes: size });
   }
 
+  // Chunks last: the directories deleted above no longer mark theirs.
+  const marked = await markChunks(d.storage.root);
+  const chunks = await sweepChunks(d.storage.chunksRoot, marked, d.now(), d.leftoverGraceMs);
+
   return {
     deleted,
+    chunks,
     kept_in_use: [...kept].sort(),
     total_bytes: d.store.totalBytes(),
     byte_budget: d.byteBudget,

@@ -13,6 +13,8 @@ export type LayerRow = {
   engine: string;
   settings_digest: string;
   size_bytes: number;
+  /** Bytes the layer added to storage (format 2: its new chunks); null for older rows. */
+  new_bytes: number | null;
   ttl_seconds: number;
   created_at: number;
   last_used_at: number;
@@ -59,6 +61,8 @@ const MIGRATIONS = [
    CREATE INDEX layers_by_layer_id ON layers (layer_id);`,
   // Pins: an extended job keeps its layers at least as long as itself.
   "ALTER TABLE layers ADD COLUMN pinned_until INTEGER NOT NULL DEFAULT 0",
+  // Layer format 2 stores chunks once: a layer's own cost is the bytes it added.
+  "ALTER TABLE layers ADD COLUMN new_bytes INTEGER;",
 ];
 
 export function expiresAt(row: LayerRow): number {
@@ -82,6 +86,7 @@ function toRow(r: Record<string, SQLOutputValue>): LayerRow {
     engine: str(r.engine),
     settings_digest: str(r.settings_digest),
     size_bytes: num(r.size_bytes),
+    new_bytes: r.new_bytes === null || r.new_bytes === undefined ? null : num(r.new_bytes),
     ttl_seconds: num(r.ttl_seconds),
     created_at: num(r.created_at),
     last_used_at: num(r.last_used_at),
@@ -165,10 +170,13 @@ export class IndexStore {
     return this.#q("SELECT * FROM layers ORDER BY last_used_at, created_at").all().map(toRow);
   }
 
-  /** Bytes of the indexed layer directories (a directory serving several hashes counts once). */
+  /**
+   * Stored bytes of the indexed layers (a layer serving several hashes counts once): what each
+   * added to storage (`new_bytes`; a format-1 layer is its whole `size_bytes`).
+   */
   totalBytes(): number {
     const r = this.#q(
-      "SELECT COALESCE(SUM(size), 0) AS n FROM (SELECT MAX(size_bytes) AS size FROM layers GROUP BY layer_id)",
+      "SELECT COALESCE(SUM(size), 0) AS n FROM (SELECT MAX(COALESCE(new_bytes, size_bytes)) AS size FROM layers GROUP BY layer_id)",
     ).get();
     return r ? num(r.n) : 0;
   }
@@ -213,7 +221,7 @@ export class IndexStore {
       }
       this.#q(
         `INSERT INTO layers (tail_hash, layer_id, parent_hash, engine, settings_digest, size_bytes,
-             ttl_seconds, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             new_bytes, ttl_seconds, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         layer.tail_hash,
         layer.layer_id,
@@ -221,6 +229,7 @@ export class IndexStore {
         layer.engine,
         layer.settings_digest,
         layer.size_bytes,
+        layer.new_bytes,
         layer.ttl_seconds,
         now,
         now,

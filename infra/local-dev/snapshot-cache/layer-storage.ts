@@ -11,6 +11,7 @@ import { z } from "zod";
 export const LayerJson = z.looseObject({
   layer_id: z.string(),
   size_bytes: z.number().optional(),
+  new_bytes: z.number().int().min(0).optional(),
   engine: z.string().optional(),
   settings_digest: z.string().optional(),
 });
@@ -26,9 +27,12 @@ export type LayerDirEntry = {
 
 export class LayerStorage {
   readonly root: string;
+  /** Format 2's chunk store, `<data root>/chunks/` (swept by GC, see chunk-gc.ts). */
+  readonly chunksRoot: string;
 
   constructor(dataDir: string) {
     this.root = join(dataDir, "layers");
+    this.chunksRoot = join(dataDir, "chunks");
   }
 
   dir(layerId: string): string {

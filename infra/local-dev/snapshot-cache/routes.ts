@@ -37,6 +37,7 @@ export function toMeta(row: LayerRow): LayerMeta {
     engine: row.engine,
     settings_digest: row.settings_digest,
     size_bytes: row.size_bytes,
+    new_bytes: row.new_bytes ?? row.size_bytes,
     ttl_seconds: row.ttl_seconds,
     created_at: new Date(row.created_at).toISOString(),
     last_used_at: new Date(row.last_used_at).toISOString(),
@@ -123,7 +124,8 @@ export function buildRouter(d: RouteDeps): Router {
           );
         }
       }
-      const result = d.store.publish(body, d.now());
+      const newBytes = typeof meta.new_bytes === "number" ? meta.new_bytes : null;
+      const result = d.store.publish({ ...body, new_bytes: newBytes }, d.now());
       const response: PublishResponse = { outcome: result.kind, layer: toMeta(result.row) };
       return ok(response, result.kind === "created" ? 201 : 200);
     })

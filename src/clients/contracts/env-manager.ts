@@ -82,9 +82,26 @@ export const InstanceResponse = InstanceInfo;
 export type InstanceResponse = z.infer<typeof InstanceResponse>;
 
 // POST /v1/instances/:id/snapshot
+export const SnapshotRequest = z
+  .strictObject({
+    /**
+     * true: answer once the server is starting again and the layer id is known; chunks and
+     * manifest are written in the background (see GET /v1/layers/:layer_id/write). Format 2 only.
+     */
+    background: z.boolean().optional(),
+  })
+  .optional();
+export type SnapshotRequest = z.infer<typeof SnapshotRequest>;
+
 export const SnapshotResponse = z.strictObject({
   layer_id: EnvLayerId,
+  /** Logical bytes: the sum of the cluster's file sizes (format 1: the archive's size). */
   size_bytes: z.number().int().min(0),
+  /** Bytes this layer added to storage; null while a background write is still running. */
+  new_bytes: z.number().int().min(0).nullable(),
+  /** false: the layer is being written in the background (publish once it is written). */
+  written: z.boolean(),
+  format: z.union([z.literal(1), z.literal(2)]),
   engine: z.string(),
   settings_digest: z.string(),
   ms: z.number().min(0),
@@ -105,6 +122,17 @@ export type CancelResponse = z.infer<typeof CancelResponse>;
 // DELETE /v1/instances/:id
 export const DestroyResponse = z.strictObject({ instance_id: InstanceId, destroyed: z.boolean() });
 export type DestroyResponse = z.infer<typeof DestroyResponse>;
+
+// GET /v1/layers/:layer_id/write?wait_ms=N (N <= MAX_WRITE_WAIT_MS)
+export const MAX_WRITE_WAIT_MS = 25_000;
+export const LayerWriteState = z.enum(["written", "writing", "failed", "unknown"]);
+export const LayerWriteResponse = z.strictObject({
+  layer_id: EnvLayerId,
+  /** `unknown`: neither written nor being written here (e.g. env-manager restarted mid-write). */
+  state: LayerWriteState,
+  new_bytes: z.number().int().min(0).nullable(),
+});
+export type LayerWriteResponse = z.infer<typeof LayerWriteResponse>;
 
 // GET /v1/layers/in-use (also read by snapshot-cache's GC)
 // GET /v1/instances: every live instance, without its connection (no passwords in a listing).

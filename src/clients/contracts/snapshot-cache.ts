@@ -45,7 +45,10 @@ export const LayerMeta = z.strictObject({
   parent_hash: TailHash.nullable(),
   engine: Label,
   settings_digest: Label,
+  /** Logical bytes: what booting the layer writes (the sum of its files' sizes). */
   size_bytes: z.number().int().min(0),
+  /** Bytes the layer added to storage (format 2: its new compressed chunks). */
+  new_bytes: z.number().int().min(0),
   ttl_seconds: TtlSeconds,
   created_at: Timestamp,
   last_used_at: Timestamp,
@@ -119,11 +122,22 @@ export const GcDeletion = z.strictObject({
 });
 export type GcDeletion = z.infer<typeof GcDeletion>;
 
+export const GcChunks = z.strictObject({
+  /** Chunks no manifest names that were deleted (older than the grace period). */
+  deleted: z.number().int().min(0),
+  freed_bytes: z.number().int().min(0),
+  /** Chunks left in the store and their (compressed) bytes: the real storage cost. */
+  kept: z.number().int().min(0),
+  kept_bytes: z.number().int().min(0),
+});
+
 export const GcResponse = z.strictObject({
   deleted: z.array(GcDeletion),
+  /** The chunk sweep (mark from every manifest in storage, sweep the rest). */
+  chunks: GcChunks,
   /** Layers GC wanted to delete but env-manager reported in use. */
   kept_in_use: z.array(LayerId),
-  /** Sum of `size_bytes` over indexed layers after this run. */
+  /** Sum of `new_bytes` (what each layer added) over indexed layers after this run. */
   total_bytes: z.number().int().min(0),
   byte_budget: z.number().int().min(0),
 });

@@ -1,6 +1,7 @@
 // Snapshot and boot: what a tail creates (a role, a second database, an extension and their
 // objects) survives into a layer and into every instance booted from it; layers are published
 // atomically in the shared storage format and reported in use while instances run from them.
+import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +11,8 @@ import {
   type TestEnv,
   waitFor,
 } from "../../../infra/local-dev/env-manager/test-harness.ts";
+import { ChunkStore } from "../../../infra/local-dev/layers/chunk-store.ts";
+import { parseManifest } from "../../../infra/local-dev/layers/manifest.ts";
 import { withAdmin } from "../../../infra/local-dev/postgres/admin.ts";
 
 let env: TestEnv;
@@ -71,7 +74,16 @@ describe("snapshot and boot from a layer", () => {
       engine,
       settings_digest: env.handle.manager.digest,
     });
-    expect((await stat(join(dir, "data.tar"))).size).toBe(layer.sizeBytes);
+    // Format 2: the id is the SHA-256 of the manifest, every chunk it names is stored.
+    const manifestBytes = await readFile(join(dir, "manifest.json"));
+    expect(createHash("sha256").update(manifestBytes).digest("hex")).toBe(layer.layerId);
+    const manifest = parseManifest(manifestBytes.toString("utf8"));
+    expect(manifest.files.reduce((n, f) => n + f.size, 0)).toBe(layer.sizeBytes);
+    expect(meta).toMatchObject({ format: 2, logical_bytes: layer.sizeBytes });
+    expect(meta.new_bytes).toBeGreaterThan(0);
+    const store = new ChunkStore(join(env.dataDir, "chunks"));
+    for (const f of manifest.files) for (const h of f.chunks) expect(store.has(h)).toBe(true);
+    await expect(stat(join(dir, "data.tar"))).rejects.toThrow();
     const names = await readdir(join(env.dataDir, "layers"));
     expect(names.filter((n) => n.startsWith(".tmp-"))).toEqual([]);
   });

@@ -16,6 +16,7 @@ const row = (
   engine: "postgres-18.4",
   settings_digest: "s",
   size_bytes: size,
+  new_bytes: null,
   ttl_seconds: ttl,
   created_at: 0,
   last_used_at: lastUsed,

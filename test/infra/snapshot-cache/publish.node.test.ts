@@ -171,6 +171,7 @@ describe("GET /v1/layers/:layer_id", () => {
       engine: "postgres-18.4",
       settings_digest: "settings-v1",
       size_bytes: 4096,
+      new_bytes: 4096,
       ttl_seconds: 600,
       created_at: "2026-03-01T12:00:00.000Z",
       last_used_at: "2026-03-01T12:00:00.000Z",

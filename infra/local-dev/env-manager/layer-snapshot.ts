@@ -1,0 +1,96 @@
+// A snapshot in either layer format. Format 2: stop the server, stage the files that changed since
+// the boot or the last snapshot on tmpfs, start the server again and hash the staged files
+// meanwhile (that gives the layer id), then write chunks and manifest in the background (or wait
+// for that write: `background` not set, or the staging budget used up). Format 1: stop, pack one
+// tar, answer. The server restarts in the background either way.
+import { randomBytes } from "node:crypto";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { SnapshotResponse } from "../../../src/clients/contracts/env-manager.ts";
+import { captureSync, hashCapture } from "../layers/capture.ts";
+import type { ChunkStore } from "../layers/chunk-store.ts";
+import { logicalBytes } from "../layers/manifest.ts";
+import { EnvError } from "./errors.ts";
+import type { Instance } from "./instance.ts";
+import type { LayerStore, WrittenLayer } from "./layer-store.ts";
+
+export interface SnapshotDeps {
+  layers: LayerStore;
+  format: 1 | 2;
+  stagingBudgetBytes: number;
+  workDir: string;
+  /** Maps instance failures to the contract's errors. */
+  guard<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** The answer, and a promise that settles when the layer is in storage (bootable). */
+export interface TakenSnapshot {
+  response: SnapshotResponse;
+  stored: Promise<void>;
+}
+
+export async function takeSnapshot(
+  d: SnapshotDeps,
+  instance: Instance,
+  opts: { background?: boolean },
+): Promise<TakenSnapshot> {
+  const t0 = performance.now();
+  const info = {
+    engine: instance.source.engine,
+    settingsDigest: instance.source.settingsDigest,
+    adminPassword: instance.adminPassword,
+  };
+  let written: WrittenLayer | null;
+  let stored: Promise<void> = Promise.resolve();
+  let layerId: string;
+  let sizeBytes: number;
+  if (d.format === 1) {
+    const tar = await d.guard(() => instance.snapshot((dataDir) => d.layers.write(dataDir, info)));
+    written = tar;
+    layerId = tar.layerId;
+    sizeBytes = tar.sizeBytes;
+  } else {
+    const staging = join(d.workDir, `stage-${randomBytes(6).toString("hex")}`);
+    // An instance booted from a base image names the base's chunks: the first layer copies them.
+    const from = instance.fileIndex?.store;
+    const fallback: ChunkStore | null = from && from !== d.layers.chunks ? from : null;
+    const { hashed, cap } = await d
+      .guard(() =>
+        instance.snapshot(
+          async (dataDir) => captureSync(dataDir, staging, instance.fileIndex),
+          async (cap) => {
+            const hashed = await hashCapture(cap, d.layers.chunks.compression);
+            instance.fileIndex = { store: d.layers.chunks, files: hashed.files };
+            return { hashed, cap };
+          },
+        ),
+      )
+      .catch(async (err: unknown) => {
+        await rm(staging, { recursive: true, force: true });
+        throw err;
+      });
+    const write = d.layers.enqueue(cap, hashed, info, fallback);
+    layerId = hashed.layerId;
+    sizeBytes = logicalBytes(hashed.manifest);
+    // Staging copies live on tmpfs (memory): past the budget a snapshot waits for its own write.
+    if (opts.background && d.layers.stagedBytes <= d.stagingBudgetBytes) {
+      written = null;
+      stored = write.then(() => {});
+    } else {
+      written = await write.catch((err: Error) => {
+        throw new EnvError(503, "layer_write_failed", `layer ${layerId}: ${err.message}`, 1);
+      });
+    }
+  }
+  const response: SnapshotResponse = {
+    layer_id: layerId,
+    size_bytes: sizeBytes,
+    new_bytes: written ? written.newBytes : null,
+    written: written !== null,
+    format: d.format,
+    engine: instance.source.engine,
+    settings_digest: instance.source.settingsDigest,
+    ms: performance.now() - t0,
+  };
+  return { response, stored };
+}

@@ -1,0 +1,161 @@
+// Snapshot, part one (the server is stopped): walk the data directory, and copy only the files
+// whose size or mtime differ from the instance's file index into a staging directory on tmpfs.
+// Part two (the server is already starting again): hash the staged files into chunks and build the
+// manifest, whose hash is the layer id. Nothing here compresses or writes to the chunk store.
+import { createHash } from "node:crypto";
+import {
+  closeSync,
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  readSync,
+} from "node:fs";
+import { join } from "node:path";
+import { setImmediate as yieldLoop } from "node:timers/promises";
+import type { Compression } from "./chunk-store.ts";
+import { excluded, type FileIndex, type FileState } from "./file-index.ts";
+import { CHUNK_SIZE, encodeManifest, LAYER_FORMAT, layerIdOf, type Manifest } from "./manifest.ts";
+
+export interface CapturedFile {
+  path: string;
+  mode: number;
+  size: number;
+  mtimeNs: bigint;
+  /** Chunk hashes reused from the index (unchanged file), or null: staged, to be hashed. */
+  chunks: string[] | null;
+}
+
+export interface Capture {
+  dirs: { path: string; mode: number }[];
+  links: { path: string; target: string }[];
+  files: CapturedFile[];
+  stagingDir: string;
+  stagedBytes: number;
+  stagedFiles: number;
+}
+
+/** Walks a stopped cluster's data directory and stages the files that changed since `index`. */
+export function captureSync(dataDir: string, stagingDir: string, index: FileIndex | null): Capture {
+  const out: Capture = {
+    dirs: [],
+    links: [],
+    files: [],
+    stagingDir,
+    stagedBytes: 0,
+    stagedFiles: 0,
+  };
+  mkdirSync(stagingDir, { recursive: true, mode: 0o700 });
+  const walk = (rel: string): void => {
+    const abs = rel === "" ? dataDir : join(dataDir, rel);
+    for (const entry of readdirSync(abs, { withFileTypes: true })) {
+      const path = rel === "" ? entry.name : `${rel}/${entry.name}`;
+      if (excluded(path)) continue;
+      const st = lstatSync(join(dataDir, path), { bigint: true });
+      const mode = Number(st.mode & 0o7777n);
+      if (st.isDirectory()) {
+        out.dirs.push({ path, mode });
+        mkdirSync(join(stagingDir, path), { mode: 0o700 });
+        walk(path);
+      } else if (st.isSymbolicLink()) {
+        out.links.push({ path, target: readlinkSync(join(dataDir, path)) });
+      } else if (st.isFile()) {
+        const size = Number(st.size);
+        const known = index?.files.get(path);
+        const same = known && known.size === size && known.mtimeNs === st.mtimeNs;
+        if (!same) {
+          copyFileSync(join(dataDir, path), join(stagingDir, path));
+          out.stagedBytes += size;
+          out.stagedFiles++;
+        }
+        out.files.push({
+          path,
+          mode,
+          size,
+          mtimeNs: st.mtimeNs,
+          chunks: same ? known.chunks : null,
+        });
+      }
+      // Sockets, FIFOs and devices have no place in a data directory: not copied.
+    }
+  };
+  walk("");
+  return out;
+}
+
+const READ_BLOCK = 64 * CHUNK_SIZE;
+
+/** Calls `fn` for every CHUNK_SIZE piece of a file (the last one may be shorter), in order. */
+export async function forEachChunk(
+  file: string,
+  size: number,
+  fn: (chunk: Buffer, index: number) => void | Promise<void>,
+): Promise<void> {
+  if (size === 0) return;
+  const fd = openSync(file, "r");
+  try {
+    const block = Buffer.allocUnsafe(
+      Math.min(READ_BLOCK, Math.ceil(size / CHUNK_SIZE) * CHUNK_SIZE),
+    );
+    let offset = 0;
+    let index = 0;
+    while (offset < size) {
+      const want = Math.min(block.length, size - offset);
+      let got = 0;
+      while (got < want) {
+        const n = readSync(fd, block, got, want - got, offset + got);
+        if (n === 0) throw new Error(`${file}: shorter than ${size} bytes`);
+        got += n;
+      }
+      for (let at = 0; at < got; at += CHUNK_SIZE) {
+        await fn(block.subarray(at, Math.min(at + CHUNK_SIZE, got)), index++);
+      }
+      offset += got;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function chunkHash(chunk: Buffer): string {
+  return createHash("sha256").update(chunk).digest("hex");
+}
+
+export interface Hashed {
+  manifest: Manifest;
+  encoded: Buffer;
+  layerId: string;
+  /** The new file index of the instance (sizes and mtimes as captured, chunk lists complete). */
+  files: Map<string, FileState>;
+}
+
+/** Hashes the staged files (yielding to the event loop between files) and builds the manifest. */
+export async function hashCapture(cap: Capture, compression: Compression): Promise<Hashed> {
+  const files = new Map<string, FileState>();
+  const manifestFiles: Manifest["files"] = [];
+  for (const f of cap.files) {
+    let chunks = f.chunks;
+    if (chunks === null) {
+      const list: string[] = [];
+      await forEachChunk(join(cap.stagingDir, f.path), f.size, (c) => {
+        list.push(chunkHash(c));
+      });
+      chunks = list;
+      await yieldLoop();
+    }
+    files.set(f.path, { size: f.size, mtimeNs: f.mtimeNs, chunks });
+    manifestFiles.push({ path: f.path, mode: f.mode, size: f.size, chunks });
+  }
+  const manifest: Manifest = {
+    format: LAYER_FORMAT,
+    chunk_size: CHUNK_SIZE,
+    compression,
+    dirs: cap.dirs,
+    files: manifestFiles,
+    links: cap.links,
+  };
+  const encoded = encodeManifest(manifest);
+  return { manifest, encoded, layerId: layerIdOf(encoded), files };
+}
