@@ -11,6 +11,7 @@ import {
   offeredVersions,
 } from "../../../src/clients/contracts/engines.ts";
 import type { BaseSpec } from "../../../src/clients/contracts/env-manager.ts";
+import { ChunkCache } from "../layers/chunk-cache.ts";
 import { withAdmin } from "../postgres/admin.ts";
 import { ensureBaseImage, type Image } from "../postgres/base-image.ts";
 import type { PgBinaries } from "../postgres/binaries.ts";
@@ -141,7 +142,14 @@ export class EngineBases {
       extensions: {},
     });
     const instance = new Instance(
-      { binaries, runAs: this.deps.runAs, workDir: this.deps.workDir },
+      // A one-off boot: from the base's tar, no chunk cache.
+      {
+        binaries,
+        runAs: this.deps.runAs,
+        workDir: this.deps.workDir,
+        chunkCache: new ChunkCache(0),
+        preferTar: true,
+      },
       newInstanceId(),
       image,
       { layerId: null, engine: binaries.engine, settingsDigest: settingsDigest(binaries.major) },
