@@ -4,11 +4,10 @@
 // on_error "continue" every statement runs (psql without ON_ERROR_STOP); with "stop" the first error
 // ends the script. Either way the result sets before the error are kept. It can also produce the
 // exact text psql -X -q prints (with -a's echo of input lines).
-import type { Client } from "@neondatabase/serverless";
 import { ScriptError, type SourceLocation } from "../errors.ts";
 import { Expander } from "../expand.ts";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS } from "../result-builder.ts";
-import type { ResultLimits, ScriptEvent, ScriptStats } from "../types.ts";
+import type { ScriptStats } from "../types.ts";
 import type { SqlUnit } from "../units.ts";
 import { parseBool } from "../variables.ts";
 import { expectedPaths, type TestVerdict, verdict } from "./expected-output.ts";

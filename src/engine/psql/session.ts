@@ -9,7 +9,7 @@ import { ScriptError, type SourceLocation } from "../errors.ts";
 import type { Expander } from "../expand.ts";
 import { sessionSetupSql } from "../session.ts";
 import type { ScriptStats } from "../types.ts";
-import type { ConnectUnit, MetaUnit, SqlUnit } from "../units.ts";
+import type { ConnectUnit, SqlUnit } from "../units.ts";
 import { execQuery, type QueryCaps, type QueryResultSet } from "./exec-query.ts";
 import {
   formatServerMessage,
