@@ -17,6 +17,12 @@ import { canTransition } from "./state-machine.ts";
 /** Characters per stored chunk: 256 Ki UTF-16 units stay under the 2 MB row limit as UTF-8. */
 const CHUNK = 256 * 1024;
 
+/** The one chunking of stored text (files and the result): at least one chunk, even for "". */
+function chunksOf(text: string): string[] {
+  const count = Math.max(1, Math.ceil(text.length / CHUNK));
+  return Array.from({ length: count }, (_, i) => text.slice(i * CHUNK, (i + 1) * CHUNK));
+}
+
 export interface JobRow {
   job_id: string;
   user_id: string;
@@ -235,23 +241,17 @@ export class JobStore {
       );
       return;
     }
-    const text = entry.content;
-    const chunks = Math.max(1, Math.ceil(text.length / CHUNK));
+    const chunks = chunksOf(entry.content);
     this.sql.exec(
       "INSERT INTO files (path, part, digest, etag, chunks) VALUES (?, ?, ?, NULL, ?)",
       path,
       part,
       digest,
-      chunks,
+      chunks.length,
     );
-    for (let i = 0; i < chunks; i++) {
-      this.sql.exec(
-        "INSERT INTO file_chunks (path, idx, data) VALUES (?, ?, ?)",
-        path,
-        i,
-        text.slice(i * CHUNK, (i + 1) * CHUNK),
-      );
-    }
+    chunks.forEach((data, i) => {
+      this.sql.exec("INSERT INTO file_chunks (path, idx, data) VALUES (?, ?, ?)", path, i, data);
+    });
   }
 
   fileCount(): number {
@@ -366,13 +366,9 @@ export class JobStore {
   putResult(sets: ResultSet[]): void {
     const text = JSON.stringify(sets);
     this.sql.exec("DELETE FROM result_chunks");
-    for (let i = 0; i * CHUNK < text.length || i === 0; i++) {
-      this.sql.exec(
-        "INSERT INTO result_chunks (idx, data) VALUES (?, ?)",
-        i,
-        text.slice(i * CHUNK, (i + 1) * CHUNK),
-      );
-    }
+    chunksOf(text).forEach((data, i) => {
+      this.sql.exec("INSERT INTO result_chunks (idx, data) VALUES (?, ?)", i, data);
+    });
   }
 
   result(): ResultSet[] | null {

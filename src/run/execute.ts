@@ -179,7 +179,7 @@ export async function executeJob(host: ExecHost): Promise<void> {
       },
       { envManagerUrl: host.overrides.envManagerUrl ?? host.env.ENV_MANAGER_URL },
     );
-    if (result.kind === "completed") finishJob(store, emit, "completed", null);
+    if (result.kind === "done") finishJob(store, emit, "completed", null);
     else store.update({ attempts: 0 });
   } catch (err) {
     await released;

@@ -28,7 +28,12 @@ function advance(ctx: FlowContext, status: "preparing" | "running" | "publishing
   if (ctx.store.transition(status)) ctx.emit("status", { status });
 }
 
-export type FlowResult = { kind: "completed" } | { kind: "yield" };
+/**
+ * How a flow ends when nothing failed: `done` (the result is stored) or `continue` (the alarm's
+ * time budget is used up after a published layer: the next alarm goes on from it). Failures are
+ * thrown (StepFailure, AbortedError, AppError) and turned into the job's error by execute.ts.
+ */
+export type FlowResult = { kind: "done" } | { kind: "continue" };
 
 export interface FlowEnv {
   envManagerUrl: string;
@@ -92,7 +97,7 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
       emit("step", { state: "reused", reused_steps: found.reused, layer_id: found.layerId });
     }
     if (found.reused < tail.length) {
-      await inStage(ctx, "tail_replay", async () => {
+      const replay = await inStage(ctx, "tail_replay", async () => {
         for (const step of tail.slice(found.reused)) {
           checkAborted(ctx.signal);
           const t0 = performance.now();
@@ -143,13 +148,12 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
             emit("log", {
               message: `alarm time budget used after step ${step.index}: continuing in the next alarm`,
             });
-            return "yield";
+            return "continue";
           }
         }
         return "done";
-      }).then((r) => {
-        if (r === "yield") throw new YieldSignal();
       });
+      if (replay === "continue") return { kind: "continue" };
     }
     // Steps an earlier alarm of this job replayed count as replayed, not as reused.
     const carried = Math.min(job.carried_steps, found.reused);
@@ -200,15 +204,10 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
       href: `/v1/jobs/${job.job_id}`,
     });
     // The instance is dropped by the shell right after the job is marked completed.
-    return { kind: "completed" };
-  } catch (err) {
-    if (err instanceof YieldSignal) return { kind: "yield" };
-    throw err;
+    return { kind: "done" };
   } finally {
     // Whatever ended the run, layers already snapshotted still get published.
     await publisher.settle();
     if (lease) await lease.release(job.job_id).catch(() => {});
   }
 }
-
-class YieldSignal extends Error {}

@@ -1,9 +1,10 @@
 // Cancel and timeout end a job that sleeps in PostgreSQL, and leave no query (or instance) behind.
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { JobObject } from "../../src/objects/job-object.ts";
 import { testEnvManagerClient } from "../support/instance.ts";
-import { call, getJob, project, submit, waitDone, waitFor } from "./helpers.ts";
+import { call, getJob, project, runToEnd, submit, waitDone, waitFor } from "./helpers.ts";
 
 function stub(jobId: string): DurableObjectStub<JobObject> {
   return env.JOBS.get(env.JOBS.idFromName(jobId));
@@ -42,12 +43,17 @@ describe("cancel and timeout", () => {
       ...project(),
       "test/forever.sql": "SET statement_timeout = 0;\nSELECT pg_sleep(60);",
     };
+    // Warm the tail first, so the 6 s cover a boot from its layer and the head, not a cold replay
+    // of the tail on a loaded machine (the timeout counts from the run's start).
+    const warm = await runToEnd({ project_tree: tree, head_path: "test/all.sql" });
+    expect(warm.status).toBe("completed");
     const { jobId, user } = await submit({
       project_tree: tree,
       head_path: "test/forever.sql",
       timeout_ms: 6000,
     });
-    await waitFor(jobId, user, (v) => v.stage === "head_execution");
+    const head = await waitFor(jobId, user, (v) => v.stage === "head_execution");
+    expect(head.snapshot?.hit).toBe(true);
     const instanceId = await instanceOf(jobId);
     const view = await waitDone(jobId, user);
     expect(view.status).toBe("failed");

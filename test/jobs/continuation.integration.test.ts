@@ -1,5 +1,6 @@
 // A tail longer than one alarm's time budget continues in the next alarm from its last layer.
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { JobObject } from "../../src/objects/job-object.ts";
 import { call, project, uid, waitDone } from "./helpers.ts";

@@ -1,6 +1,7 @@
 // Failures name their side: tail and head errors carry file:line:column; snapshot-cache down still
 // completes (full replay, noted); an evicted object still reaches a terminal state.
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { JobObject } from "../../src/objects/job-object.ts";
 import { call, getJob, project, runToEnd, submit, uid, waitDone, waitFor } from "./helpers.ts";

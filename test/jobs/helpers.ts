@@ -6,18 +6,20 @@ export { call, uid };
 
 const TERMINAL = new Set(["completed", "failed", "canceled"]);
 
-export async function getJob(jobId: string, user: string): Promise<JobView> {
-  const res = await call(`/v1/jobs/${jobId}`, { user });
+export async function getJob(jobId: string, user: string, waitMs = 0): Promise<JobView> {
+  const res = await call(`/v1/jobs/${jobId}${waitMs > 0 ? `?wait_ms=${waitMs}` : ""}`, { user });
   if (res.status !== 200) throw new Error(`GET job: ${res.status} ${await res.text()}`);
   return res.json<JobView>();
 }
 
-/** Polls until the job is terminal (the test's own timeout bounds the wait). */
+/**
+ * Long-polls (`?wait_ms=`) until the job is terminal: the server answers as soon as it ends, so
+ * no sleep (the test's own timeout bounds the wait).
+ */
 export async function waitDone(jobId: string, user: string): Promise<JobView> {
   for (;;) {
-    const view = await getJob(jobId, user);
+    const view = await getJob(jobId, user, 30_000);
     if (TERMINAL.has(view.status)) return view;
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

@@ -2,7 +2,8 @@
 // stores at most EVENT_LIMITS.maxLogEvents of them plus a summary naming how many were dropped;
 // SSE replays a backlog larger than many pages completely; a WebSocket replays one page per
 // connection (close 4000 with the cursor) until the terminal event (close 1000).
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { JobEvent } from "../../src/jobs/model.ts";
 import { EVENT_LIMITS, LIVE_LIMITS } from "../../src/limits/limits.ts";

@@ -1,5 +1,6 @@
 // The JobObject's storage rules, reached through the worker and inspected inside the object.
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { contentStore, storeResolver } from "../../src/jobs/content-store.ts";
 import { applyMigrations, MIGRATIONS } from "../../src/jobs/migrations.ts";

@@ -1,8 +1,8 @@
 // Creates larger than one Worker -> Durable Object RPC (32 MiB): 33 and 60 MiB bodies are accepted,
 // their largest files cross as etags (src/limits/offload.ts), every file is kept, and the same body
 // again answers the same job (the split depends only on the body).
-import { env, runInDurableObject } from "cloudflare:test";
-import { exports } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { JobObject } from "../../src/objects/job-object.ts";
 import { call, TOKEN, uid } from "../api/helpers.ts";
