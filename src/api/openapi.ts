@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document of the jobs API, generated from the zod schemas in schemas.ts
 // (served at GET /v1/openapi.json).
 import { z } from "zod";
+import { ExtendBody, ExtendResponse, WebhookDeliveries } from "../jobs/model.ts";
 import {
   AppendBody,
   AppendResponse,
@@ -64,6 +65,14 @@ const userHeader = {
   description: "the acting user; another user's job answers 404",
 };
 
+const planHeader = {
+  name: "X-User-Plan",
+  in: "header",
+  required: false,
+  schema: { type: "string", default: "free" },
+  description: "the user's plan, stated by the gateway (docs/lifecycle.md)",
+};
+
 export function openApiDocument(version: string): Json {
   const params = [jobIdParam, userHeader];
   return {
@@ -81,7 +90,7 @@ export function openApiDocument(version: string): Json {
           requestBody: body("CreateJobBody"),
           responses: {
             ...ok(202, "CreateJobResponse", "accepted"),
-            ...errors(400, 401, 409, 413, 422),
+            ...errors(400, 401, 403, 409, 413, 422),
           },
         },
       },
@@ -199,6 +208,25 @@ export function openApiDocument(version: string): Json {
           },
         },
       },
+      "/v1/jobs/{job_id}/extend": {
+        post: {
+          summary:
+            "Extend the job's expiry and pin its layer, within the user's plan (X-User-Plan)",
+          parameters: [...params, planHeader],
+          requestBody: body("ExtendBody"),
+          responses: {
+            ...ok(200, "ExtendResponse", "extended"),
+            ...errors(400, 401, 403, 404, 422),
+          },
+        },
+      },
+      "/v1/jobs/{job_id}/webhooks": {
+        get: {
+          summary: "The job's webhook messages and every delivery attempt",
+          parameters: params,
+          responses: { ...ok(200, "WebhookDeliveries", "deliveries"), ...errors(400, 401, 404) },
+        },
+      },
     },
     components: {
       securitySchemes: { gateway: { type: "http", scheme: "bearer" } },
@@ -210,6 +238,9 @@ export function openApiDocument(version: string): Json {
         AppendResponse: schema(AppendResponse, "output"),
         JobView: schema(JobView, "output"),
         LogsResponse: schema(LogsResponse, "output"),
+        ExtendBody: schema(ExtendBody, "input"),
+        ExtendResponse: schema(ExtendResponse, "output"),
+        WebhookDeliveries: schema(WebhookDeliveries, "output"),
         Error: schema(ErrorBody, "output"),
       },
     },

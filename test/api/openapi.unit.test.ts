@@ -18,9 +18,11 @@ describe("GET /v1/openapi.json", () => {
       "/v1/jobs/{job_id}",
       "/v1/jobs/{job_id}/append",
       "/v1/jobs/{job_id}/cancel",
+      "/v1/jobs/{job_id}/extend",
       "/v1/jobs/{job_id}/logs",
       "/v1/jobs/{job_id}/run",
       "/v1/jobs/{job_id}/ticket",
+      "/v1/jobs/{job_id}/webhooks",
       "/v1/jobs/{job_id}/ws",
     ]);
     const create = doc.components.schemas.CreateJobBody;
