@@ -1,6 +1,7 @@
 // The sweep as the Worker runs it (Cron Trigger, `POST /v1/admin/sweep`): its dependencies from
 // the bindings, one JSON log line with what it deleted.
 import { platformFor } from "../run/platform.ts";
+import { recordMetric } from "../telemetry/telemetry.ts";
 import { type SweepReport, sweep } from "./sweep.ts";
 
 export async function runSweep(env: Env, now = Date.now()): Promise<SweepReport> {
@@ -13,6 +14,10 @@ export async function runSweep(env: Env, now = Date.now()): Promise<SweepReport>
     envManager: platform.env,
     snapshotCache: platform.cache,
   });
+  recordMetric("sql_runner_gc_deleted_total", { kind: "file" }, report.files_deleted);
+  recordMetric("sql_runner_gc_deleted_total", { kind: "layer" }, report.layers_deleted);
+  recordMetric("sql_runner_gc_deleted_total", { kind: "instance" }, report.instances_destroyed);
+  recordMetric("sql_runner_gc_duration_seconds", {}, report.ms / 1000);
   const line = JSON.stringify({
     level: report.errors.length ? "warn" : "info",
     event: "sweep",
