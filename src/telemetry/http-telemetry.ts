@@ -4,7 +4,7 @@
 // template, one audit record per user action and per refused request, and a flush of the
 // isolate's telemetry through `waitUntil` once the answer is ready.
 import type { Context, MiddlewareHandler } from "hono";
-import { routePath } from "hono/route";
+import { matchedRoutes } from "hono/route";
 import type { AuditAction } from "../clients/contracts/audit-log.ts";
 import { parseTraceparent } from "../clients/contracts/trace-context.ts";
 import { describeInternal, logLine, newErrorId } from "./log.ts";
@@ -81,6 +81,16 @@ function actionOf(method: string, route: string, accept: string): AuditAction {
   return "request";
 }
 
+/**
+ * The route template of the handler the request was meant for. Middleware ("*") also matches, and
+ * sub-apps mounted on the same prefix add theirs after it, so neither the last matched route nor
+ * the last one run names it: a gateway refusal (401) stops before the handler ever runs.
+ */
+export function handlerRoute(c: Context): string {
+  const handler = matchedRoutes(c).find((r) => !r.path.endsWith("*"));
+  return handler?.path ?? "unmatched";
+}
+
 function waitUntil(c: Context, p: Promise<unknown>): void {
   try {
     c.executionCtx.waitUntil(p);
@@ -107,8 +117,7 @@ export function operatorTelemetry(): MiddlewareHandler<{ Bindings: Env }> {
     const attrs: Record<string, string | number> = { "http.method": method };
     await withSpan(`HTTP ${method}`, upstream, attrs, async () => {
       await next();
-      const last = routePath(c, -1);
-      route = last && !last.endsWith("*") ? last : "unmatched";
+      route = handlerRoute(c);
       attrs["http.route"] = route;
       attrs["http.status_code"] = c.res.status;
     });
