@@ -24,6 +24,7 @@ import {
 } from "../lifecycle/job-hooks.ts";
 import { JobLifecycle } from "../lifecycle/job-lifecycle.ts";
 import { countLogEvents, EventBudget } from "../limits/event-budget.ts";
+import { Serial } from "../limits/serial.ts";
 import { answerClientClose, answerClientMessage, LiveHub } from "../live/hub.ts";
 import { acceptSubscriber, openStream } from "../live/subscribe.ts";
 import type { Plan } from "../planner/plan.ts";
@@ -59,6 +60,7 @@ export class JobObject extends DurableObject<Env> {
   #running = false;
   /** Long-poll waiters of `view(..., waitMs)`, woken by the terminal status event. */
   readonly #waiters = new Set<() => void>();
+  readonly #creates = new Serial();
   /** Caps the stored log events (src/limits/event-budget.ts). */
   readonly #events = new EventBudget<Parameters<Emit>[0]>(() =>
     countLogEvents(this.ctx.storage.sql),
@@ -117,8 +119,15 @@ export class JobObject extends DurableObject<Env> {
     return capture(() => ({ status: ownedJob(this.store, user).status }));
   }
 
-  /** `userPlan`: the plan the gateway named (X-User-Plan), already checked against its limits. */
+  /**
+   * `userPlan`: the plan the gateway named (X-User-Plan), already checked against its limits.
+   * Creates run one at a time (src/limits/serial.ts): concurrent identical creates get one job.
+   */
   async create(input: CreateInput, userPlan = "free") {
+    return this.#creates.run(() => this.#createNow(input, userPlan));
+  }
+
+  async #createNow(input: CreateInput, userPlan: string) {
     return capture(async () => {
       const now = Date.now();
       const { plan, ...out } = await createJob(

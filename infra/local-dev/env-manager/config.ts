@@ -35,6 +35,16 @@ export interface PoolConfig {
   refillConcurrency?: number;
 }
 
+/** Disk quotas per instance (quota-watch.ts); a create may ask for less, never for more. */
+export interface QuotaConfig {
+  /** Bytes of one instance's data directory (tables, indexes, WAL, temp files). */
+  maxDataBytes: number;
+  /** Bytes of a layer: a snapshot of a bigger data directory is refused. */
+  maxLayerBytes: number;
+  /** How often the data directories are measured, in ms. */
+  watchIntervalMs: number;
+}
+
 export interface EnvManagerConfig {
   /** Platform data root: `layers/` (shared with snapshot-cache) and `bases/` live here. */
   dataDir: string;
@@ -56,6 +66,7 @@ export interface EnvManagerConfig {
    * snapshot over it is written before it answers.
    */
   stagingBudgetBytes: number;
+  quota: QuotaConfig;
 }
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -75,9 +86,12 @@ export function defaultWorkDir(dataDir: string): string {
 }
 
 /** What callers may override: any field, and any part of the pool settings. */
-export type EnvManagerOverrides = Partial<Omit<EnvManagerConfig, "pool">> & {
+export type EnvManagerOverrides = Partial<Omit<EnvManagerConfig, "pool" | "quota">> & {
   pool?: Partial<PoolConfig>;
+  quota?: Partial<QuotaConfig>;
 };
+
+const GiB = 1024 * 1024 * 1024;
 
 export function resolveConfig(partial: EnvManagerOverrides = {}): EnvManagerConfig {
   const dataDir = partial.dataDir ?? defaultDataDir();
@@ -106,6 +120,12 @@ export function resolveConfig(partial: EnvManagerOverrides = {}): EnvManagerConf
       demandWindowMs: 10_000,
       refillConcurrency: 2,
       ...partial.pool,
+    },
+    quota: {
+      maxDataBytes: Number(env.ENV_MANAGER_MAX_DATA_BYTES ?? GiB),
+      maxLayerBytes: Number(env.ENV_MANAGER_MAX_LAYER_BYTES ?? GiB),
+      watchIntervalMs: 500,
+      ...partial.quota,
     },
   };
 }

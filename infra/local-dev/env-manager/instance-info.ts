@@ -35,5 +35,6 @@ export function describeInstance(
     },
     created_at: new Date(times.createdAt).toISOString(),
     expires_at: new Date(times.expiresAt).toISOString(),
+    ...(instance.exceeded ? { quota_exceeded: instance.exceeded } : {}),
   };
 }

@@ -15,6 +15,7 @@ import { unpackDataDir } from "../postgres/pack.ts";
 import { type PgProcess, startPostgres } from "../postgres/process.ts";
 import { ADMIN_ROLE, USER_DATABASE, USER_ROLE } from "../postgres/settings.ts";
 import { pruneRecycledWal } from "../postgres/wal.ts";
+import type { QuotaExceeded } from "./quota-watch.ts";
 
 export type InstanceStatus = "booting" | "ready" | "snapshotting" | "restarting" | "dead";
 
@@ -68,6 +69,10 @@ export class Instance {
   private proc: PgProcess | null = null;
   private expectingExit = false;
   private readonly deps: InstanceDeps;
+  /** Data-directory quota in bytes (quota-watch.ts), set when the instance is handed out. */
+  maxDataBytes = Number.POSITIVE_INFINITY;
+  /** Set by the quota watchdog once the data directory grew past `maxDataBytes`. */
+  exceeded: QuotaExceeded | null = null;
   /** Called once when the postmaster exits without being asked to. */
   onDeath: (instance: Instance) => void = () => {};
 
@@ -212,6 +217,23 @@ export class Instance {
         `SELECT count(*) FILTER (WHERE pg_cancel_backend(pid)) AS n FROM pg_stat_activity
          WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
            AND usename IS DISTINCT FROM $1 AND state <> 'idle'`,
+        [ADMIN_ROLE],
+      );
+      return Number(res.rows[0]?.n ?? 0);
+    });
+  }
+
+  ready(): boolean {
+    return this.status === "ready";
+  }
+
+  /** Ends every user session (pg_terminate_backend): a quota was crossed. */
+  terminateUserSessions(): Promise<number> {
+    return withAdmin(this.socketDir, this.adminPassword, async (c) => {
+      const res = await c.query<{ n: string }>(
+        `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) AS n FROM pg_stat_activity
+         WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+           AND usename IS DISTINCT FROM $1`,
         [ADMIN_ROLE],
       );
       return Number(res.rows[0]?.n ?? 0);

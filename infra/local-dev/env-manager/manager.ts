@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type {
   BootSource,
   InstanceInfo,
+  InstanceQuota,
   InstanceSource,
   InstanceSummary,
   SnapshotResponse,
@@ -23,6 +24,7 @@ import { describeInstance, instanceIdOfAddress } from "./instance-info.ts";
 import { takeSnapshot } from "./layer-snapshot.ts";
 import { LayerStore } from "./layer-store.ts";
 import { WarmPool } from "./pool.ts";
+import { QuotaWatch, refuseOverQuota } from "./quota-watch.ts";
 import { ReadySessions } from "./ready-sessions.ts";
 import { claimWorkDir, releaseWorkDir } from "./work-dir.ts";
 
@@ -61,6 +63,7 @@ export class EnvManager {
   private readonly bootingLayers = new Set<string>();
   private closing = false;
   private readonly reaper: NodeJS.Timeout;
+  private readonly quotas: QuotaWatch;
 
   private constructor(
     cfg: EnvManagerConfig,
@@ -83,6 +86,10 @@ export class EnvManager {
     });
     this.reaper = setInterval(() => void this.reap(), cfg.reapIntervalMs);
     this.reaper.unref();
+    this.quotas = new QuotaWatch(
+      () => [...this.live.values()].map((l) => l.instance),
+      cfg.quota.watchIntervalMs,
+    );
   }
 
   /**
@@ -115,6 +122,7 @@ export class EnvManager {
     from: InstanceSource,
     ttlMs = this.cfg.defaultTtlMs,
     owner: string | null = null,
+    quota: InstanceQuota = {},
   ): Promise<Created> {
     if (this.closing) throw new EnvError(503, "unavailable", "env-manager is shutting down", 5);
     const key = "layer_id" in from ? `layer:${from.layer_id}` : await this.bases.resolve(from.base);
@@ -137,6 +145,10 @@ export class EnvManager {
         // The caller connects next: have a session opening for it meanwhile.
         void this.sessions.prestart(instance);
       }
+      instance.maxDataBytes = Math.min(
+        this.cfg.quota.maxDataBytes,
+        quota.max_data_bytes ?? Number.POSITIVE_INFINITY,
+      );
       this.register(instance, ttlMs, owner);
       return { instance, boot: { source, ms: performance.now() - t0 } };
     } finally {
@@ -172,6 +184,7 @@ export class EnvManager {
   /** Snapshots an instance into a new layer (layer-snapshot.ts: both formats). */
   async snapshot(id: string, opts: { background?: boolean } = {}): Promise<SnapshotResponse> {
     const { instance } = this.get(id);
+    await refuseOverQuota(instance, this.cfg.quota.maxLayerBytes);
     const { response, stored } = await takeSnapshot(
       {
         layers: this.layers,
@@ -243,6 +256,7 @@ export class EnvManager {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.reaper);
+    this.quotas.stop();
     await this.pool.close();
     await this.layers.drain();
     const ids = [...this.live.keys()];

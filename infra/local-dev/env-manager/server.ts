@@ -117,7 +117,7 @@ function routes(router: Router, mgr: EnvManager): Router {
     })
     .on("POST", "/v1/instances", async (ctx) => {
       const req = parse(CreateInstanceRequest, await ctx.body(), "body");
-      const created = await mgr.create(req.from, req.ttl_ms, req.owner ?? null);
+      const created = await mgr.create(req.from, req.ttl_ms, req.owner ?? null, req.quota);
       const json: CreateInstanceResponse = { ...mgr.info(created.instance.id), boot: created.boot };
       return { status: 201, json };
     })

@@ -33,6 +33,9 @@ export interface PgProcess {
   kill(): Promise<void>;
 }
 
+/** Address space of one server process (docs/limits.md); PG_MAX_BACKEND_BYTES overrides it. */
+export const MAX_BACKEND_BYTES = Number(process.env.PG_MAX_BACKEND_BYTES ?? 1024 * 1024 * 1024);
+
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
@@ -48,9 +51,23 @@ function installExitHook(): void {
 export async function startPostgres(opts: StartOptions): Promise<PgProcess> {
   installExitHook();
   const log = await open(opts.logFile, "a");
+  // Each server process gets an address-space limit (RLIMIT_AS via the shell's ulimit, inherited
+  // by every backend): work_mem is user-settable, so this is what caps one statement's memory; a
+  // backend past it fails its statement with 53200 out_of_memory, the server stays up.
   const child = spawn(
-    join(opts.binaries.binDir, "postgres"),
-    ["-D", opts.dataDir, "-k", opts.socketDir, "-p", String(SOCKET_PORT)],
+    "/bin/sh",
+    [
+      "-c",
+      'ulimit -v "$0" && exec "$@"',
+      String(Math.floor(MAX_BACKEND_BYTES / 1024)),
+      join(opts.binaries.binDir, "postgres"),
+      "-D",
+      opts.dataDir,
+      "-k",
+      opts.socketDir,
+      "-p",
+      String(SOCKET_PORT),
+    ],
     {
       stdio: ["ignore", log.fd, log.fd],
       env: serverEnv(),

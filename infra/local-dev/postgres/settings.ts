@@ -30,6 +30,9 @@ export const SERVER_SETTINGS: Readonly<Record<string, string>> = {
   shared_buffers: "16MB",
   work_mem: "8MB",
   maintenance_work_mem: "32MB",
+  // Quotas (docs/limits.md). temp_file_limit is superuser-only: user SQL cannot raise it, and a
+  // runaway sort or recursive CTE fails with 53400 instead of filling the disk.
+  temp_file_limit: "256MB",
   fsync: "off",
   synchronous_commit: "off",
   full_page_writes: "off",

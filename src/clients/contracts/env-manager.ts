@@ -44,10 +44,17 @@ export type InstanceSource = z.infer<typeof InstanceSource>;
 /** Who holds an instance (the Worker sends its job id), so a sweep can find orphans. */
 export const InstanceOwner = z.string().regex(/^[\x21-\x7e]{1,128}$/, "printable ASCII, 1-128");
 
+/** A caller's own quota for one instance (its plan's); env-manager's configured one caps it. */
+export const InstanceQuota = z.strictObject({
+  max_data_bytes: z.number().int().min(1).optional(),
+});
+export type InstanceQuota = z.infer<typeof InstanceQuota>;
+
 export const CreateInstanceRequest = z.strictObject({
   from: InstanceSource,
   ttl_ms: z.number().int().min(1_000).max(MAX_INSTANCE_TTL_MS).optional(),
   owner: InstanceOwner.optional(),
+  quota: InstanceQuota.optional(),
 });
 export type CreateInstanceRequest = z.infer<typeof CreateInstanceRequest>;
 
@@ -69,6 +76,17 @@ export const InstanceInfo = z.strictObject({
   }),
   created_at: z.iso.datetime(),
   expires_at: z.iso.datetime(),
+  /**
+   * Set once the instance crossed a quota: its user sessions were terminated and it will not be
+   * snapshotted. `limit` names the quota (`max_data_bytes`).
+   */
+  quota_exceeded: z
+    .strictObject({
+      limit: z.string(),
+      max_bytes: z.number().int(),
+      used_bytes: z.number().int(),
+    })
+    .optional(),
 });
 export type InstanceInfo = z.infer<typeof InstanceInfo>;
 
