@@ -99,7 +99,8 @@ export const PLAY_PAGE = `<!doctype html>
     <h2>Project</h2>
     <div class="row">
       <button id="export" type="button">Export JSON</button>
-      <label><span class="visually-hidden">Import JSON</span><input id="import" type="file" accept="application/json,.json"></label>
+      <button id="export-zip" type="button">Export zip</button>
+      <label><span class="visually-hidden">Import a JSON or zip export</span><input id="import" type="file" accept="application/json,.json,application/zip,.zip"></label>
     </div>
     <button id="reset" type="button">Reset to the example</button>
   </section>

@@ -151,6 +151,22 @@ describe("playground page in Chromium", () => {
     await page.setInputFiles("#import", file);
     await page.waitForSelector('button.file[data-path="test/cheap.sql"]');
     expect(await page.textContent("#tree-message")).toContain("imported");
+
+    // The same through a zip: the project as a folder, with the head kept.
+    const zipDownload = page.waitForEvent("download");
+    await page.click("#export-zip");
+    const zip = await (await zipDownload).path();
+    expect((await readFile(zip)).subarray(0, 4).toString("latin1")).toBe("PK\u0003\u0004");
+    await page.click("#reset");
+    await page.waitForSelector('button.file[data-path="test/top_customers.sql"]');
+    await page.setInputFiles("#import", {
+      name: "project.zip",
+      mimeType: "application/zip",
+      buffer: await readFile(zip),
+    });
+    await page.waitForSelector('button.file[data-path="test/cheap.sql"]');
+    expect(await page.textContent("#tree-message")).toBe("imported project.zip");
+    expect(await page.inputValue("#head")).toBe("test/cheap.sql");
     await page.close();
   });
 

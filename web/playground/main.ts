@@ -2,10 +2,11 @@
 // Run / Cancel, the live progress and the results together. State lives in store.ts (saved to
 // localStorage on every change); the service is reached through the page-session API (api.ts).
 import { ApiError, follow, type JobEvent, PageApi, type Started } from "./api.ts";
+import { exportZip, importProject } from "./archive.ts";
 import { createEditor } from "./editor.ts";
 import { renderTree } from "./files.ts";
 import { bareMessage, type JobView, progressItem, resultTables, summaryText } from "./render.ts";
-import { EXAMPLE, exportJson, heads, load, parseProject, pathProblem, save } from "./store.ts";
+import { EXAMPLE, exportJson, heads, load, pathProblem, save } from "./store.ts";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const api = new PageApi(
@@ -239,23 +240,35 @@ $("delete").addEventListener("click", () => {
   treeMessage.textContent = "";
   openFile(Object.keys(project.files)[0] ?? "");
 });
-$("export").addEventListener("click", () => {
+function download(name: string, data: BlobPart, type: string): void {
   const link = document.createElement("a");
-  link.href = URL.createObjectURL(new Blob([exportJson(project)], { type: "application/json" }));
-  link.download = "sql-runner-project.json";
+  link.href = URL.createObjectURL(new Blob([data], { type }));
+  link.download = name;
   link.click();
   URL.revokeObjectURL(link.href);
+}
+$("export").addEventListener("click", () => {
+  download("sql-runner-project.json", exportJson(project), "application/json");
+});
+$("export-zip").addEventListener("click", () => {
+  download(
+    "sql-runner-project.zip",
+    exportZip(project) as Uint8Array<ArrayBuffer>,
+    "application/zip",
+  );
 });
 $<HTMLInputElement>("import").addEventListener("change", async (e) => {
-  const file = (e.target as HTMLInputElement).files?.[0];
+  const input = e.target as HTMLInputElement;
+  const file = input.files?.[0];
   if (!file) return;
   try {
-    project = parseProject(await file.text());
+    project = importProject(new Uint8Array(await file.arrayBuffer()));
     treeMessage.textContent = `imported ${file.name}`;
     openFile(project.open);
   } catch (err) {
     treeMessage.textContent = `cannot import ${file.name}: ${(err as Error).message}`;
   }
+  input.value = ""; // the same file can be imported again
 });
 $("reset").addEventListener("click", () => {
   project = structuredClone(EXAMPLE);

@@ -34,8 +34,14 @@ function isProject(value: unknown): value is Project {
     Object.values(files).every((v) => typeof v === "string") &&
     typeof p.open === "string" &&
     typeof p.head === "string" &&
-    Array.isArray(p.variables) &&
-    p.variables.every(
+    isVariables(p.variables)
+  );
+}
+
+export function isVariables(value: unknown): value is [string, string][] {
+  return (
+    Array.isArray(value) &&
+    value.every(
       (kv) => Array.isArray(kv) && kv.length === 2 && kv.every((x) => typeof x === "string"),
     )
   );
