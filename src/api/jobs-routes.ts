@@ -16,6 +16,7 @@ import { noteJob } from "../telemetry/http-telemetry.ts";
 import { requireGateway, userFromHeader } from "./auth.ts";
 import { validationError } from "./errors.ts";
 import { eventStreamResponse, ticketResponse, wantsEventStream } from "./live-routes.ts";
+import { refuseUnrepresentable } from "./reserved-keys.ts";
 import { AppendBody, CreateJobBody, LogsQuery, RunBody, ViewQuery } from "./schemas.ts";
 
 /** The job a `/v1/jobs/{job_id}...` call acts on, resolved once per request (see `resolveJob`). */
@@ -43,6 +44,7 @@ export async function readJson<T extends z.ZodType>(
       throw new AppError(400, "invalid_json", "body is not valid JSON");
     }
   }
+  refuseUnrepresentable(value);
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw validationError(parsed.error);
   return parsed.data;

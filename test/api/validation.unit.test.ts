@@ -250,3 +250,56 @@ describe("other routes reject bad input", () => {
     }
   });
 });
+
+describe("names JSON can carry but a job cannot hold", () => {
+  // Sent as raw JSON: in a JS object literal "__proto__" would set the prototype instead.
+  const rawWithProto = (overrides: Record<string, unknown>) =>
+    JSON.stringify(shortJob(overrides)).replace('"PROTO"', '"__proto__"');
+
+  it("refuses a __proto__ path, variable or nested key with 422 reserved_name", async () => {
+    const bodies: [string, string][] = [
+      [
+        rawWithProto({ project_tree: { PROTO: "x", "test/select.sql": "select 1;" } }),
+        "project_tree.__proto__",
+      ],
+      [rawWithProto({ variables: { PROTO: "1" } }), "variables.__proto__"],
+      [rawWithProto({ telemetry_context: { PROTO: { a: "b" } } }), "telemetry_context.__proto__"],
+    ];
+    for (const [rawBody, field] of bodies) {
+      const res = await call("/v1/jobs", { rawBody });
+      expect(res.status, field).toBe(422);
+      const err = await errorOf(res);
+      expect(err.code).toBe("reserved_name");
+      expect(err.field).toBe(field);
+      expect(err.message).toBe(
+        `body: ${field}: "__proto__" cannot be a file, variable or key name`,
+      );
+    }
+  });
+
+  it("takes constructor and toString as ordinary paths and variables", async () => {
+    const res = await call("/v1/jobs", {
+      body: shortJob({
+        project_tree: {
+          constructor: "-- a file",
+          "init/toString.sql": "select 1;",
+          "test/q.sql": "select :'constructor';",
+        },
+        head_path: "test/q.sql",
+        variables: { constructor: "1", toString: "2" },
+      }),
+    });
+    expect(res.status).toBe(202);
+  });
+
+  it("refuses a NUL in a variable with 422 invalid_variable", async () => {
+    const res = await call("/v1/jobs", { body: shortJob({ variables: { v: "a\u0000b" } }) });
+    expect(res.status).toBe(422);
+    const err = await errorOf(res);
+    expect(err.code).toBe("invalid_variable");
+    expect(err.field).toBe("variables.v");
+    expect(err.message).toBe(
+      "body: variables.v: contains a NUL character, which PostgreSQL text cannot hold",
+    );
+  });
+});
