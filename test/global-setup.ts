@@ -8,16 +8,26 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startPlatform } from "../infra/local-dev/platform.ts";
+import { LogRing } from "./node/log-ring.ts";
+import { dumpMetrics } from "./node/metrics-dump.ts";
 import { startOperatorsControl } from "./node/operators-control.ts";
 import { startWebhookReceiver, TEST_WEBHOOK_SECRET } from "./support/webhook-receiver.ts";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dataDir = await mkdtemp(join(tmpdir(), "sql-runner-platform-"));
   const token = "dev-platform-token";
+  // Every platform service's log lines, for the marker test (GET <operatorsControlUrl>/logs);
+  // errors also reach stderr, as they would without a sink.
+  const logs = new LogRing();
+  const log = (line: string) => {
+    logs.push(line);
+    if (line.startsWith('{"level":"error"')) process.stderr.write(`${line}\n`);
+  };
   const platform = await startPlatform({
     dataDir,
     token,
     gcIntervalMs: 0,
+    log,
     // A fixed scratch root: a run killed midway leaves `<pid>-*` directories the next run sweeps.
     envManager: {
       workDir: existsSync("/dev/shm")
@@ -37,9 +47,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
     platform.operators,
     join(dataDir, "audit-log", "audit.sqlite"),
     token,
+    { ring: logs, sink: log },
   );
   project.provide("operatorsControlUrl", control.url);
   return async () => {
+    const dumpDir = process.env.SQL_RUNNER_METRICS_DUMP;
+    if (dumpDir) {
+      await dumpMetrics(dumpDir, [
+        { service: "telemetry-exporter", url: platform.operators.exporter.url },
+        { service: "env-manager", url: platform.envManager.url, token },
+        { service: "snapshot-cache", url: platform.snapshotCache.url, token },
+      ]);
+    }
     await control.close();
     await receiver.close();
     await platform.close();

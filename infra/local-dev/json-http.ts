@@ -1,9 +1,11 @@
 // The few node:http pieces the small reference services (telemetry exporter, audit-log) share: a
 // JSON error with a status, a capped body reader, a JSON sender, a bearer check and a server
-// that maps thrown errors to `{ error: { code, message } }`.
-import { timingSafeEqual } from "node:crypto";
+// that maps thrown errors to `{ error: { code, message } }` (a 500 also names the `id` of the log
+// line it wrote).
+import { randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { errorFields, type ServiceLog } from "./service-log.ts";
 
 export class HttpError extends Error {
   readonly status: number;
@@ -46,17 +48,33 @@ export function bearerMatches(req: IncomingMessage, token: string): boolean {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
-/** Listens on 127.0.0.1:`port` (0: any free port); a thrown HttpError becomes its JSON answer. */
+/**
+ * Listens on 127.0.0.1:`port` (0: any free port); a thrown HttpError becomes its JSON answer,
+ * anything else a 500 with an error id that `log` gets a line for.
+ */
 export async function listenJson(
   port: number,
   handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  log: ServiceLog,
 ): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      const e = err instanceof HttpError ? err : new HttpError(500, "internal", "internal error");
-      if (!res.headersSent)
-        sendJson(res, e.status, { error: { code: e.code, message: e.message } });
-      else res.destroy();
+      if (err instanceof HttpError) {
+        if (res.headersSent) res.destroy();
+        else sendJson(res, err.status, { error: { code: err.code, message: err.message } });
+        return;
+      }
+      const id = randomUUID();
+      log.error("internal_error", {
+        error_id: id,
+        method: req.method,
+        path: new URL(req.url ?? "/", "http://localhost").pathname,
+        status: 500,
+        code: "internal",
+        ...errorFields(err),
+      });
+      if (res.headersSent) res.destroy();
+      else sendJson(res, 500, { error: { code: "internal", message: "internal error", id } });
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -3,6 +3,7 @@
 // started before env-manager and snapshot-cache so they can send their spans to the exporter.
 import { join } from "node:path";
 import { type AuditLogHandle, startAuditLog } from "./audit-log/server.ts";
+import type { LogSink } from "./service-log.ts";
 import { type ExporterHandle, startExporter } from "./telemetry/exporter/server.ts";
 
 export interface OperatorsOptions {
@@ -10,7 +11,8 @@ export interface OperatorsOptions {
   token: string;
   telemetryPort?: number;
   auditLogPort?: number;
-  log?: (line: string) => void;
+  /** Where the services' JSON log lines go (service-log.ts). */
+  log?: LogSink;
 }
 
 export interface OperatorsHandle {
@@ -20,7 +22,10 @@ export interface OperatorsHandle {
 }
 
 export async function startOperators(opts: OperatorsOptions): Promise<OperatorsHandle> {
-  const exporter = await startExporter({ port: opts.telemetryPort ?? 0 });
+  const exporter = await startExporter({
+    port: opts.telemetryPort ?? 0,
+    ...(opts.log ? { log: opts.log } : {}),
+  });
   let auditLog: AuditLogHandle;
   try {
     auditLog = await startAuditLog({

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { DEFAULT_PLATFORM_TOKEN, defaultDataDir } from "./env-manager/config.ts";
 import { type EnvManagerHandle, type StartOptions, startEnvManager } from "./env-manager/server.ts";
 import { type OperatorsHandle, startOperators } from "./operators.ts";
+import type { LogSink } from "./service-log.ts";
 import { type SnapshotCacheHandle, startSnapshotCache } from "./snapshot-cache/server.ts";
 
 export interface PlatformOptions {
@@ -21,7 +22,9 @@ export interface PlatformOptions {
   envManager?: Omit<StartOptions, "port" | "dataDir" | "token">;
   /** snapshot-cache background GC period; 0 disables it. */
   gcIntervalMs?: number;
-  log?: (line: string) => void;
+  /** Where every platform service's JSON log lines go (service-log.ts; default: warnings and
+   * errors to stderr). */
+  log?: LogSink;
 }
 
 export interface PlatformHandle {
@@ -42,12 +45,14 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     token,
     ...(opts.telemetryPort === undefined ? {} : { telemetryPort: opts.telemetryPort }),
     ...(opts.auditLogPort === undefined ? {} : { auditLogPort: opts.auditLogPort }),
+    ...(opts.log ? { log: opts.log } : {}),
   });
   const telemetryUrl = operators.exporter.url;
   let envManager: EnvManagerHandle;
   try {
     envManager = await startEnvManager({
       telemetryUrl,
+      ...(opts.log ? { log: opts.log } : {}),
       ...opts.envManager,
       port: opts.envManagerPort ?? 0,
       dataDir,

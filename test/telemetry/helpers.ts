@@ -45,6 +45,13 @@ export async function control(service: "exporter" | "audit-log", verb: "stop" | 
   if (res.status !== 204) throw new Error(`control ${service} ${verb}: ${res.status}`);
 }
 
+/** The platform services' log lines numbered `since` and up (test/node/log-ring.ts). */
+export async function platformLogs(since: number): Promise<{ lines: string[]; next: number }> {
+  const res = await fetch(`${inject("operatorsControlUrl")}/logs?since=${since}`);
+  if (res.status !== 200) throw new Error(`logs: ${res.status}`);
+  return (await res.json()) as { lines: string[]; next: number };
+}
+
 /** Retries `check` until it passes; after `maxMs` the last failure is thrown. */
 export async function eventually<T>(check: () => Promise<T>, maxMs = 90_000): Promise<T> {
   const until = Date.now() + maxMs;

@@ -7,7 +7,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { call } from "../api/helpers.ts";
 import { getJob, project, runToEnd, submit, uid, waitDone, waitFor } from "../jobs/helpers.ts";
-import { auditOf, control, eventually, scrape, traceOf } from "./helpers.ts";
+import { auditOf, control, eventually, platformLogs, scrape, traceOf } from "./helpers.ts";
 
 type Scrape = Awaited<ReturnType<typeof scrape>>;
 const gained = (before: Scrape, after: Scrape, name: string, labels: Record<string, string> = {}) =>
@@ -216,6 +216,8 @@ describe("metrics, traces and audit records on the real stack", () => {
 
   it("never lets a marker from SQL, variables or rows reach a log line, metric, span or audit record", async () => {
     const marker = `mk${crypto.randomUUID().replaceAll("-", "")}`;
+    // The platform services (env-manager, snapshot-cache, exporter, audit-log) log into a ring.
+    const platformFrom = (await platformLogs(0)).next;
     const lines: string[] = [];
     const spies = (["log", "info", "warn", "error", "debug"] as const).map((level) =>
       vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
@@ -262,6 +264,23 @@ describe("metrics, traces and audit records on the real stack", () => {
       true,
     );
     for (const line of lines) expect(line).not.toContain(marker);
+    // Theirs too: one JSON object per line, and each job's trace id (its id) reached them, so the
+    // search below covers the calls the jobs made.
+    const platform = (await platformLogs(platformFrom)).lines;
+    expect(platform.length).toBeGreaterThan(0);
+    for (const line of platform) {
+      expect(JSON.parse(line)).toMatchObject({
+        level: expect.any(String),
+        event: expect.any(String),
+        ts: expect.any(String),
+      });
+    }
+    for (const job of jobs) {
+      expect(platform.some((l) => (JSON.parse(l) as { trace_id?: string }).trace_id === job)).toBe(
+        true,
+      );
+    }
+    for (const line of platform) expect(line).not.toContain(marker);
     expect((await scrape()).text).not.toContain(marker);
     for (const job of jobs) {
       expect(JSON.stringify(await traceOf(job))).not.toContain(marker);

@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { AuditBatch, AuditQuery } from "../../../src/clients/contracts/audit-log.ts";
 import { bearerMatches, HttpError, listenJson, readJsonBody, sendJson } from "../json-http.ts";
+import { type LogSink, serviceLog } from "../service-log.ts";
 import { AuditStore } from "./audit-store.ts";
 
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -14,7 +15,8 @@ export interface AuditLogOptions {
   /** SQLite file (created with its directory). */
   dbPath: string;
   token: string;
-  log?: (line: string) => void;
+  /** Where its JSON log lines go (default: warnings and errors to stderr; service-log.ts). */
+  log?: LogSink;
 }
 
 export interface AuditLogHandle {
@@ -32,44 +34,40 @@ function invalid(error: { issues: Array<{ path: PropertyKey[]; message: string }
 export async function startAuditLog(opts: AuditLogOptions): Promise<AuditLogHandle> {
   mkdirSync(dirname(opts.dbPath), { recursive: true });
   const store = new AuditStore(opts.dbPath);
-  const log = opts.log ?? (() => {});
+  const log = serviceLog("audit-log", opts.log);
   let http: Awaited<ReturnType<typeof listenJson>>;
   try {
-    http = await listenJson(opts.port ?? 0, async (req, res) => {
-      const url = new URL(req.url ?? "/", "http://localhost");
-      const route = `${req.method} ${url.pathname}`;
-      if (route === "GET /healthz")
-        return sendJson(res, 200, { status: "ok", service: "audit-log" });
-      if (!bearerMatches(req, opts.token)) {
-        throw new HttpError(401, "unauthorized", "missing or wrong bearer token");
-      }
-      if (route === "POST /v1/audit") {
-        const parsed = AuditBatch.safeParse(await readJsonBody(req, MAX_BODY_BYTES));
-        if (!parsed.success) throw invalid(parsed.error);
-        const received = parsed.data.records.length;
-        const added = store.append(parsed.data.records);
-        log(
-          JSON.stringify({
-            level: "info",
-            event: "audit_appended",
-            ts: new Date().toISOString(),
-            received,
-            added,
-          }),
-        );
-        return sendJson(res, 200, { received, added });
-      }
-      if (route === "GET /v1/audit") {
-        const parsed = AuditQuery.safeParse(Object.fromEntries(url.searchParams));
-        if (!parsed.success) throw invalid(parsed.error);
-        const records = store.query(parsed.data);
-        return sendJson(res, 200, {
-          records,
-          next_after: records.at(-1)?.seq ?? parsed.data.after,
-        });
-      }
-      throw new HttpError(404, "not_found", `no route ${route}`);
-    });
+    http = await listenJson(
+      opts.port ?? 0,
+      async (req, res) => {
+        const url = new URL(req.url ?? "/", "http://localhost");
+        const route = `${req.method} ${url.pathname}`;
+        if (route === "GET /healthz")
+          return sendJson(res, 200, { status: "ok", service: "audit-log" });
+        if (!bearerMatches(req, opts.token)) {
+          throw new HttpError(401, "unauthorized", "missing or wrong bearer token");
+        }
+        if (route === "POST /v1/audit") {
+          const parsed = AuditBatch.safeParse(await readJsonBody(req, MAX_BODY_BYTES));
+          if (!parsed.success) throw invalid(parsed.error);
+          const received = parsed.data.records.length;
+          const added = store.append(parsed.data.records);
+          log.info("audit_appended", { received, added });
+          return sendJson(res, 200, { received, added });
+        }
+        if (route === "GET /v1/audit") {
+          const parsed = AuditQuery.safeParse(Object.fromEntries(url.searchParams));
+          if (!parsed.success) throw invalid(parsed.error);
+          const records = store.query(parsed.data);
+          return sendJson(res, 200, {
+            records,
+            next_after: records.at(-1)?.seq ?? parsed.data.after,
+          });
+        }
+        throw new HttpError(404, "not_found", `no route ${route}`);
+      },
+      log,
+    );
   } catch (err) {
     store.close();
     throw err;

@@ -1,7 +1,11 @@
 // A tiny router over node:http: bearer-token check, JSON bodies with a size cap, route params, and
-// one error shape { error: { code, message } } (429/503 carry Retry-After).
-import { timingSafeEqual } from "node:crypto";
+// one error shape { error: { code, message } } (429/503 carry Retry-After; a 500 also carries the
+// `id` of its log line).
+import { randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { parseTraceparent } from "../../../src/clients/contracts/trace-context.ts";
+import { errorFields, noteResponseCode, type ServiceLog, serviceLog } from "../service-log.ts";
+import { routeTemplate } from "../telemetry/service-telemetry.ts";
 import { EnvError } from "./errors.ts";
 
 export interface Ctx {
@@ -24,9 +28,11 @@ const MAX_BODY_BYTES = 64 * 1024;
 export class Router {
   private readonly routes: Route[] = [];
   private readonly token: Buffer;
+  private readonly log: ServiceLog;
 
-  constructor(token: string) {
+  constructor(token: string, log: ServiceLog = serviceLog("env-manager")) {
     this.token = Buffer.from(token);
+    this.log = log;
   }
 
   on(method: string, path: string, handler: Handler): this {
@@ -69,10 +75,21 @@ export class Router {
       if (err instanceof EnvError) {
         const headers: Record<string, string> = {};
         if (err.retryAfterS !== undefined) headers["retry-after"] = String(err.retryAfterS);
+        noteResponseCode(res, err.code);
         return send(res, err.status, { error: { code: err.code, message: err.message } }, headers);
       }
-      console.error("env-manager: internal error", err);
-      return send(res, 500, { error: { code: "internal", message: "internal error" } });
+      const id = randomUUID();
+      this.log.error("internal_error", {
+        error_id: id,
+        trace_id: parseTraceparent(req.headers.traceparent as string | undefined)?.traceId,
+        method: req.method,
+        route: routeTemplate(new URL(req.url ?? "/", "http://x").pathname),
+        status: 500,
+        code: "internal",
+        ...errorFields(err),
+      });
+      noteResponseCode(res, "internal");
+      return send(res, 500, { error: { code: "internal", message: "internal error", id } });
     }
   };
 

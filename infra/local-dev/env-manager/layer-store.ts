@@ -12,6 +12,7 @@ import { ChunkStore } from "../layers/chunk-store.ts";
 import { layerJson, MANIFEST_FILE, publishDir, storeChunks } from "../layers/writer.ts";
 import { ADMIN_SECRET_FILE, type Image, readImage } from "../postgres/base-image.ts";
 import { packDataDir } from "../postgres/pack.ts";
+import { errorFields, type ServiceLog, serviceLog } from "../service-log.ts";
 
 export interface LayerMetaFile {
   layer_id: string;
@@ -55,8 +56,10 @@ export class LayerStore {
   private queue: Promise<unknown> = Promise.resolve();
   /** Bytes of staging copies (on tmpfs, so memory) whose background write has not finished. */
   stagedBytes = 0;
+  private readonly log: ServiceLog;
 
-  constructor(dataDir: string, cacheBytes: number) {
+  constructor(dataDir: string, cacheBytes: number, log: ServiceLog = serviceLog("env-manager")) {
+    this.log = log;
     this.dir = join(dataDir, "layers");
     this.chunks = new ChunkStore(join(dataDir, "chunks"));
     this.cache = new ChunkCache(cacheBytes);
@@ -156,7 +159,7 @@ export class LayerStore {
       .then(
         (w) => this.outcome.set(layerId, w),
         (err: Error) => {
-          console.error(`env-manager: writing layer ${layerId} failed:`, err.message);
+          this.log.error("layer_write_failed", { layer_id: layerId, ...errorFields(err) });
           this.outcome.set(layerId, err);
         },
       )

@@ -16,6 +16,7 @@ import type { PgBinaries } from "../postgres/binaries.ts";
 import { findEngines } from "../postgres/engines.ts";
 import { ensureRunAsUser, type RunAs } from "../postgres/os-user.ts";
 import { settingsDigest } from "../postgres/settings.ts";
+import { errorFields, type ServiceLog, serviceLog } from "../service-log.ts";
 import type { EnvManagerConfig } from "./config.ts";
 import { EngineBases } from "./engine-bases.ts";
 import { EnvError } from "./errors.ts";
@@ -64,20 +65,23 @@ export class EnvManager {
   private closing = false;
   private readonly reaper: NodeJS.Timeout;
   private readonly quotas: QuotaWatch;
+  private readonly log: ServiceLog;
 
   private constructor(
     cfg: EnvManagerConfig,
     bases: EngineBases,
     runAs: RunAs | null,
     workDir: string,
+    log: ServiceLog,
   ) {
     this.cfg = cfg;
+    this.log = log;
     this.workDir = workDir;
     this.bases = bases;
     this.binaries = bases.engines.default;
     this.runAs = runAs;
     this.digest = settingsDigest(this.binaries.major);
-    this.layers = new LayerStore(cfg.dataDir, cfg.chunkCacheBytes);
+    this.layers = new LayerStore(cfg.dataDir, cfg.chunkCacheBytes, log);
     // A pooled instance waits with a ready session (and its type names known) for its first client.
     this.pool = new WarmPool(cfg.pool, async (key) => {
       const inst = await this.bootFresh(key, true);
@@ -96,7 +100,10 @@ export class EnvManager {
    * Finds the engines, ensures the OS user, directories and the default engine's base image (made
    * once, cached); other engines' base images are made when first asked for.
    */
-  static async start(cfg: EnvManagerConfig): Promise<EnvManager> {
+  static async start(
+    cfg: EnvManagerConfig,
+    log: ServiceLog = serviceLog("env-manager"),
+  ): Promise<EnvManager> {
     const engines = await findEngines();
     const runAs = await ensureRunAsUser();
     await mkdir(cfg.dataDir, { recursive: true });
@@ -105,7 +112,7 @@ export class EnvManager {
     const bases = new EngineBases({ engines, runAs, basesDir: cfg.basesDir, workDir });
     const defaultKey = bases.key();
     await bases.image(bases.source(defaultKey)!);
-    const mgr = new EnvManager(cfg, bases, runAs, workDir);
+    const mgr = new EnvManager(cfg, bases, runAs, workDir, log);
     if (cfg.pool.prewarmBase) {
       mgr.pool.noteUse(mgr.baseKey());
       mgr.pool.kick();
@@ -362,7 +369,13 @@ export class EnvManager {
       if (instance.status === "dead" || !this.live.has(instance.id)) {
         throw new EnvError(409, "instance_dead", `instance ${instance.id} is dead`);
       }
-      console.error(`env-manager: operation on ${instance.id} failed:`, (err as Error).message);
+      this.log.error("instance_operation_failed", {
+        instance_id: instance.id,
+        job_id: this.live.get(instance.id)?.owner,
+        status: 503,
+        code: "instance_failed",
+        ...errorFields(err),
+      });
       throw new EnvError(503, "instance_failed", `instance ${instance.id}: operation failed`, 1);
     }
   }

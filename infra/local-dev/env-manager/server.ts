@@ -12,6 +12,7 @@ import {
   MAX_WRITE_WAIT_MS,
   SnapshotRequest,
 } from "../../../src/clients/contracts/env-manager.ts";
+import { type LogSink, serviceLog } from "../service-log.ts";
 import { ServiceTelemetry } from "../telemetry/service-telemetry.ts";
 import { type EnvManagerOverrides, resolveConfig } from "./config.ts";
 import { EnvError } from "./errors.ts";
@@ -31,15 +32,16 @@ export interface StartOptions extends EnvManagerOverrides {
   port?: number;
   /** Telemetry exporter base URL: spans of requests carrying a traceparent go there. */
   telemetryUrl?: string;
-  /** Where JSON request log lines go (default: nowhere). */
-  log?: (line: string) => void;
+  /** Where its JSON log lines go (default: warnings and errors to stderr; service-log.ts). */
+  log?: LogSink;
 }
 
 export async function startEnvManager(opts: StartOptions = {}): Promise<EnvManagerHandle> {
   const { port = 0, telemetryUrl, log, ...partial } = opts;
   const cfg = resolveConfig(partial);
-  const manager = await EnvManager.start(cfg);
-  const router = routes(new Router(cfg.token), manager);
+  const events = serviceLog("env-manager", log);
+  const manager = await EnvManager.start(cfg, events);
+  const router = routes(new Router(cfg.token, events), manager);
   const telemetry = new ServiceTelemetry({
     service: "env-manager",
     token: cfg.token,

@@ -1,7 +1,7 @@
 // One running `postgres` postmaster: spawned directly (not via pg_ctl) so its exit is an event we
 // see at once (death detection), readiness is read from postmaster.pid, and stop is a signal.
 import { type ChildProcess, spawn } from "node:child_process";
-import { open, readFile } from "node:fs/promises";
+import { open, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { PgBinaries } from "./binaries.ts";
 import { type RunAs, serverEnv } from "./os-user.ts";
@@ -50,6 +50,9 @@ function installExitHook(): void {
 
 export async function startPostgres(opts: StartOptions): Promise<PgProcess> {
   installExitHook();
+  // A restart appends to the log of earlier runs, whose ERROR/STATEMENT lines hold users' SQL: a
+  // failed start quotes only what this start wrote (startup messages, no user data).
+  const offset = (await stat(opts.logFile).catch(() => null))?.size ?? 0;
   const log = await open(opts.logFile, "a");
   // Each server process gets an address-space limit (RLIMIT_AS via the shell's ulimit, inherited
   // by every backend): work_mem is user-settable, so this is what caps one statement's memory; a
@@ -113,7 +116,8 @@ export async function startPostgres(opts: StartOptions): Promise<PgProcess> {
     await waitReady(opts.dataDir, proc, opts.timeoutMs ?? 30_000);
   } catch (err) {
     await proc.kill();
-    const tail = await readFile(opts.logFile, "utf8").catch(() => "");
+    const written = await readFile(opts.logFile).catch(() => Buffer.alloc(0));
+    const tail = written.subarray(offset).toString("utf8");
     throw new Error(`${(err as Error).message}; server log: ${tail.slice(-600)}`);
   }
   return proc;

@@ -73,14 +73,16 @@ export function send(res: ServerResponse, reply: Reply): void {
   res.end(body);
 }
 
-export function errorReply(err: unknown): Reply {
+/** A thrown AppError's answer; anything else is a 500 whose `id` names its log line. */
+export function errorReply(err: unknown, errorId?: string): Reply {
   if (err instanceof AppError) {
     return {
       status: err.status,
       body: { error: { ...err.details, code: err.code, message: err.message } },
     };
   }
-  return { status: 500, body: { error: { code: "internal", message: "internal error" } } };
+  const id = errorId === undefined ? {} : { id: errorId };
+  return { status: 500, body: { error: { code: "internal", message: "internal error", ...id } } };
 }
 
 /** Reads a JSON body of at most `maxBytes`; an empty body reads as `undefined`. */

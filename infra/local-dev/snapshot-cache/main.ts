@@ -1,6 +1,8 @@
 // CLI entry: `node infra/local-dev/snapshot-cache/main.ts` starts the snapshot-cache from
 // environment variables (see docs/contracts/snapshot-cache.md) and stops it on SIGINT/SIGTERM.
+// Every line it prints, the banner included, is a JSON log line (service-log.ts).
 import { fileURLToPath } from "node:url";
+import { serviceLog } from "../service-log.ts";
 import { DEFAULT_BYTE_BUDGET, startSnapshotCache } from "./server.ts";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -15,6 +17,7 @@ function intFromEnv(name: string, fallback: number): number {
   return n;
 }
 
+const sink = (line: string) => console.log(line);
 const handle = await startSnapshotCache({
   port: intFromEnv("SNAPSHOT_CACHE_PORT", 8789),
   dataDir: process.env.PLATFORM_DATA_DIR || `${repoRoot}.sql-runner/platform`,
@@ -22,9 +25,9 @@ const handle = await startSnapshotCache({
   envManagerUrl: process.env.ENV_MANAGER_URL || "http://127.0.0.1:8788",
   byteBudget: intFromEnv("SNAPSHOT_CACHE_BYTE_BUDGET", DEFAULT_BYTE_BUDGET),
   gcIntervalMs: intFromEnv("SNAPSHOT_CACHE_GC_INTERVAL_MS", 60_000),
-  log: (line) => console.log(line),
+  log: sink,
 });
-console.log(`snapshot-cache listening on ${handle.url}`);
+serviceLog("snapshot-cache", sink).info("listening", { url: handle.url });
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {

@@ -1,12 +1,15 @@
 // Starts the local snapshot-cache: a loopback-only HTTP service over the layer index, answering only
 // the platform token, with a periodic GC. Used by infra/local-dev/platform.ts, test/global-setup.ts,
 // the node tests and the CLI (main.ts).
+import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { GcResponse } from "../../../src/clients/contracts/snapshot-cache.ts";
+import { parseTraceparent } from "../../../src/clients/contracts/trace-context.ts";
 import { AppError } from "../../../src/errors.ts";
-import { ServiceTelemetry } from "../telemetry/service-telemetry.ts";
+import { errorFields, type LogSink, noteResponseCode, serviceLog } from "../service-log.ts";
+import { routeTemplate, ServiceTelemetry } from "../telemetry/service-telemetry.ts";
 import { collectGarbage, type GcDeps, recoverFromCrash } from "./gc.ts";
 import { errorReply, isAuthorized, type Reply, send } from "./http.ts";
 import { envManagerInUse, type InUseSource, noInUseSource } from "./in-use.ts";
@@ -35,7 +38,8 @@ export type SnapshotCacheOptions = {
   leftoverGraceMs?: number;
   /** Clock in epoch ms (tests move it). Default Date.now. */
   now?: () => number;
-  log?: (line: string) => void;
+  /** Where its JSON log lines go (default: warnings and errors to stderr; service-log.ts). */
+  log?: LogSink;
   /** Telemetry exporter base URL: spans of requests carrying a traceparent go there. */
   telemetryUrl?: string;
 };
@@ -52,7 +56,7 @@ export const DEFAULT_BYTE_BUDGET = 10 * 1024 ** 3;
 
 export async function startSnapshotCache(opts: SnapshotCacheOptions): Promise<SnapshotCacheHandle> {
   const now = opts.now ?? Date.now;
-  const log = opts.log ?? (() => {});
+  const log = serviceLog("snapshot-cache", opts.log);
   const store = new IndexStore(join(opts.dataDir, "snapshot-cache", "index.sqlite"));
   const storage = new LayerStorage(opts.dataDir);
   const inUse =
@@ -71,9 +75,10 @@ export async function startSnapshotCache(opts: SnapshotCacheOptions): Promise<Sn
 
   const recovered = await recoverFromCrash(deps);
   if (recovered.droppedRows || recovered.removedDirs) {
-    log(
-      `snapshot-cache: recovered from a crash: ${recovered.droppedRows} index rows without a layer, ${recovered.removedDirs} unfinished directories removed`,
-    );
+    log.warn("crash_recovered", {
+      dropped_rows: recovered.droppedRows,
+      removed_dirs: recovered.removedDirs,
+    });
   }
 
   // GC runs one at a time; a request during a run waits for it and then runs again.
@@ -110,6 +115,7 @@ export async function startSnapshotCache(opts: SnapshotCacheOptions): Promise<Sn
       if (!isAuthorized(req, opts.token)) {
         req.resume();
         res.setHeader("www-authenticate", 'Bearer realm="sql-runner-platform"');
+        noteResponseCode(res, "unauthorized");
         send(
           res,
           errorReply(
@@ -127,8 +133,22 @@ export async function startSnapshotCache(opts: SnapshotCacheOptions): Promise<Sn
         send(res, r);
       };
       router.handle(req).then(reply, (err: unknown) => {
-        if (!(err instanceof AppError)) log(`snapshot-cache: ${String(err)}`);
-        reply(errorReply(err));
+        const errorId = err instanceof AppError ? undefined : randomUUID();
+        const r = errorReply(err, errorId);
+        const code = err instanceof AppError ? err.code : "internal";
+        noteResponseCode(res, code);
+        if (errorId) {
+          log.error("internal_error", {
+            error_id: errorId,
+            trace_id: parseTraceparent(req.headers.traceparent as string | undefined)?.traceId,
+            method: req.method,
+            route: routeTemplate(new URL(req.url ?? "/", "http://localhost").pathname),
+            status: r.status,
+            code,
+            ...errorFields(err),
+          });
+        }
+        reply(r);
       });
     }),
   );
@@ -141,10 +161,9 @@ export async function startSnapshotCache(opts: SnapshotCacheOptions): Promise<Sn
   const backgroundGc = () => {
     runGc().then(
       (r) => {
-        if (r.deleted.length) log(`snapshot-cache: GC deleted ${r.deleted.length} directories`);
+        if (r.deleted.length) log.info("gc_deleted", { deleted: r.deleted.length });
       },
-      (err: unknown) =>
-        log(`snapshot-cache: GC skipped: ${err instanceof Error ? err.message : String(err)}`),
+      (err: unknown) => log.warn("gc_skipped", errorFields(err)),
     );
   };
   const interval = opts.gcIntervalMs ?? 60_000;

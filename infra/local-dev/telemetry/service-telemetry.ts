@@ -2,12 +2,13 @@
 // to serve `GET /metrics` (prom-client, bearer-protected like the service) with the service's own
 // gauges, to count requests, and, for a request carrying a W3C `traceparent`, to record a server
 // span (sent as OTLP/HTTP JSON to the exporter in small batches) and print one JSON log line with
-// its trace id. Bounded: at most MAX_PENDING spans wait for export; the rest are counted as dropped.
+// its trace id (service-log.ts). Bounded: at most MAX_PENDING spans wait for export; the rest are counted as dropped.
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import client from "prom-client";
 import { encodeSpans, type SpanRecord } from "../../../src/clients/contracts/otlp.ts";
 import { newSpanId, parseTraceparent } from "../../../src/clients/contracts/trace-context.ts";
 import { bearerMatches } from "../json-http.ts";
+import { type LogSink, responseCodeOf, type ServiceLog, serviceLog } from "../service-log.ts";
 
 export const MAX_PENDING = 5000;
 const FLUSH_MS = 200;
@@ -17,7 +18,7 @@ export interface ServiceTelemetryOptions {
   token: string;
   /** Exporter base URL; spans are only kept when it is set. */
   telemetryUrl?: string | undefined;
-  log?: ((line: string) => void) | undefined;
+  log?: LogSink | undefined;
 }
 
 /** `/v1/instances/i-4f3a…/snapshot` → `/v1/instances/:id/snapshot`: no ids in span names. */
@@ -31,6 +32,7 @@ export function routeTemplate(path: string): string {
 export class ServiceTelemetry {
   readonly registry = new client.Registry();
   readonly #opts: ServiceTelemetryOptions;
+  readonly #log: ServiceLog;
   #pending: SpanRecord[] = [];
   #timer: NodeJS.Timeout | null = null;
   readonly #requests: client.Counter<"route" | "status">;
@@ -38,6 +40,7 @@ export class ServiceTelemetry {
 
   constructor(opts: ServiceTelemetryOptions) {
     this.#opts = opts;
+    this.#log = serviceLog(opts.service, opts.log);
     const prefix = opts.service.replace(/-/g, "_");
     this.#requests = new client.Counter({
       name: `${prefix}_http_requests_total`,
@@ -93,20 +96,15 @@ export class ServiceTelemetry {
           },
           error: status >= 500,
         };
-        this.#opts.log?.(
-          JSON.stringify({
-            level: status >= 500 ? "error" : "info",
-            event: "request",
-            ts: new Date().toISOString(),
-            service: this.#opts.service,
-            method: req.method,
-            route,
-            status,
-            ms: span.endMs - startMs,
-            trace_id: upstream.traceId,
-            span_id: span.spanId,
-          }),
-        );
+        this.#log[status >= 500 ? "error" : "info"]("request", {
+          trace_id: upstream.traceId,
+          span_id: span.spanId,
+          method: req.method,
+          route,
+          status,
+          code: responseCodeOf(res),
+          ms: span.endMs - startMs,
+        });
         this.#queue(span);
       });
       handler(req, res);

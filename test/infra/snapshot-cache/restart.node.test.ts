@@ -79,7 +79,10 @@ describe("the CLI process", () => {
     child = undefined;
   });
 
-  /** Starts `node main.ts` on a free port and resolves with its URL once it listens. */
+  /**
+   * Starts `node main.ts` on a free port and resolves with its URL once its `listening` line
+   * arrives; every line it prints must be one JSON object (service-log.ts).
+   */
   async function spawnMain(): Promise<string> {
     const proc = spawn(process.execPath, [main.pathname], {
       env: {
@@ -96,8 +99,19 @@ describe("the CLI process", () => {
       let out = "";
       proc.stdout?.on("data", (chunk: Buffer) => {
         out += chunk.toString();
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (m?.[1]) resolve(m[1]);
+        const lines = out.split("\n");
+        out = lines.pop() ?? "";
+        for (const line of lines) {
+          let parsed: { level?: unknown; event?: unknown; url?: unknown };
+          try {
+            parsed = JSON.parse(line);
+          } catch {
+            reject(new Error(`not a JSON log line: ${line}`));
+            return;
+          }
+          if (typeof parsed.level !== "string") reject(new Error(`no level: ${line}`));
+          if (parsed.event === "listening" && typeof parsed.url === "string") resolve(parsed.url);
+        }
       });
       proc.once("exit", (code) => reject(new Error(`snapshot-cache exited with ${code}: ${out}`)));
     });
