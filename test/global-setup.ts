@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startPlatform } from "../infra/local-dev/platform.ts";
+import { startFaultControl } from "./node/fault-control.ts";
 import { LogRing } from "./node/log-ring.ts";
 import { dumpMetrics } from "./node/metrics-dump.ts";
 import { startOperatorsControl } from "./node/operators-control.ts";
@@ -50,7 +51,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     { ring: logs, sink: log },
   );
   project.provide("operatorsControlUrl", control.url);
+  const faults = await startFaultControl(platform.envManager);
+  project.provide("faultControlUrl", faults.url);
   return async () => {
+    await faults.close();
     const dumpDir = process.env.SQL_RUNNER_METRICS_DUMP;
     if (dumpDir) {
       await dumpMetrics(dumpDir, [
@@ -75,5 +79,6 @@ declare module "vitest" {
     telemetryUrl: string;
     auditLogUrl: string;
     operatorsControlUrl: string;
+    faultControlUrl: string;
   }
 }

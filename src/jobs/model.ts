@@ -268,6 +268,8 @@ export const RunErrorCode = z.enum([
   "tail_error",
   "head_error",
   "env_unavailable",
+  "instance_lost",
+  "quota_exceeded",
   "snapshot_cache_unavailable",
   "canceled",
   "internal",

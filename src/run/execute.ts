@@ -8,6 +8,7 @@ import type { JobStore } from "../jobs/job-store.ts";
 import type { Emit, JobError } from "../jobs/model.ts";
 import { isTerminal } from "../jobs/state-machine.ts";
 import { leasedContent } from "../lifecycle/content-lease.ts";
+import { attributeFailure, scrubError } from "../limits/attribution.ts";
 import type { Plan } from "../planner/plan.ts";
 import { runEnded, runStarted } from "../telemetry/job-telemetry.ts";
 import { describeInternal, logLine, newErrorId } from "../telemetry/log.ts";
@@ -185,8 +186,24 @@ export async function executeJob(host: ExecHost): Promise<void> {
     await released;
     const current = store.job();
     if (current && !isTerminal(current.status)) {
-      const aborted = signal.aborted ? new AbortedError(String(signal.reason)) : err;
-      finishJob(store, emit, "failed", describeFailure(aborted, job.timeout_ms, job.job_id));
+      if (signal.aborted) {
+        const aborted = new AbortedError(String(signal.reason));
+        finishJob(store, emit, "failed", describeFailure(aborted, job.timeout_ms, job.job_id));
+      } else {
+        const share = await attributeFailure(platform.env, active.instanceId, err);
+        if (share?.retryable && attempt < MAX_ATTEMPTS) {
+          // Left running: the object re-arms its alarm, and the next run looks the tail up again,
+          // so it boots from the last layer this run published and replays only what follows.
+          emit("log", {
+            level: "warning",
+            message: `${share.error.message}; booting again from the last layer (attempt ${attempt + 1} of ${MAX_ATTEMPTS})`,
+          });
+          store.update({ retries: current.retries + 1 });
+        } else {
+          const error = share?.error ?? describeFailure(err, job.timeout_ms, job.job_id);
+          finishJob(store, emit, "failed", scrubError(error));
+        }
+      }
     }
   } finally {
     clearTimeout(timer);
