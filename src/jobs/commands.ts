@@ -2,6 +2,7 @@
 // functions over its JobStore. Each one writes storage first; the object then schedules its alarm.
 
 import { AppError } from "../errors.ts";
+import { checkHeads, expandHeads } from "../planner/heads.ts";
 import type { Plan } from "../planner/plan.ts";
 import { stageDone } from "../telemetry/job-telemetry.ts";
 import { type ContentStore, rememberContent, storeResolver } from "./content-store.ts";
@@ -11,6 +12,8 @@ import {
   type AppendBody,
   type CreateJobBody,
   type Emit,
+  type HeadOptions,
+  JOB_LIMITS,
   type ProjectTree,
   type RunBody,
   roundMs,
@@ -89,6 +92,36 @@ export async function treeDigest(tree: ProjectTree | undefined): Promise<string[
   return out;
 }
 
+/** The stored form of on_error / output / echo / heads (only what was given). */
+function headOptions(
+  given: Pick<CreateJobBody, "on_error" | "output" | "echo">,
+  heads: string[] | undefined,
+): HeadOptions {
+  const out: HeadOptions = {};
+  if (given.on_error !== undefined) out.on_error = given.on_error;
+  if (given.output !== undefined) out.output = given.output;
+  if (given.echo !== undefined) out.echo = given.echo;
+  if (heads !== undefined) out.heads = heads;
+  return out;
+}
+
+/**
+ * Plans a job for its head, or for the first of its `heads` (expanded against the tree's paths),
+ * checking that all of them share that head's tail.
+ */
+async function planHeads(
+  tree: Record<string, StoredEntry>,
+  head: string | undefined,
+  heads: string[] | undefined,
+  content: ContentStore | undefined,
+): Promise<{ plan: Plan; head: string; heads: string[] | undefined }> {
+  const expanded = heads ? expandHeads(heads, Object.keys(tree), JOB_LIMITS.maxHeads) : undefined;
+  const first = expanded?.[0] ?? head!;
+  const plan = await planTree(tree, first, content ? storeResolver(content) : undefined);
+  if (expanded) checkHeads(plan, expanded);
+  return { plan, head: plan.head.path, heads: expanded };
+}
+
 /** A check of a plan against the platform before the job is accepted (engines/check.ts). */
 export type PlanCheck = (plan: Plan) => Promise<void>;
 
@@ -122,22 +155,30 @@ export async function createJob(
         field: "project_tree",
       });
     }
-    if (!body.head_path) {
-      throw new AppError(400, "validation_failed", "body: head_path: required for a short job", {
-        field: "head_path",
-      });
+    if (!body.head_path && !body.heads) {
+      throw new AppError(
+        400,
+        "validation_failed",
+        "body: head_path: required for a short job (or heads)",
+        { field: "head_path" },
+      );
     }
   }
   const started = performance.now();
   const part = body.project_tree ? validatePart(body.project_tree) : null;
   const files = part ? await checkFiles(store, part.files) : new Map();
   let plan: Plan | null = null;
-  if (body.mode === "short" && part && body.head_path) {
-    plan = await planTree(
+  let headPath = body.head_path ?? null;
+  let heads = body.heads;
+  if (body.mode === "short" && part) {
+    const planned = await planHeads(
       Object.fromEntries(part.files),
       body.head_path,
-      content ? storeResolver(content) : undefined,
+      body.heads,
+      content,
     );
+    ({ plan, heads } = planned);
+    headPath = planned.head;
     await checkPlan?.(plan);
   }
   if (part && content) await rememberContent(content, part.files);
@@ -148,7 +189,7 @@ export async function createJob(
     request_id: body.request_id,
     body_digest: digest,
     mode: body.mode,
-    head_path: body.head_path ?? null,
+    head_path: headPath,
     variables: body.variables,
     snapshot_ttl: body.snapshot_ttl,
     job_ttl: body.job_ttl,
@@ -158,6 +199,7 @@ export async function createJob(
       : body.telemetry_context,
     created_at: now,
     expires_at: now + body.job_ttl * 1000,
+    head_options: headOptions(body, heads),
   });
   if (part) {
     store.addPart(0, digest);
@@ -237,8 +279,11 @@ export async function requestRun(
   if (isTerminal(job.status)) {
     throw new AppError(409, "invalid_state", `job is ${job.status}`);
   }
-  const head = body.head_path ?? job.head_path;
-  if (!head) {
+  // A head named at run replaces the heads given at create, and the other way round.
+  const given = body.head_path !== undefined || body.heads !== undefined;
+  const requestedHeads = given ? body.heads : job.head_options.heads;
+  const head = body.head_path ?? (requestedHeads ? undefined : (job.head_path ?? undefined));
+  if (!head && !requestedHeads) {
     throw new AppError(
       400,
       "validation_failed",
@@ -249,11 +294,21 @@ export async function requestRun(
     );
   }
   const started = performance.now();
-  const plan = await planTree(store.tree(), head, content ? storeResolver(content) : undefined);
+  const planned = await planHeads(store.tree(), head, requestedHeads, content);
+  const plan = planned.plan;
   await checkPlan?.(plan);
   const parseMs = performance.now() - started;
+  const previous = job.head_options;
   store.update({
-    head_path: head,
+    head_path: planned.head,
+    head_options: headOptions(
+      {
+        on_error: body.on_error ?? previous.on_error,
+        output: body.output ?? previous.output,
+        echo: body.echo ?? previous.echo,
+      },
+      planned.heads,
+    ),
     variables: body.variables ?? job.variables,
     run_requested: true,
     run_digest: digest,

@@ -2,8 +2,10 @@
 // Durable Object holds at most 2 MB), numbered events, stages and the result.
 import {
   type EventType,
+  type HeadOptions,
   type JobError,
   type JobEvent,
+  type JobResult,
   type JobStatus,
   type ResultSet,
   roundMs,
@@ -50,6 +52,8 @@ export interface JobRow {
   error: JobError | null;
   cache_hit: boolean | null;
   carried_steps: number;
+  /** on_error, output, echo and the expanded heads, as given at create or run. */
+  head_options: HeadOptions;
 }
 
 type RawRow = Record<string, SqlStorageValue>;
@@ -86,6 +90,7 @@ function toRow(r: RawRow): JobRow {
     error: parseJson<JobError>(r.error),
     cache_hit: r.cache_hit == null ? null : Number(r.cache_hit) === 1,
     carried_steps: Number(r.carried_steps ?? 0),
+    head_options: parseJson<HeadOptions>(r.head_options) ?? {},
   };
 }
 
@@ -125,6 +130,7 @@ export type JobPatch = Partial<
     | "cache_hit"
     | "carried_steps"
     | "expires_at"
+    | "head_options"
   >
 >;
 
@@ -152,8 +158,9 @@ export class JobStore {
   insert(job: NewJob): void {
     this.sql.exec(
       `INSERT INTO job (id, job_id, user_id, request_id, body_digest, mode, status, head_path,
-         variables, snapshot_ttl, job_ttl, timeout_ms, telemetry, created_at, expires_at)
-       VALUES (1, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)`,
+         variables, snapshot_ttl, job_ttl, timeout_ms, telemetry, created_at, expires_at,
+         head_options)
+       VALUES (1, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       job.job_id,
       job.user_id,
       job.request_id,
@@ -167,6 +174,7 @@ export class JobStore {
       JSON.stringify(job.telemetry),
       job.created_at,
       job.expires_at,
+      JSON.stringify(job.head_options),
     );
   }
 
@@ -363,19 +371,21 @@ export class JobStore {
 
   // --- result ----------------------------------------------------------------------------------
 
-  putResult(sets: ResultSet[]): void {
-    const text = JSON.stringify(sets);
+  putResult(result: JobResult): void {
+    const text = JSON.stringify(result);
     this.sql.exec("DELETE FROM result_chunks");
     chunksOf(text).forEach((data, i) => {
       this.sql.exec("INSERT INTO result_chunks (idx, data) VALUES (?, ?)", i, data);
     });
   }
 
-  result(): ResultSet[] | null {
+  result(): JobResult | null {
     const rows = this.sql
       .exec<{ data: string }>("SELECT data FROM result_chunks ORDER BY idx")
       .toArray();
     if (rows.length === 0) return null;
-    return JSON.parse(rows.map((r) => r.data).join("")) as ResultSet[];
+    const stored = JSON.parse(rows.map((r) => r.data).join("")) as JobResult | ResultSet[];
+    // Results stored before heads reported errors and psql text were a bare list of sets.
+    return Array.isArray(stored) ? { sets: stored } : stored;
   }
 }

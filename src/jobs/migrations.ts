@@ -68,6 +68,8 @@ export const MIGRATIONS: readonly string[] = [
   // 3: lifecycle (plan, webhook, layer pins) and the webhook outbox (docs/lifecycle.md).
   `${LIFECYCLE_SCHEMA};
    ${OUTBOX_SCHEMA}`,
+  // 4: how the head(s) run: on_error, output, echo, heads (issue 17), as JSON.
+  "ALTER TABLE job ADD COLUMN head_options TEXT",
 ];
 
 /** Applies the migrations not yet recorded in `_migrations`; idempotent. */

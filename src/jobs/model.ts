@@ -11,6 +11,8 @@ export const JOB_LIMITS = {
   maxVariableBytes: 64 * 1024,
   maxTelemetryEntries: 32,
   maxParts: 1000,
+  /** Heads of one job (`heads`, after folders are expanded). */
+  maxHeads: 100,
 } as const;
 
 export const DEFAULTS = {
@@ -55,34 +57,79 @@ export const WebhookSpec = z.strictObject({
 });
 export type WebhookSpec = z.infer<typeof WebhookSpec>;
 
-export const CreateJobBody = z.strictObject({
-  request_id: Id,
-  user_id: Id,
-  mode: z.enum(["short", "long"]).default("short"),
-  project_tree: ProjectTree.optional(),
-  head_path: z.string().min(1).optional(),
-  variables: Variables.default({}),
-  snapshot_ttl: z
-    .number()
-    .int()
-    .min(60)
-    .max(90 * 24 * 3600)
-    .default(DEFAULTS.snapshotTtl),
-  job_ttl: z
-    .number()
-    .int()
-    .min(60)
-    .max(30 * 24 * 3600)
-    .default(DEFAULTS.jobTtl),
-  timeout_ms: z.number().int().min(100).max(900_000).default(DEFAULTS.timeoutMs),
-  telemetry_context: z
-    .record(z.string(), z.string().max(1024))
-    .refine((v) => Object.keys(v).length <= JOB_LIMITS.maxTelemetryEntries, {
-      message: `at most ${JOB_LIMITS.maxTelemetryEntries} entries`,
-    })
-    .default({}),
-  webhook: WebhookSpec.optional(),
-});
+/** `on_error` of a head: psql's ON_ERROR_STOP on (`stop`) or off (`continue`). Tail steps always stop. */
+export const OnError = z.enum(["stop", "continue"]);
+export type OnError = z.infer<typeof OnError>;
+
+/** What a head's result carries: `json` (result sets as rows), `psql` (the text psql prints). */
+export const OutputKind = z.enum(["json", "psql"]);
+export type OutputKind = z.infer<typeof OutputKind>;
+/** `output`: one kind or both (`"psql"`, `["json", "psql"]`); normalized to a list without repeats. */
+export const Output = z
+  .union([OutputKind, z.array(OutputKind).min(1).max(OutputKind.options.length)])
+  .transform((v) => [...new Set(Array.isArray(v) ? v : [v])]);
+
+/** `echo`: `all` echoes the input lines into the psql text, as `psql -a` does. */
+export const Echo = z.enum(["none", "all"]);
+export type Echo = z.infer<typeof Echo>;
+
+/** `heads`: several heads on one tail; an entry ending in `/` stands for every .sql file under it. */
+export const Heads = z
+  .array(z.string().min(1).max(1024))
+  .min(1)
+  .max(JOB_LIMITS.maxHeads, { message: `at most ${JOB_LIMITS.maxHeads} heads` });
+
+/** How the head(s) run, as stored with the job (`heads` already expanded and checked). */
+export interface HeadOptions {
+  on_error?: OnError;
+  output?: OutputKind[];
+  echo?: Echo;
+  heads?: string[];
+}
+
+const headFields = {
+  on_error: OnError.optional(),
+  output: Output.optional(),
+  echo: Echo.optional(),
+  heads: Heads.optional(),
+};
+
+const oneHeadField = {
+  message: "give head_path or heads, not both",
+  path: ["heads"],
+};
+
+export const CreateJobBody = z
+  .strictObject({
+    request_id: Id,
+    user_id: Id,
+    mode: z.enum(["short", "long"]).default("short"),
+    project_tree: ProjectTree.optional(),
+    head_path: z.string().min(1).optional(),
+    variables: Variables.default({}),
+    snapshot_ttl: z
+      .number()
+      .int()
+      .min(60)
+      .max(90 * 24 * 3600)
+      .default(DEFAULTS.snapshotTtl),
+    job_ttl: z
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 24 * 3600)
+      .default(DEFAULTS.jobTtl),
+    timeout_ms: z.number().int().min(100).max(900_000).default(DEFAULTS.timeoutMs),
+    telemetry_context: z
+      .record(z.string(), z.string().max(1024))
+      .refine((v) => Object.keys(v).length <= JOB_LIMITS.maxTelemetryEntries, {
+        message: `at most ${JOB_LIMITS.maxTelemetryEntries} entries`,
+      })
+      .default({}),
+    webhook: WebhookSpec.optional(),
+    ...headFields,
+  })
+  .refine((b) => b.head_path === undefined || b.heads === undefined, oneHeadField);
 export type CreateJobBody = z.infer<typeof CreateJobBody>;
 
 /** `POST /v1/jobs/{id}/extend`: seconds from now, each within the user's plan. */
@@ -134,10 +181,13 @@ export const AppendBody = z.strictObject({
 });
 export type AppendBody = z.infer<typeof AppendBody>;
 
-export const RunBody = z.strictObject({
-  head_path: z.string().min(1).optional(),
-  variables: Variables.optional(),
-});
+export const RunBody = z
+  .strictObject({
+    head_path: z.string().min(1).optional(),
+    variables: Variables.optional(),
+    ...headFields,
+  })
+  .refine((b) => b.head_path === undefined || b.heads === undefined, oneHeadField);
 export type RunBody = z.infer<typeof RunBody>;
 
 export const JobStatus = z.enum([
@@ -188,8 +238,59 @@ export const ResultSet = z.object({
   rows: z.array(z.array(z.string().nullable())),
   row_count: z.number().int(),
   truncated: z.boolean(),
+  /** Where the statement starts (heads). */
+  file: z.string().optional(),
+  line: z.number().int().optional(),
+  column: z.number().int().optional(),
 });
 export type ResultSet = z.infer<typeof ResultSet>;
+
+/** An error of a head, in order with its result sets: `set_index` result sets came before it. */
+export const HeadError = z.object({
+  code: z.string(),
+  message: z.string(),
+  file: z.string(),
+  line: z.number().int(),
+  column: z.number().int(),
+  sqlstate: z.string().optional(),
+  detail: z.string().optional(),
+  hint: z.string().optional(),
+  where: z.string().optional(),
+  set_index: z.number().int(),
+});
+export type HeadError = z.infer<typeof HeadError>;
+
+/** pg_regress's verdict for a head with an expected output file (`x.out`, `expected/x.out`). */
+export const TestVerdict = z.object({
+  passed: z.boolean(),
+  expected_path: z.string(),
+  /** Unified diff expected -> actual; empty when passed. */
+  diff: z.string(),
+});
+export type TestVerdict = z.infer<typeof TestVerdict>;
+
+/** What one head produced: its result sets (`json`), errors in order, psql text, test verdict. */
+export const HeadResult = z.object({
+  sets: z.array(ResultSet),
+  errors: z.array(HeadError),
+  /** The on_error the head ran with (continue when it has an expected output and none was given). */
+  on_error: OnError,
+  /** The error that ended the head (stop mode). */
+  stopped_by: HeadError.optional(),
+  output: z.string().optional(),
+  output_truncated: z.boolean().optional(),
+  test: TestVerdict.optional(),
+});
+export type HeadResult = z.infer<typeof HeadResult>;
+
+/**
+ * `result` of the job view: a one-head job's HeadResult; a `heads` job's is `heads` (one entry per
+ * head, in order) and an empty `sets`. Results stored before heads had errors carry `sets` only.
+ */
+export const JobResult = HeadResult.partial({ errors: true, on_error: true }).extend({
+  heads: z.array(HeadResult.extend({ path: z.string() })).optional(),
+});
+export type JobResult = z.infer<typeof JobResult>;
 
 export const JobError = z
   .object({
@@ -237,7 +338,12 @@ export const JobView = z.object({
   parts: z.array(z.number().int()),
   file_count: z.number().int(),
   snapshot: SnapshotInfo.nullable(),
-  result: z.object({ sets: z.array(ResultSet) }).nullable(),
+  result: JobResult.nullable(),
+  /** How the head(s) run: as given at create or run (null: not given, see docs/api.md). */
+  on_error: OnError.nullable(),
+  output: z.array(OutputKind),
+  echo: Echo,
+  heads: z.array(z.string()).nullable(),
   error: JobError.nullable(),
   metrics: Metrics,
   logs: z.array(JobEvent),

@@ -32,7 +32,10 @@ export function isStepFile(path: string): boolean {
 }
 
 /** Every step of the ordinary stages, in execution order. */
-export function buildChain(paths: Iterable<string>, manifest: Manifest): ChainStep[] {
+export function buildChain(
+  paths: Iterable<string>,
+  manifest: Pick<Manifest, "stages">,
+): ChainStep[] {
   const byStage = new Map<string, string[]>(manifest.stages.map((stage) => [stage, []]));
   for (const path of paths) {
     if (!isStepFile(path)) continue;

@@ -16,6 +16,8 @@ export type PlannerErrorCode =
   | "project_too_large"
   | "unknown_head"
   | "head_not_sql"
+  | "too_many_heads"
+  | "heads_tail_mismatch"
   | "unknown_etag"
   | "etag_mismatch"
   | "invalid_manifest"

@@ -6,7 +6,7 @@
 import type { PgConnection } from "../clients/contracts/pg-connection.ts";
 import { AppError } from "../errors.ts";
 import { storeResolver } from "../jobs/content-store.ts";
-import type { ResultSet, SnapshotInfo } from "../jobs/model.ts";
+import type { HeadResult, JobResult, SnapshotInfo } from "../jobs/model.ts";
 import { roundMs } from "../jobs/model.ts";
 import { planTree } from "../jobs/planning.ts";
 import { forgetTail } from "../warm/tail-memory.ts";
@@ -18,6 +18,7 @@ import {
   inStage,
   StepFailure,
 } from "./flow-context.ts";
+import { runHead, stoppingError } from "./head.ts";
 import { boot, publishLayer, publishPoints } from "./layers.ts";
 import { runStep } from "./script.ts";
 import { awaitTail, isLayerGone, lookup } from "./tail-lookup.ts";
@@ -176,33 +177,55 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
     if (lease) await lease.release(job.job_id).catch(() => {});
 
     checkAborted(ctx.signal);
-    let sets: ResultSet[];
+    const heads = job.head_options.heads ?? [plan.head.path];
+    let results: (HeadResult & { path: string })[];
     try {
-      sets = await inStage(ctx, "head_execution", () =>
-        runStep({
-          files: plan.files,
-          entry: plan.head.path,
-          variables: job.variables,
-          settings: plan.config.settings,
-          seedHash: plan.tailHash,
-          connection: conn,
-          signal: ctx.signal,
-          collectResults: true,
-          emit,
-        }),
-      );
+      results = await inStage(ctx, "head_execution", async () => {
+        const out: (HeadResult & { path: string })[] = [];
+        // Each head in its own session on the same instance, one after the other.
+        for (const path of heads) {
+          checkAborted(ctx.signal);
+          const r = await runHead({
+            files: plan.files,
+            path,
+            variables: job.variables,
+            settings: plan.config.settings,
+            seedHash: plan.tailHash,
+            connection: conn,
+            signal: ctx.signal,
+            emit,
+            options: job.head_options,
+            headCount: heads.length,
+          });
+          out.push({ path, ...r });
+        }
+        return out;
+      });
     } catch (err) {
-      if (ctx.signal.aborted) throw new AbortedError(String(ctx.signal.reason));
+      if (ctx.signal.aborted || err instanceof AbortedError) {
+        throw new AbortedError(String(ctx.signal.reason));
+      }
       throw new StepFailure("head", err);
     }
     checkAborted(ctx.signal);
-    advance(ctx, "publishing");
-    store.putResult(sets);
+    const result: JobResult = job.head_options.heads
+      ? { sets: [], heads: results }
+      : (({ path: _path, ...one }) => one)(results[0]!);
+    // Stored before a stopped head fails the job: the result sets before the error are kept.
+    store.putResult(result);
     emit("result", {
-      sets: sets.length,
-      row_counts: sets.map((s) => s.row_count),
+      sets: results.reduce((n, r) => n + r.sets.length, 0),
+      row_counts: results.flatMap((r) => r.sets.map((s) => s.row_count)),
+      errors: results.reduce((n, r) => n + r.errors.length, 0),
+      ...(job.head_options.heads ? { heads: results.length } : {}),
+      ...(results.some((r) => r.test)
+        ? { tests_passed: results.filter((r) => r.test?.passed).length }
+        : {}),
       href: `/v1/jobs/${job.job_id}`,
     });
+    const stopped = results.find((r) => r.stopped_by);
+    if (stopped?.stopped_by) throw new StepFailure("head", stoppingError(stopped.stopped_by));
+    advance(ctx, "publishing");
     // The instance is dropped by the shell right after the job is marked completed.
     return { kind: "done" };
   } finally {

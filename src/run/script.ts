@@ -24,7 +24,8 @@ export interface StepInput {
 /** Progress events are throttled: a step of 10,000 statements must not write 10,000 rows. */
 const PROGRESS_EVERY_MS = 250;
 
-function sink(input: StepInput): (e: ScriptEvent) => void {
+/** The engine's events into the job's log (shared by tail steps and heads). */
+export function sink(input: Pick<StepInput, "emit" | "entry">): (e: ScriptEvent) => void {
   let lastProgress = 0;
   return (e) => {
     switch (e.kind) {

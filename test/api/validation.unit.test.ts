@@ -153,6 +153,106 @@ const cases: Case[] = [
     code: "unknown_head",
     path: "test/missing.sql",
   },
+  {
+    name: "unknown on_error",
+    body: shortJob({ on_error: "ignore" }),
+    status: 400,
+    code: "validation_failed",
+    field: "on_error",
+  },
+  {
+    name: "unknown output kind",
+    body: shortJob({ output: "html" }),
+    status: 400,
+    code: "validation_failed",
+    field: "output",
+  },
+  {
+    name: "unknown output kind in a list",
+    body: shortJob({ output: ["json", "xml"] }),
+    status: 400,
+    code: "validation_failed",
+    field: "output",
+  },
+  {
+    name: "empty output list",
+    body: shortJob({ output: [] }),
+    status: 400,
+    code: "validation_failed",
+    field: "output",
+  },
+  {
+    name: "unknown echo",
+    body: shortJob({ echo: "queries" }),
+    status: 400,
+    code: "validation_failed",
+    field: "echo",
+  },
+  {
+    name: "heads and head_path together",
+    body: shortJob({ heads: ["test/select.sql"] }),
+    status: 400,
+    code: "validation_failed",
+    field: "heads",
+  },
+  {
+    name: "empty heads",
+    body: shortJob({ head_path: undefined, heads: [] }),
+    status: 400,
+    code: "validation_failed",
+    field: "heads",
+  },
+  {
+    name: "more heads than the cap",
+    body: shortJob({
+      head_path: undefined,
+      heads: Array.from({ length: 101 }, (_, i) => `test/${i}.sql`),
+    }),
+    status: 400,
+    code: "validation_failed",
+    field: "heads",
+  },
+  {
+    name: "a head that is not a string",
+    body: shortJob({ head_path: undefined, heads: ["test/select.sql", 3] }),
+    status: 400,
+    code: "validation_failed",
+    field: "heads[1]",
+  },
+  {
+    name: "a head not in the tree",
+    body: shortJob({ head_path: undefined, heads: ["test/select.sql", "test/nope.sql"] }),
+    status: 422,
+    code: "unknown_head",
+    path: "test/nope.sql",
+  },
+  {
+    name: "a heads folder without .sql files",
+    body: shortJob({ head_path: undefined, heads: ["docs/"] }),
+    status: 422,
+    code: "unknown_head",
+    path: "docs/",
+  },
+  {
+    name: "a folder that expands past the heads cap",
+    body: shortJob({
+      head_path: undefined,
+      heads: ["test/"],
+      project_tree: Object.fromEntries(
+        Array.from({ length: 101 }, (_, i) => [`test/h${i}.sql`, "SELECT 1;"]),
+      ),
+    }),
+    status: 422,
+    code: "too_many_heads",
+    path: "test/",
+  },
+  {
+    name: "heads with different tails",
+    body: shortJob({ head_path: undefined, heads: ["test/select.sql", "seed/01_rows.sql"] }),
+    status: 422,
+    code: "heads_tail_mismatch",
+    path: "seed/01_rows.sql",
+  },
 ];
 
 describe("POST /v1/jobs rejects bad input", () => {
@@ -240,6 +340,10 @@ describe("other routes reject bad input", () => {
       ["/append", { part: 1, project_tree: {}, extra: true }, "extra"],
       ["/run", { head: "x" }, "head"],
       ["/run", { variables: { "a-b": "1" } }, 'variables["a-b"]'],
+      ["/run", { on_error: "never" }, "on_error"],
+      ["/run", { output: ["psql", "psql", "json"] }, "output"],
+      ["/run", { echo: true }, "echo"],
+      ["/run", { head_path: "test/a.sql", heads: ["test/a.sql"] }, "heads"],
     ];
     for (const [suffix, body, field] of bad) {
       const res = await call(`/v1/jobs/${jobId}${suffix}`, { body, user });

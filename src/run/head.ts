@@ -1,0 +1,118 @@
+// Runs a head the way psql runs it (src/engine/psql/): one statement at a time, with the job's
+// on_error / output / echo, keeping the result sets before an error and the error itself, the
+// text psql prints, and pg_regress's verdict when the head has an expected output file.
+
+import type { PgConnection } from "../clients/contracts/pg-connection.ts";
+import { connectPg } from "../clients/pg.ts";
+import { ScriptError } from "../engine/errors.ts";
+import { expectedPaths } from "../engine/psql/expected-output.ts";
+import { type PsqlRunResult, runPsqlScript } from "../engine/psql/interpreter.ts";
+import { DEFAULT_MAX_BYTES } from "../engine/result-builder.ts";
+import { seedFromHash } from "../engine/session.ts";
+import type { Emit, HeadError, HeadOptions, HeadResult } from "../jobs/model.ts";
+import { sink } from "./script.ts";
+
+export interface HeadInput {
+  files: ReadonlyMap<string, string>;
+  path: string;
+  variables: Record<string, string>;
+  settings: Record<string, string>;
+  seedHash: string;
+  connection: PgConnection;
+  signal: AbortSignal;
+  emit: Emit;
+  options: HeadOptions;
+  /** Heads in the job: the per-head caps of psql text and result sets are shares of one budget. */
+  headCount: number;
+}
+
+/** psql text of all heads of a job together, and the floor of one head's share. */
+const OUTPUT_BUDGET = 8 * 1024 * 1024;
+const MIN_SHARE = 256 * 1024;
+
+/** The head's result; a script error (a refused command, a lost connection) is its stopping error. */
+export async function runHead(input: HeadInput): Promise<HeadResult> {
+  const has = (p: string) => input.files.has(p);
+  const expected = expectedPaths(input.path, has);
+  // pg_regress's contract: a head with an expected output runs in continue mode unless told.
+  const onError = input.options.on_error ?? (expected.length > 0 ? "continue" : "stop");
+  const kinds = input.options.output ?? ["json"];
+  const share = Math.max(MIN_SHARE, Math.floor(OUTPUT_BUDGET / input.headCount));
+  let run: PsqlRunResult;
+  try {
+    run = await runPsqlScript({
+      files: input.files,
+      entry: input.path,
+      variables: input.variables,
+      env: input.variables,
+      settings: input.settings,
+      seed: seedFromHash(input.seedHash),
+      connect: (database) => connectPg(input.connection, database),
+      onEvent: sink({ emit: input.emit, entry: input.path }),
+      signal: input.signal,
+      onError,
+      psqlOutput: kinds.includes("psql"),
+      echo: input.options.echo ?? "none",
+      // pg_regress feeds sql/x.sql on standard input (no `psql:FILE:LINE:` prefix); any other head
+      // prints as `psql -f PATH` from the project root would.
+      ...(expected[0]?.includes("expected/") ? {} : { inputName: input.path }),
+      limits: { maxBytes: Math.min(DEFAULT_MAX_BYTES, share) },
+      maxOutputBytes: share,
+      test: expected.length > 0,
+    });
+  } catch (err) {
+    if (!(err instanceof ScriptError) || err.code === "canceled") throw err;
+    const stopped = headError(err, 0);
+    return { sets: [], errors: [stopped], on_error: onError, stopped_by: stopped };
+  }
+  const result: HeadResult = {
+    sets: kinds.includes("json")
+      ? run.sets.map((s) => ({
+          command: s.command,
+          tag: s.tag,
+          columns: s.columns,
+          rows: s.rows,
+          row_count: s.row_count,
+          truncated: s.truncated,
+          file: s.file,
+          line: s.line,
+          column: s.column,
+        }))
+      : [],
+    errors: run.errors,
+    on_error: onError,
+  };
+  if (run.stopped_by) result.stopped_by = run.stopped_by;
+  if (kinds.includes("psql") && run.output !== undefined) {
+    result.output = run.output;
+    if (run.output_truncated) result.output_truncated = true;
+  }
+  if (run.test) result.test = run.test;
+  return result;
+}
+
+function headError(err: ScriptError, setIndex: number): HeadError {
+  const out: HeadError = {
+    code: err.code,
+    message: err.message,
+    file: err.file,
+    line: err.line,
+    column: err.column,
+    set_index: setIndex,
+  };
+  for (const k of ["sqlstate", "detail", "hint", "where"] as const)
+    if (err[k] !== undefined) out[k] = err[k];
+  return out;
+}
+
+/** The error a stopped head ends the job with (a ScriptError, as the tail steps' errors are). */
+export function stoppingError(e: HeadError): ScriptError {
+  const init: ConstructorParameters<typeof ScriptError>[2] = {
+    file: e.file,
+    line: e.line,
+    column: e.column,
+  };
+  for (const k of ["sqlstate", "detail", "hint", "where"] as const)
+    if (e[k] !== undefined) init[k] = e[k];
+  return new ScriptError(e.code as ConstructorParameters<typeof ScriptError>[0], e.message, init);
+}
