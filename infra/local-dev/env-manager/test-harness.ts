@@ -125,11 +125,16 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `check` until it returns true (tests wait for background work without fixed delays). */
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 20_000) {
+/**
+ * Polls until `check` holds. The default wait is just under the node project's 60 s test timeout:
+ * a background boot (pool refill) on a loaded 2-core CI machine can take far longer than on a
+ * quiet one, and the test's own timeout is what should bound it.
+ */
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 55_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
-    await sleep(2);
+    await sleep(20);
   }
   throw new Error(`condition not met within ${timeoutMs} ms`);
 }
