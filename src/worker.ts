@@ -1,6 +1,7 @@
 // The sql-runner Worker: a thin Hono app that routes to the per-job Durable Object.
 import { Hono } from "hono";
 import { adminRoutes } from "./api/admin-routes.ts";
+import { blobsRoutes } from "./api/blobs-routes.ts";
 import { errorResponse } from "./api/errors.ts";
 import { jobsRoutes } from "./api/jobs-routes.ts";
 import { lifecycleRoutes } from "./api/lifecycle-routes.ts";
@@ -39,6 +40,7 @@ app.get("/v1/openapi.json", (c) => c.json(openApiDocument(c.env.SERVICE_VERSION)
 app.route("/", liveRoutes);
 app.route("/v1/jobs", jobsRoutes);
 app.route("/v1/jobs", lifecycleRoutes);
+app.route("/v1/blobs", blobsRoutes);
 app.route("/v1/admin", adminRoutes);
 app.route(
   "/",

@@ -74,7 +74,7 @@ jobsRoutes.post("/", async (c) => {
   const plan = admitCreate(c.env, c.req.header(PLAN_HEADER), body);
   const jobId = await jobIdFor(body.user_id, body.request_id);
   noteJob(c, jobId, body.user_id, body.request_id);
-  const content = leasedContent(c.env, Date.now() + body.job_ttl * 1000);
+  const content = leasedContent(c.env, Date.now() + body.job_ttl * 1000, body.user_id);
   body.project_tree = await offloadTree(body.project_tree, content);
   const out = unwrap(
     await jobStub(c.env, jobId).create(
@@ -92,7 +92,7 @@ jobsRoutes.post("/:job_id/append", resolveJob, async (c) => {
   const { id, user, stub } = c.var.job;
   const body = await readJson(c.req.raw, AppendBody);
   // The edge does not know the job's expiry: the job renews the lease when it stores the part.
-  const content = leasedContent(c.env, Date.now() + DEFAULTS.jobTtl * 1000);
+  const content = leasedContent(c.env, Date.now() + DEFAULTS.jobTtl * 1000, user);
   body.project_tree = (await offloadTree(body.project_tree, content)) ?? body.project_tree;
   const out = unwrap(await stub.append(user, body));
   return c.json({ job_id: id, part: body.part, ...out }, 200);

@@ -5,12 +5,15 @@ import { ExtendBody, ExtendResponse, WebhookDeliveries } from "../jobs/model.ts"
 import {
   AppendBody,
   AppendResponse,
+  BlobStored,
   CreateJobBody,
   CreateJobResponse,
   ErrorBody,
   JobStatus,
   JobView,
   LogsResponse,
+  MissingBlobsBody,
+  MissingBlobsResponse,
   RunBody,
 } from "./schemas.ts";
 
@@ -63,6 +66,14 @@ const userHeader = {
   required: true,
   schema: { type: "string" },
   description: "the acting user; another user's job answers 404",
+};
+
+const digestParam = {
+  name: "digest",
+  in: "path",
+  required: true,
+  schema: { type: "string", pattern: "^sha256:[0-9a-f]{64}$" },
+  description: "the SHA-256 of the body's bytes",
 };
 
 const planHeader = {
@@ -220,6 +231,35 @@ export function openApiDocument(version: string): Json {
           },
         },
       },
+      "/v1/blobs/missing": {
+        post: {
+          summary:
+            "Which of these digests the user must upload before naming them by etag (their own uploads and inline files only)",
+          parameters: [userHeader],
+          requestBody: body("MissingBlobsBody"),
+          responses: {
+            ...ok(200, "MissingBlobsResponse", "the digests to upload"),
+            ...errors(400, 401, 413),
+          },
+        },
+      },
+      "/v1/blobs/{digest}": {
+        put: {
+          summary:
+            "Upload one file's bytes (raw body, Content-Length required, verified against the digest)",
+          parameters: [digestParam, userHeader],
+          requestBody: {
+            required: true,
+            content: {
+              "application/octet-stream": { schema: { type: "string", format: "binary" } },
+            },
+          },
+          responses: {
+            ...ok(201, "BlobStored", "stored (the same answer whether it was stored before)"),
+            ...errors(400, 401, 411, 413, 422),
+          },
+        },
+      },
       "/v1/jobs/{job_id}/webhooks": {
         get: {
           summary: "The job's webhook messages and every delivery attempt",
@@ -241,6 +281,9 @@ export function openApiDocument(version: string): Json {
         ExtendBody: schema(ExtendBody, "input"),
         ExtendResponse: schema(ExtendResponse, "output"),
         WebhookDeliveries: schema(WebhookDeliveries, "output"),
+        MissingBlobsBody: schema(MissingBlobsBody, "input"),
+        MissingBlobsResponse: schema(MissingBlobsResponse, "output"),
+        BlobStored: schema(BlobStored, "output"),
         Error: schema(ErrorBody, "output"),
       },
     },

@@ -3,6 +3,7 @@
 // results, errors, the view) lives in the jobs room (src/jobs/model.ts) and is re-exported here
 // for the edge; the OpenAPI document (`openapi.ts`) is generated from these.
 import { z } from "zod";
+import { BLOB_LIMITS, DIGEST_PATTERN } from "../jobs/blob-upload.ts";
 import { JOB_LIMITS, JobStatus } from "../jobs/model.ts";
 
 export {
@@ -54,3 +55,16 @@ export const ErrorBody = z.object({
     .catchall(z.unknown())
     .describe("The one error shape of every 4xx/5xx answer; codes in docs/api.md"),
 });
+
+/** `POST /v1/blobs/missing`: digests the caller is about to name by etag. */
+export const MissingBlobsBody = z.strictObject({
+  digests: z
+    .array(z.string().regex(DIGEST_PATTERN, "must be sha256:<64 lowercase hex>"))
+    .max(BLOB_LIMITS.maxDigests),
+});
+
+export const MissingBlobsResponse = z.object({
+  missing: z.array(z.string()).describe("the digests to upload before naming them by etag"),
+});
+
+export const BlobStored = z.object({ digest: z.string(), size_bytes: z.number().int() });

@@ -1,7 +1,9 @@
 // The content-addressed file store behind `{ "etag": "sha256:<hex>" }` tree entries: every inline
-// file a job receives is kept in R2 under its SHA-256, so a later job (of any user) can send the
-// etag instead of the bytes. Knowing an etag means knowing the content's hash, which in practice
-// means having the content; the store never lists keys.
+// file a job receives (and every blob uploaded by `PUT /v1/blobs/...`) is kept once in R2 under its
+// SHA-256, so a later job can send the etag instead of the bytes. The bytes are shared, the right
+// to name them is not: with a lease for a user (`ContentLease.owner`), an etag resolves only for a
+// user who sent that content themselves, so an etag of another user's file is `unknown_etag`
+// exactly like one nobody sent (docs/security.md, "Content by etag"). The store never lists keys.
 import { contentDigest } from "./job-id.ts";
 import type { StoredEntry } from "./job-store.ts";
 
@@ -13,7 +15,14 @@ import type { StoredEntry } from "./job-store.ts";
  */
 export interface ContentLease {
   until: number;
+  /** The user the lease is for: what they `take` they hold; they `claim` only what they hold. */
+  owner?: string;
+  /** Leases contents without recording that anyone holds them (before an upload is verified). */
+  reserve(hexes: string[], until: number): Promise<void>;
+  /** Leases contents this user sent (inline or uploaded), and records that they hold them. */
   take(hexes: string[], until: number): Promise<void>;
+  /** The contents among `hexes` this user holds, leased until `until`; the rest are not leased. */
+  claim(hexes: string[], until: number): Promise<Set<string>>;
 }
 
 /** The R2 bucket `FILES`, and the lease its user holds on what it reads or writes (if any). */
@@ -35,15 +44,22 @@ const VERIFIED_MAX = 50_000;
 /** A lease ending within this margin of what is needed is renewed. */
 const LEASE_SLACK_MS = 3_600_000;
 
+/** Per user: one user's lease says nothing about another's right to the content. */
+function verifiedKey(lease: ContentLease, hex: string): string {
+  return `${lease.owner ?? ""}\u0000${hex}`;
+}
+
 function isVerified(store: ContentStore, hex: string): boolean {
   if (!store.lease) return false;
-  return (verified.get(hex) ?? 0) + LEASE_SLACK_MS >= store.lease.until;
+  const key = verifiedKey(store.lease, hex);
+  return (verified.get(key) ?? 0) + LEASE_SLACK_MS >= store.lease.until;
 }
 
 function markVerified(store: ContentStore, hex: string): void {
   if (!store.lease) return;
+  const key = verifiedKey(store.lease, hex);
   if (verified.size >= VERIFIED_MAX) verified.clear();
-  verified.set(hex, Math.max(verified.get(hex) ?? 0, store.lease.until));
+  verified.set(key, Math.max(verified.get(key) ?? 0, store.lease.until));
 }
 
 /** Forgets what this isolate verified (after a sweep in the same isolate; tests). */
@@ -81,7 +97,8 @@ function recall(etag: string): string | undefined {
   return text;
 }
 
-function keyOf(etag: string): string {
+/** The R2 key of a content, from its etag (`sha256:<hex>`). */
+export function keyOf(etag: string): string {
   return `sha256/${etag.slice("sha256:".length)}`;
 }
 
@@ -127,7 +144,11 @@ export function storeResolver(store: ContentStore): (etag: string) => Promise<st
     const hex = etag.slice("sha256:".length);
     const hit = recall(etag);
     if (hit !== undefined && (!store.lease || isVerified(store, hex))) return hit;
-    if (store.lease) await store.lease.take([hex], store.lease.until);
+    if (store.lease) {
+      // Not held by this user: answered as if nobody had sent it.
+      const held = await store.lease.claim([hex], store.lease.until);
+      if (!held.has(hex)) return undefined;
+    }
     const object = await store.bucket.get(keyOf(etag));
     if (!object) {
       // Collected while this isolate still held the bytes (their key is their hash): put back.

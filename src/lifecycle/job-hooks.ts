@@ -125,7 +125,7 @@ export async function extendJob(
   if (tailHash && job.snapshot?.layer_id) {
     await cache.pin({ tail_hashes: [tailHash], until: new Date(pinUntil).toISOString() });
   }
-  const lease = contentLease(env, expiresAt);
+  const lease = contentLease(env, expiresAt, job.user_id);
   await lease.take(store.fileDigests(), lease.until);
   store.update({ expires_at: expiresAt });
   lifecycle.setPlan(name);

@@ -4,10 +4,13 @@
 // after it (and the job then finds the content missing and writes it again).
 import { DurableObject } from "cloudflare:workers";
 import {
+  CONTENT_HELD_TABLE,
   CONTENT_KEEP_TABLE,
   countRows,
   expiredRows,
   forgetRows,
+  heldRows,
+  holdRows,
   keepRows,
 } from "../lifecycle/content-keep.ts";
 
@@ -20,10 +23,18 @@ export class FileIndexObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec(CONTENT_KEEP_TABLE);
+    ctx.storage.sql.exec(CONTENT_HELD_TABLE);
   }
 
-  async keep(hexes: string[], until: number): Promise<void> {
+  async keep(hexes: string[], until: number, owner?: string): Promise<void> {
     keepRows(this.ctx.storage.sql, hexes, until);
+    if (owner !== undefined) holdRows(this.ctx.storage.sql, owner, hexes);
+  }
+
+  async claim(hexes: string[], until: number, owner: string): Promise<string[]> {
+    const held = heldRows(this.ctx.storage.sql, owner, hexes);
+    keepRows(this.ctx.storage.sql, held, until);
+    return held;
   }
 
   /** Deletes up to `limit` contents nobody keeps at `now` (R2 object and index row). */

@@ -135,7 +135,7 @@ export class JobObject extends DurableObject<Env> {
         input,
         this.emit,
         now,
-        leasedContent(this.env, now + input.body.job_ttl * 1000),
+        leasedContent(this.env, now + input.body.job_ttl * 1000, input.body.user_id),
         this.checkPlan,
       );
       if (out.created) new JobLifecycle(this.ctx.storage.sql).init(userPlan, input.body.webhook);
@@ -148,7 +148,13 @@ export class JobObject extends DurableObject<Env> {
 
   async append(user: string, body: AppendBody) {
     return capture(() =>
-      appendPart(this.store, user, body, this.emit, leasedContent(this.env, this.#expiresAt())),
+      appendPart(
+        this.store,
+        user,
+        body,
+        this.emit,
+        leasedContent(this.env, this.#expiresAt(), user),
+      ),
     );
   }
 
@@ -160,7 +166,7 @@ export class JobObject extends DurableObject<Env> {
         body,
         this.emit,
         Date.now(),
-        leasedContent(this.env, this.#expiresAt()),
+        leasedContent(this.env, this.#expiresAt(), user),
         this.checkPlan,
       );
       if (out.plan) this.plan = this.cachePlan(out.plan);

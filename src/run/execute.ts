@@ -162,7 +162,7 @@ export async function executeJob(host: ExecHost): Promise<void> {
         emit,
         platform,
         tailLease: host.tailLease,
-        content: leasedContent(host.env, job.expires_at),
+        content: leasedContent(host.env, job.expires_at, job.user_id),
         signal,
         deadline,
         alarmStart,

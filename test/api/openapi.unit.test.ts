@@ -14,6 +14,8 @@ describe("GET /v1/openapi.json", () => {
     const doc = await res.json<Doc>();
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths).sort()).toEqual([
+      "/v1/blobs/missing",
+      "/v1/blobs/{digest}",
       "/v1/jobs",
       "/v1/jobs/{job_id}",
       "/v1/jobs/{job_id}/append",
@@ -25,6 +27,7 @@ describe("GET /v1/openapi.json", () => {
       "/v1/jobs/{job_id}/webhooks",
       "/v1/jobs/{job_id}/ws",
     ]);
+    expect(doc.components.schemas.MissingBlobsBody?.required).toEqual(["digests"]);
     const create = doc.components.schemas.CreateJobBody;
     expect(create?.required).toEqual(expect.arrayContaining(["request_id", "user_id"]));
     expect(create?.additionalProperties).toBe(false);

@@ -21,7 +21,9 @@ describe("layers", () => {
 
   it("hits with a tree that sends etags instead of the tail's bytes", async () => {
     const tree = project();
-    const first = await runToEnd({ project_tree: tree, head_path: "test/all.sql" });
+    // Etags name content the same user sent (another user's would be unknown_etag).
+    const user_id = `layers-etag-${crypto.randomUUID()}`;
+    const first = await runToEnd({ user_id, project_tree: tree, head_path: "test/all.sql" });
     const byEtag: Record<string, string | { etag: string }> = { ...tree };
     for (const path of ["init/01_schema.sql", "seed/01_items.sql", "seed/02_more.sql"]) {
       const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(tree[path]));
@@ -30,7 +32,7 @@ describe("layers", () => {
       );
       byEtag[path] = { etag: `sha256:${hex}` };
     }
-    const second = await runToEnd({ project_tree: byEtag, head_path: "test/all.sql" });
+    const second = await runToEnd({ user_id, project_tree: byEtag, head_path: "test/all.sql" });
     expect(second.error).toBeNull();
     expect(second.snapshot).toMatchObject({ hit: true, tail_hash: first.snapshot?.tail_hash });
     expect(second.result?.sets).toEqual(first.result?.sets);
