@@ -61,7 +61,8 @@ export interface JobView {
   stage: string | null;
   head_path: string | null;
   snapshot: SnapshotInfo | null;
-  result: { sets: ResultSet[]; output?: string } | null;
+  /** `errors`: every error of the head in order (with on_error continue the job still completes). */
+  result: { sets: ResultSet[]; output?: string; errors?: JobError[] } | null;
   error: JobError | null;
   metrics: {
     latency_ms: number | null;

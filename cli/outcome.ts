@@ -59,6 +59,8 @@ export function printOutcome(
   }
   io.stdout.write(formatResults(view, opts));
   if (view.error) io.stderr.write(formatJobError(view.error, files));
+  // on_error continue: the job completed past its errors; each is reported, as psql does.
+  else for (const e of view.result?.errors ?? []) io.stderr.write(formatJobError(e, files));
   io.stderr.write(formatSummary(view));
   return exitCodeOf(view);
 }

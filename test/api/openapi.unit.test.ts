@@ -4,7 +4,12 @@ import { call } from "./helpers.ts";
 interface Doc {
   openapi: string;
   paths: Record<string, Record<string, unknown>>;
-  components: { schemas: Record<string, { required?: string[]; additionalProperties?: unknown }> };
+  components: {
+    schemas: Record<
+      string,
+      { required?: string[]; additionalProperties?: unknown; properties?: Record<string, unknown> }
+    >;
+  };
 }
 
 describe("GET /v1/openapi.json", () => {
@@ -34,5 +39,22 @@ describe("GET /v1/openapi.json", () => {
     expect(doc.components.schemas.JobView?.required).toEqual(
       expect.arrayContaining(["status", "stages", "snapshot", "result", "error", "metrics"]),
     );
+  });
+
+  it("carries how heads run: on_error, output, echo, heads in, errors and test verdicts out", async () => {
+    const doc = await (await call("/v1/openapi.json", { token: null })).json<Doc>();
+    const { CreateJobBody, RunBody, JobView } = doc.components.schemas;
+    for (const s of [CreateJobBody, RunBody]) {
+      expect(Object.keys(s?.properties ?? {})).toEqual(
+        expect.arrayContaining(["on_error", "output", "echo", "heads"]),
+      );
+    }
+    expect(CreateJobBody?.properties?.on_error).toMatchObject({ enum: ["stop", "continue"] });
+    expect(JobView?.required).toEqual(
+      expect.arrayContaining(["on_error", "output", "echo", "heads"]),
+    );
+    const text = JSON.stringify(JobView);
+    for (const field of ["set_index", "stopped_by", "expected_path", "diff", "output_truncated"])
+      expect(text).toContain(`"${field}"`);
   });
 });

@@ -135,6 +135,30 @@ describe("sql-runner run", () => {
     expect(ran.stderr).toContain("(SQLSTATE 42P01, code head_error)");
   });
 
+  it("--on-error continue runs past an error: rows of every statement, the error, exit 0", async () => {
+    const dir = await project({
+      "test/partly.sql": "SELECT 1 AS a;\nSELECT * FROM no_such_table;\nSELECT 2 AS b;\n",
+    });
+    const stopped = await cli(["run", dir, "--head", "test/partly.sql", "--no-progress"]);
+    expect(stopped.code).toBe(1);
+    expect(stopped.stdout).toBe(" a \n---\n 1\n(1 row)\n\n");
+    const ran = await cli([
+      "run",
+      dir,
+      "--head",
+      "test/partly.sql",
+      "--on-error",
+      "continue",
+      "--no-progress",
+    ]);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout).toBe(" a \n---\n 1\n(1 row)\n\n b \n---\n 2\n(1 row)\n\n");
+    expect(ran.stderr).toContain(
+      'test/partly.sql:2:15: ERROR: relation "no_such_table" does not exist',
+    );
+    expect(ran.stderr).toMatch(/completed/);
+  });
+
   it("refuses a head that is not in the folder, bad flags and bad variables (exit 2)", async () => {
     const missing = await cli(["run", "examples/shop", "--head", "test/nope.sql"]);
     expect(missing.code).toBe(2);
