@@ -4,6 +4,7 @@
 // to name them is not: with a lease for a user (`ContentLease.owner`), an etag resolves only for a
 // user who sent that content themselves, so an etag of another user's file is `unknown_etag`
 // exactly like one nobody sent (docs/security.md, "Content by etag"). The store never lists keys.
+import { IsolateCache, stringBytes } from "../limits/isolate-cache.ts";
 import { contentDigest } from "./job-id.ts";
 import type { StoredEntry } from "./job-store.ts";
 
@@ -69,32 +70,16 @@ export function forgetVerifiedContent(): void {
 
 /**
  * Recently used contents, per isolate (the Durable Objects of one isolate share it), so a hot
- * tail sent by etag is not read from R2 on every job. Bounded by characters.
+ * tail sent by etag is not read from R2 on every job. Part of the isolate's one cache budget.
  */
-const CACHE_CHARS = 64 * 1024 * 1024;
-const cache = new Map<string, string>();
-let cachedChars = 0;
+const cache = new IsolateCache<string, string>((_etag, text) => stringBytes(text));
 
 function remember(etag: string, text: string): void {
-  if (text.length > CACHE_CHARS / 4) return;
-  const old = cache.get(etag);
-  if (old !== undefined) {
-    cache.delete(etag);
-    cachedChars -= old.length;
-  }
   cache.set(etag, text);
-  cachedChars += text.length;
-  for (const [key, value] of cache) {
-    if (cachedChars <= CACHE_CHARS) break;
-    cache.delete(key);
-    cachedChars -= value.length;
-  }
 }
 
 function recall(etag: string): string | undefined {
-  const text = cache.get(etag);
-  if (text !== undefined) remember(etag, text);
-  return text;
+  return cache.get(etag);
 }
 
 /** The R2 key of a content, from its etag (`sha256:<hex>`). */

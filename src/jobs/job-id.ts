@@ -1,5 +1,7 @@
 // Public job ids are derived from (user_id, request_id), so an idempotent retry of a create lands on
 // the same Durable Object without any lookup table.
+import { IsolateCache, stringBytes } from "../limits/isolate-cache.ts";
+
 const encoder = new TextEncoder();
 
 export function toHex(bytes: ArrayBuffer | Uint8Array): string {
@@ -30,27 +32,18 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
 }
 
-/** Recently hashed file contents: one create hashes the same big string for several purposes. */
-const recentDigests = new Map<string, Promise<string>>();
-/** Characters the memo may keep alive (the strings themselves are the keys). */
-const RECENT_CHARS = 16 * 1024 * 1024;
-let recentChars = 0;
+/** Digests of big contents; the contents themselves are the keys (part of the isolate's budget). */
+const recentDigests = new IsolateCache<string, Promise<string>>((content) => stringBytes(content));
 
 /**
- * SHA-256 hex of a file's content, memoized for the last few big contents (V8 caches a string's
- * hash, so looking up a 3 MB string that was seen before is cheap).
+ * SHA-256 hex of a file's content, memoized for big contents: one create hashes the same big
+ * string for several purposes (V8 caches a string's hash, so looking a 3 MB string up is cheap).
  */
 export function contentDigest(text: string): Promise<string> {
-  if (text.length < 4096 || text.length > RECENT_CHARS / 2) return sha256Hex(text);
+  if (text.length < 4096) return sha256Hex(text);
   const known = recentDigests.get(text);
   if (known) return known;
   const digest = sha256Hex(text);
   recentDigests.set(text, digest);
-  recentChars += text.length;
-  for (const key of recentDigests.keys()) {
-    if (recentChars <= RECENT_CHARS) break;
-    recentDigests.delete(key);
-    recentChars -= key.length;
-  }
   return digest;
 }

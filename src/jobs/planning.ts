@@ -1,6 +1,7 @@
 // The jobs side of the planner: validate a part, plan a whole job. Planner errors are AppErrors
 // (422, or 413 for size limits) and travel back to the caller as they are.
 import { scanIncludes } from "../engine/scan-includes.ts";
+import { IsolateCache, stringBytes } from "../limits/isolate-cache.ts";
 import { type Plan, planJob } from "../planner/plan.ts";
 import { validateTree } from "../planner/tree.ts";
 import { contentDigest } from "./job-id.ts";
@@ -22,10 +23,10 @@ export function validatePart(tree: Record<string, unknown>): ValidPart {
 
 /** Contents shorter than this are scanned every time (cheap); longer ones are remembered. */
 const SCAN_MEMO_MIN_CHARS = 4096;
-/** Characters the scan memo may keep alive (the contents themselves are the keys). */
-const SCAN_MEMO_CHARS = 16 * 1024 * 1024;
-const scanMemo = new Map<string, ReturnType<typeof scanIncludes>>();
-let scanMemoChars = 0;
+/** Scans of big contents; the contents themselves are the keys (part of the isolate's budget). */
+const scanMemo = new IsolateCache<string, ReturnType<typeof scanIncludes>>((content) =>
+  stringBytes(content),
+);
 
 /**
  * scanIncludes, remembered for the last few big contents: lexing a 3 MB COPY file takes ~10 ms
@@ -33,23 +34,11 @@ let scanMemoChars = 0;
  * (the scanner does not throw on content; includes are resolved by the caller every time).
  */
 export function scanIncludesMemo(content: string): ReturnType<typeof scanIncludes> {
-  if (content.length < SCAN_MEMO_MIN_CHARS || content.length > SCAN_MEMO_CHARS / 2) {
-    return scanIncludes(content);
-  }
+  if (content.length < SCAN_MEMO_MIN_CHARS) return scanIncludes(content);
   const known = scanMemo.get(content);
-  if (known) {
-    scanMemo.delete(content);
-    scanMemo.set(content, known);
-    return known.map((ref) => ({ ...ref }));
-  }
+  if (known) return known.map((ref) => ({ ...ref }));
   const refs = scanIncludes(content);
   scanMemo.set(content, refs);
-  scanMemoChars += content.length;
-  for (const key of scanMemo.keys()) {
-    if (scanMemoChars <= SCAN_MEMO_CHARS) break;
-    scanMemo.delete(key);
-    scanMemoChars -= key.length;
-  }
   return refs.map((ref) => ({ ...ref }));
 }
 
