@@ -26,6 +26,8 @@ export interface StackOptions {
   shared?: PlatformHandle;
   /** false: the Worker exports no metrics or traces (TELEMETRY_URL ""), e.g. a bench baseline. */
   telemetry?: boolean;
+  /** Where the Worker exports when telemetry is on (default: the platform's exporter). */
+  telemetryUrl?: string;
 }
 
 export interface StackHandle {
@@ -89,7 +91,7 @@ export async function startStack(opts: StackOptions): Promise<StackHandle> {
     "WEBHOOK_ALLOW_LOCAL:true",
     ...Object.entries(opts.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
     "--var",
-    `TELEMETRY_URL:${opts.telemetry === false ? "" : platform.operators.exporter.url}`,
+    `TELEMETRY_URL:${opts.telemetry === false ? "" : (opts.telemetryUrl ?? platform.operators.exporter.url)}`,
     "--var",
     `AUDIT_LOG_URL:${platform.operators.auditLog.url}`,
     ...(opts.persistTo ? ["--persist-to", opts.persistTo] : []),

@@ -50,7 +50,7 @@ export class ServiceTelemetry {
     });
     this.#dropped = new client.Counter({
       name: `${prefix}_spans_dropped_total`,
-      help: "Spans dropped because the export buffer was full.",
+      help: "Spans dropped: the export buffer was full or the exporter did not take them.",
       registers: [this.registry],
     });
   }
