@@ -50,6 +50,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.unit.test.ts"],
+          setupFiles: ["test/support/settle-jobs.ts"],
           // Generous: the first request of a file starts workerd, which takes seconds on a
           // loaded machine (vitest's 5 s default failed seven files with other suites running).
           testTimeout: 30_000,
