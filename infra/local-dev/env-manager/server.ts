@@ -50,7 +50,7 @@ export async function startEnvManager(opts: StartOptions = {}): Promise<EnvManag
   })
     .gauge(
       "env_manager_instances",
-      "PostgreSQL instances alive (pooled included).",
+      "PostgreSQL instances handed out and alive (warm ones in the pool are env_manager_pool_size).",
       () => manager.counts().instances,
     )
     .gauge(
