@@ -23,17 +23,36 @@ export class ApiClient {
   }
 
   async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    return this.send<T>(
+      method,
+      path,
+      body === undefined ? undefined : { type: "application/json", bytes: JSON.stringify(body) },
+      signal,
+    );
+  }
+
+  /** A raw body (a blob upload): Node's fetch sends its Content-Length. */
+  async upload<T>(path: string, bytes: Uint8Array): Promise<T> {
+    return this.send<T>("PUT", path, { type: "application/octet-stream", bytes });
+  }
+
+  private async send<T>(
+    method: string,
+    path: string,
+    body?: { type: string; bytes: string | Uint8Array },
+    signal?: AbortSignal,
+  ): Promise<T> {
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.conn.token}`,
       "x-user-id": this.conn.user,
     };
-    if (body !== undefined) headers["content-type"] = "application/json";
+    if (body !== undefined) headers["content-type"] = body.type;
     let res: Response;
     try {
       res = await fetch(new URL(path, this.conn.url), {
         method,
         headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(body !== undefined ? { body: body.bytes } : {}),
         ...(signal ? { signal } : {}),
       });
     } catch (err) {

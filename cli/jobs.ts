@@ -1,11 +1,11 @@
 // Creating a job from a local project and waiting for its end: the pieces `run`, `test` and
-// `watch` share. Files go inline (or by reference where upload.ts found the service has them).
+// `watch` share. Files go by etag after upload.ts sent the ones the service lacks (or inline).
 import { randomUUID } from "node:crypto";
 import { type JobView, TERMINAL } from "./api-types.ts";
 import type { ApiClient } from "./client.ts";
 import { EXIT, RequestError } from "./exit-codes.ts";
 import type { Project } from "./project.ts";
-import { uploadTree } from "./upload.ts";
+import { type Upload, uploadTree } from "./upload.ts";
 
 export interface JobRequest {
   project: Project;
@@ -13,6 +13,8 @@ export interface JobRequest {
   variables: Record<string, string>;
   onError?: string;
   timeoutMs?: number;
+  /** Told how many files were sent and how many the service already held. */
+  onUpload?: (upload: Upload) => void;
 }
 
 /** Codes of a create refusal that mean the command line named the wrong thing (exit 2). */
@@ -25,10 +27,12 @@ const USAGE_CODES = new Set([
 ]);
 
 export async function createJob(client: ApiClient, req: JobRequest): Promise<string> {
+  const upload = await uploadTree(client, req.project);
+  req.onUpload?.(upload);
   const body: Record<string, unknown> = {
     request_id: `cli-${randomUUID()}`,
     user_id: client.conn.user,
-    project_tree: await uploadTree(client, req.project),
+    project_tree: upload.tree,
     head_path: req.head,
     variables: req.variables,
   };

@@ -76,14 +76,18 @@ export async function runCommand(argv: string[], io: Io): Promise<ExitCode> {
       `--head ${head}: no such file in ${dir} (paths are relative to the folder)`,
     );
   }
+  const progress = !values["no-progress"] && !(values.json && !io.stderr.isTTY);
   const jobId = await createJob(client, {
     project,
     head,
     variables,
+    onUpload: (u) => {
+      if (progress) io.stderr.write(`files: ${u.sent} sent, ${u.held} already on the service\n`);
+    },
     ...(onError !== undefined ? { onError } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   });
-  const reporter = reporterFor(io, !values["no-progress"] && !(values.json && !io.stderr.isTTY));
+  const reporter = reporterFor(io, progress);
   let interrupts = 0;
   const quit = new AbortController();
   const off = io.onInterrupt(() => {

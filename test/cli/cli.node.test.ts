@@ -181,6 +181,41 @@ describe("sql-runner run", () => {
     expect(notSql.stderr).toContain("head_not_sql");
   });
 
+  it("uploads only the files the service lacks, then names every file by etag", async () => {
+    const dir = await project({});
+    // A user of its own: what other tests sent is theirs (etags are per user).
+    const env = { SQL_RUNNER_USER: `cli-blobs-${process.pid}-${Date.now()}` };
+    const args = ["run", dir, "--head", "test/top_customers.sql", "--var", "min_total=100"];
+    const first = await cli(args, env);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toMatch(/^files: 6 sent, 0 already on the service$/m);
+    const again = await cli(args, env);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/^files: 0 sent, 6 already on the service$/m);
+    expect(again.stdout).toBe(first.stdout);
+    expect(again.stdout).toContain(" Grace | New York | 352.25 |      2");
+    await appendFile(join(dir, "test/top_customers.sql"), "\n-- edited\n");
+    const edited = await cli(args, env);
+    expect(edited.code).toBe(0);
+    expect(edited.stderr).toMatch(/^files: 1 sent, 5 already on the service$/m);
+    // Another user sent the same bytes, but holds none of them: everything is sent again.
+    const other = await cli(args, { SQL_RUNNER_USER: `${env.SQL_RUNNER_USER}-other` });
+    expect(other.code).toBe(0);
+    expect(other.stderr).toMatch(/^files: 6 sent, 0 already on the service$/m);
+  });
+
+  it("names the file a blob upload refused for its size (exit 1)", async () => {
+    const big = `-- ${"x".repeat(16 * 1024 * 1024)}\n`;
+    const dir = await project({ "seed/03_big.sql": big });
+    const ran = await cli(["run", dir, "--head", "test/top_customers.sql"], {
+      SQL_RUNNER_USER: `cli-big-${process.pid}-${Date.now()}`,
+    });
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toContain(
+      "seed/03_big.sql: file_too_large: blob is larger than 16777216 bytes",
+    );
+  });
+
   it("exits 4 when the service cannot be reached", async () => {
     const ran = await cli([
       "run",
