@@ -279,3 +279,88 @@ describe("the \\d listing commands", () => {
 `);
   });
 });
+
+describe("\\d NAME", () => {
+  // Expected text: psql 15 (`psql -X -q -f d.sql`) on PostgreSQL 15 for the same script; the
+  // catalog functions it calls print the same on 18.
+  it("describes tables and views as psql does; a name that matches nothing is a silent error", async () => {
+    const res = await run(
+      {
+        "d.sql": `create table parent (id int primary key, code text unique);
+create table t (id int primary key, name text not null default 'x', price numeric(8,2) check (price > 0), parent_id int references parent(id), created timestamptz default now(), c "char", v varchar(10) collate "C", g int generated always as identity, h int generated always as (id * 2) stored);
+create index t_name_idx on t (name);
+create unique index t_lower on t (lower(name)) where price > 1;
+create function trg() returns trigger language plpgsql as 'begin return new; end';
+create trigger t_touch before update on t for each row execute function trg();
+create view vv as select id, name from t;
+\\d t
+\\d parent
+\\d nosuch
+\\d vv
+\\echo done
+`,
+      },
+      { onError: "continue", inputName: "d.sql" },
+    );
+    expect(res.output).toBe(`                                         Table "public.t"
+  Column   |           Type           | Collation | Nullable |               Default               
+-----------+--------------------------+-----------+----------+-------------------------------------
+ id        | integer                  |           | not null | 
+ name      | text                     |           | not null | 'x'::text
+ price     | numeric(8,2)             |           |          | 
+ parent_id | integer                  |           |          | 
+ created   | timestamp with time zone |           |          | now()
+ c         | "char"                   |           |          | 
+ v         | character varying(10)    | C         |          | 
+ g         | integer                  |           | not null | generated always as identity
+ h         | integer                  |           |          | generated always as (id * 2) stored
+Indexes:
+    "t_pkey" PRIMARY KEY, btree (id)
+    "t_lower" UNIQUE, btree (lower(name)) WHERE price > 1::numeric
+    "t_name_idx" btree (name)
+Check constraints:
+    "t_price_check" CHECK (price > 0::numeric)
+Foreign-key constraints:
+    "t_parent_id_fkey" FOREIGN KEY (parent_id) REFERENCES parent(id)
+Triggers:
+    t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION trg()
+
+               Table "public.parent"
+ Column |  Type   | Collation | Nullable | Default 
+--------+---------+-----------+----------+---------
+ id     | integer |           | not null | 
+ code   | text    |           |          | 
+Indexes:
+    "parent_pkey" PRIMARY KEY, btree (id)
+    "parent_code_key" UNIQUE CONSTRAINT, btree (code)
+Referenced by:
+    TABLE "t" CONSTRAINT "t_parent_id_fkey" FOREIGN KEY (parent_id) REFERENCES parent(id)
+
+                 View "public.vv"
+ Column |  Type   | Collation | Nullable | Default 
+--------+---------+-----------+----------+---------
+ id     | integer |           |          | 
+ name   | text    |           |          | 
+
+done
+`);
+    expect(res.errors).toEqual([
+      expect.objectContaining({ code: "script_error", file: "d.sql", line: 10 }),
+    ]);
+    expect(res.errors[0]?.message).toContain('Did not find any relation named "nosuch".');
+  });
+
+  it("stops at a name that matches nothing under ON_ERROR_STOP, and refuses \\d+ NAME where it stands", async () => {
+    const stop = await run({ "d.sql": "\\d nosuch\n\\echo after\n" }, { onError: "stop" });
+    expect(stop.output).toBe("");
+    expect(stop.stopped_by).toMatchObject({ line: 1 });
+    const plus = await run(
+      { "d.sql": "create table x (a int);\n\\d+ x\n\\echo after\n" },
+      { onError: "continue" },
+    );
+    expect(plus.errors).toEqual([
+      expect.objectContaining({ code: "unsupported_command", line: 2 }),
+    ]);
+    expect(plus.output).toContain("after\n");
+  });
+});

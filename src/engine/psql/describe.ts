@@ -1,8 +1,9 @@
 // psql's catalog listing commands: `\d` (no name), `\dt \di \dv \dm \ds \dE` (with `S` for system
 // objects and `+` for more columns), `\dn`, `\dx`, `\dT`, `\dD`, `\df`, `\l`, `\du`/`\dg`, `\dp`.
 // Each runs the catalog query psql runs (written after psql's describe.c) and prints its titled
-// table. `\d NAME` (one object's details) is not among them: it is reported as unsupported.
+// table. `\d NAME` (one object's details) is in describe-object.ts.
 import type { MetaUnit } from "../units.ts";
+import { describeObjects } from "./describe-object.ts";
 import { execQuery, type QueryResultSet } from "./exec-query.ts";
 import { patternClause } from "./name-pattern.ts";
 import { printResult } from "./print-table.ts";
@@ -152,7 +153,12 @@ export async function describe(s: PsqlSession, u: MetaUnit): Promise<boolean> {
     cmd = cmd.slice(0, -1);
     system = true;
   }
-  if (cmd === "d" && pattern !== undefined) return false; // `\d NAME`: not supported
+  if (cmd === "d" && pattern !== undefined) {
+    // `\d NAME` (and `\dS NAME`); `\d+ NAME` is not supported yet.
+    if (plus || expanded) return false;
+    await describeObjects(s, u, pattern);
+    return true;
+  }
   const l = listing(cmd, plus, system, pattern);
   if (!l) return false;
   let result: QueryResultSet | undefined;

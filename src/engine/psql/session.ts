@@ -258,13 +258,15 @@ export class PsqlSession {
   }
 
   /** A meta-command's error, printed as psql prints it (`\\cmd: message` on stderr). */
-  metaError(at: SourceLocation, text: string, code = "script_error"): void {
+  metaError(at: SourceLocation, text: string, code = "script_error", quiet = false): void {
     const e = new ScriptError(
       code as "script_error",
       `${at.file}:${at.line}:${at.column}: ${text}`,
       at,
     );
-    this.reportClient(e, text);
+    // Some of psql's errors are silent under -q (e.g. `\d NAME` finding nothing): recorded only.
+    if (quiet) this.report(e, null);
+    else this.reportClient(e, text);
   }
 
   /** psql's own errors: `psql:FILE:LINE: error: text` from a file, the bare text from stdin. */
@@ -315,7 +317,7 @@ export class PsqlSession {
   }
 
   /** Records an error; prints `text` (psql's message) after the prefix; stops under ON_ERROR_STOP. */
-  report(e: ScriptError, text: string | undefined): void {
+  report(e: ScriptError, text: string | undefined | null): void {
     const entry: HeadError = {
       code: e.code,
       message: e.message,
@@ -327,7 +329,7 @@ export class PsqlSession {
     for (const k of ["sqlstate", "detail", "hint", "where"] as const)
       if (e[k] !== undefined) entry[k] = e[k];
     this.errors.push(entry);
-    this.out.write(this.prefix() + (text ?? `${e.message}\n`));
+    if (text !== null) this.out.write(this.prefix() + (text ?? `${e.message}\n`));
     const stop = this.vars.get("ON_ERROR_STOP");
     if (
       e.code === "canceled" ||
