@@ -88,10 +88,16 @@ export interface HeadOptions {
 }
 
 const headFields = {
-  on_error: OnError.optional(),
-  output: Output.optional(),
-  echo: Echo.optional(),
-  heads: Heads.optional(),
+  on_error: OnError.optional().describe(
+    "head only: stop at the first error (psql ON_ERROR_STOP) or run every statement; default stop, continue for a head with an expected output file",
+  ),
+  output: Output.optional().describe(
+    'what the result carries: "json" (result sets), "psql" (the text psql -X -q prints) or both; default json',
+  ),
+  echo: Echo.optional().describe('"all": input lines in the psql text, as psql -a; default none'),
+  heads: Heads.optional().describe(
+    "instead of head_path: several heads on one tail, each in its own session; dir/ stands for its .sql files",
+  ),
 };
 
 const oneHeadField = {
