@@ -17,7 +17,16 @@ import { requireGateway, userFromHeader } from "./auth.ts";
 import { validationError } from "./errors.ts";
 import { eventStreamResponse, ticketResponse, wantsEventStream } from "./live-routes.ts";
 import { refuseUnrepresentable } from "./reserved-keys.ts";
-import { AppendBody, CreateJobBody, LogsQuery, RunBody, ViewQuery } from "./schemas.ts";
+import {
+  AppendBody,
+  type CancelResponse,
+  CreateJobBody,
+  type CreateJobResponse,
+  LogsQuery,
+  RunBody,
+  type RunJobResponse,
+  ViewQuery,
+} from "./schemas.ts";
 
 /** The job a `/v1/jobs/{job_id}...` call acts on, resolved once per request (see `resolveJob`). */
 interface JobCall {
@@ -82,10 +91,13 @@ jobsRoutes.post("/", async (c) => {
       plan,
     ),
   );
-  return c.json(
-    { job_id: jobId, status: out.status, created: out.created, links: jobLinks(jobId) },
-    202,
-  );
+  const answer = {
+    job_id: jobId,
+    status: out.status,
+    created: out.created,
+    links: jobLinks(jobId),
+  };
+  return c.json(answer satisfies z.infer<typeof CreateJobResponse>, 202);
 });
 
 jobsRoutes.post("/:job_id/append", resolveJob, async (c) => {
@@ -102,7 +114,12 @@ jobsRoutes.post("/:job_id/run", resolveJob, async (c) => {
   const { id, user, stub } = c.var.job;
   const body = await readJson(c.req.raw, RunBody, true);
   const out = unwrap(await stub.run(user, body));
-  return c.json({ job_id: id, status: out.status, links: jobLinks(id) }, 202);
+  return c.json(
+    { job_id: id, status: out.status, links: jobLinks(id) } satisfies z.infer<
+      typeof RunJobResponse
+    >,
+    202,
+  );
 });
 
 jobsRoutes.get("/:job_id", resolveJob, async (c) => {
@@ -130,5 +147,5 @@ jobsRoutes.post("/:job_id/ticket", resolveJob, async (c) => {
 jobsRoutes.post("/:job_id/cancel", resolveJob, async (c) => {
   const { id, user, stub } = c.var.job;
   const out = unwrap(await stub.cancel(user));
-  return c.json({ job_id: id, status: out.status }, 200);
+  return c.json({ job_id: id, status: out.status } satisfies z.infer<typeof CancelResponse>, 200);
 });

@@ -3,6 +3,7 @@
 // `GET /live` serves a minimal page that follows a job. The gateway-only pieces (issuing a ticket,
 // SSE on `logs`) are handlers the jobs routes call.
 import { Hono } from "hono";
+import type { z } from "zod";
 import { AppError } from "../errors.ts";
 import { JOB_ID_PATTERN } from "../jobs/job-id.ts";
 import { notFound, unwrap } from "../jobs/outcome.ts";
@@ -10,6 +11,7 @@ import { LIVE_PAGE } from "../live/page.ts";
 import { LIVE_AFTER_HEADER, LIVE_USER_HEADER } from "../live/subscribe.ts";
 import type { JobObject } from "../objects/job-object.ts";
 import { issueTicket, parseCursor, subscriberOf } from "./live-access.ts";
+import type { TicketResponse } from "./schemas.ts";
 
 type App = { Bindings: Env };
 type JobStub = DurableObjectStub<JobObject>;
@@ -44,7 +46,8 @@ export async function ticketResponse(
   requestUrl: string,
 ): Promise<Response> {
   unwrap(await stub.liveOwner(user));
-  return Response.json(await issueTicket(env, jobId, user, requestUrl));
+  const ticket: z.infer<typeof TicketResponse> = await issueTicket(env, jobId, user, requestUrl);
+  return Response.json(ticket);
 }
 
 /** True when a `logs` request asks for Server-Sent Events. */

@@ -68,3 +68,48 @@ export const MissingBlobsResponse = z.object({
 });
 
 export const BlobStored = z.object({ digest: z.string(), size_bytes: z.number().int() });
+
+/** `POST /v1/jobs/{id}/run`: like a create's answer, without `created` (a run is not a create). */
+export const RunJobResponse = CreateJobResponse.omit({ created: true });
+
+export const CancelResponse = z.object({ job_id: z.string(), status: JobStatus });
+
+export const TicketResponse = z.object({
+  ticket: z.string(),
+  expires_at: z.iso.datetime(),
+  ws_url: z.string().describe("the WebSocket URL to open, ticket included"),
+});
+
+/** A 500: the same shape, code `internal`, and the `id` of the log line that holds the cause. */
+export const InternalErrorBody = z.object({
+  error: z
+    .object({ code: z.literal("internal"), message: z.string(), id: z.string() })
+    .catchall(z.unknown()),
+});
+
+export const HealthResponse = z.object({
+  status: z.literal("ok"),
+  service: z.literal("sql-runner"),
+  version: z.string(),
+  compatibility_date: z.string(),
+});
+
+const Check = z.object({ ok: z.boolean(), ms: z.number(), reason: z.string().optional() });
+export const ReadyResponse = z.object({
+  status: z.enum(["ready", "not_ready"]),
+  ready: z.boolean(),
+  checks: z.record(z.string(), Check),
+  down: z.array(z.string()).describe("the platform services that did not answer 2xx"),
+});
+
+export const SweepResponse = z.object({
+  files_deleted: z.number().int(),
+  files_bytes: z.number().int(),
+  layers_deleted: z.number().int(),
+  layers_bytes: z.number().int(),
+  instances_destroyed: z.number().int(),
+  errors: z.array(
+    z.object({ part: z.enum(["files", "layers", "instances"]), message: z.string() }),
+  ),
+  ms: z.number(),
+});

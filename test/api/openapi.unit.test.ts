@@ -19,6 +19,10 @@ describe("GET /v1/openapi.json", () => {
     const doc = await res.json<Doc>();
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths).sort()).toEqual([
+      "/healthz",
+      "/live",
+      "/readyz",
+      "/v1/admin/sweep",
       "/v1/blobs/missing",
       "/v1/blobs/{digest}",
       "/v1/jobs",
@@ -31,6 +35,7 @@ describe("GET /v1/openapi.json", () => {
       "/v1/jobs/{job_id}/ticket",
       "/v1/jobs/{job_id}/webhooks",
       "/v1/jobs/{job_id}/ws",
+      "/v1/openapi.json",
     ]);
     expect(doc.components.schemas.MissingBlobsBody?.required).toEqual(["digests"]);
     const create = doc.components.schemas.CreateJobBody;
