@@ -350,6 +350,66 @@ done
     expect(res.errors[0]?.message).toContain('Did not find any relation named "nosuch".');
   });
 
+  it("prints inheritance and partitioning lines as psql does", async () => {
+    const res = await run(
+      {
+        "d.sql": `create table base1 (a int);
+create table base2 (b text);
+create table kid (c int) inherits (base1, base2);
+create table kid2 () inherits (base1);
+create table parted (id int, v text) partition by range (id);
+create table parted_1 partition of parted for values from (0) to (10);
+create table parted_d partition of parted default;
+\\d base1
+\\d kid
+\\d parted
+\\d parted_1
+\\d parted_d
+`,
+      },
+      { onError: "continue" },
+    );
+    expect(res.errors).toEqual([]);
+    expect(res.output).toBe(`               Table "public.base1"
+ Column |  Type   | Collation | Nullable | Default 
+--------+---------+-----------+----------+---------
+ a      | integer |           |          | 
+Number of child tables: 2 (Use \\d+ to list them.)
+
+                Table "public.kid"
+ Column |  Type   | Collation | Nullable | Default 
+--------+---------+-----------+----------+---------
+ a      | integer |           |          | 
+ b      | text    |           |          | 
+ c      | integer |           |          | 
+Inherits: base1,
+          base2
+
+         Partitioned table "public.parted"
+ Column |  Type   | Collation | Nullable | Default 
+--------+---------+-----------+----------+---------
+ id     | integer |           |          | 
+ v      | text    |           |          | 
+Partition key: RANGE (id)
+Number of partitions: 2 (Use \\d+ to list them.)
+
+              Table "public.parted_1"
+ Column |  Type   | Collation | Nullable | Default 
+--------+---------+-----------+----------+---------
+ id     | integer |           |          | 
+ v      | text    |           |          | 
+Partition of: parted FOR VALUES FROM (0) TO (10)
+
+              Table "public.parted_d"
+ Column |  Type   | Collation | Nullable | Default 
+--------+---------+-----------+----------+---------
+ id     | integer |           |          | 
+ v      | text    |           |          | 
+Partition of: parted DEFAULT
+
+`);
+  });
+
   it("stops at a name that matches nothing under ON_ERROR_STOP, and refuses \\d+ NAME where it stands", async () => {
     const stop = await run({ "d.sql": "\\d nosuch\n\\echo after\n" }, { onError: "stop" });
     expect(stop.output).toBe("");

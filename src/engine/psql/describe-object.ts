@@ -1,7 +1,8 @@
 // psql's `\d NAME`: one table, partitioned table, view, materialized view or foreign table
 // described as psql's describeOneTableDetails prints it without `+`: the titled column table
 // (Column, Type, Collation, Nullable, Default) and, for tables, the footers Indexes, Check
-// constraints, Foreign-key constraints, Referenced by and Triggers. Other kinds (sequences,
+// constraints, Foreign-key constraints, Referenced by, Triggers, and the inheritance and partition
+// lines (Partition of, Partition key, Inherits, Number of ...). Other kinds (sequences,
 // indexes, ...) and `\d+ NAME` are reported as not supported. Written after psql 18's describe.c.
 import type { MetaUnit } from "../units.ts";
 import { execQuery } from "./exec-query.ts";
@@ -103,6 +104,15 @@ function defaultText(def: string | null, identity: string | null, generated: str
 
 async function tableFooters(s: PsqlSession, oid: string, kind: string): Promise<string[]> {
   const out: string[] = [];
+  const [partOf] = await query(
+    s,
+    `SELECT inhparent::pg_catalog.regclass::text, pg_catalog.pg_get_expr(c.relpartbound, c.oid)\nFROM pg_catalog.pg_class c JOIN pg_catalog.pg_inherits i ON c.oid = inhrelid\nWHERE c.oid = '${oid}' AND c.relispartition;`,
+  );
+  if (partOf) out.push(`Partition of: ${partOf[0]} ${partOf[1]}`);
+  if (kind === "p") {
+    const [key] = await query(s, `SELECT pg_catalog.pg_get_partkeydef('${oid}'::pg_catalog.oid);`);
+    out.push(`Partition key: ${key?.[0] ?? ""}`);
+  }
   const indexes = await query(
     s,
     `SELECT c2.relname, i.indisprimary::text, i.indisunique::text, i.indisclustered::text, i.indisvalid::text,\n  pg_catalog.pg_get_indexdef(i.indexrelid, 0, true),\n  pg_catalog.pg_get_constraintdef(con.oid, true), con.contype::text, con.condeferrable::text, con.condeferred::text,\n  i.indisreplident::text\nFROM pg_catalog.pg_class c, pg_catalog.pg_class c2, pg_catalog.pg_index i\n  LEFT JOIN pg_catalog.pg_constraint con ON (conrelid = i.indrelid AND conindid = i.indexrelid AND contype IN ('p','u','x'))\nWHERE c.oid = '${oid}' AND c.oid = i.indrelid AND i.indexrelid = c2.oid\nORDER BY i.indisprimary DESC, c2.relname;`,
@@ -174,6 +184,24 @@ async function tableFooters(s: PsqlSession, oid: string, kind: string): Promise<
       const at = (def ?? "").indexOf(" TRIGGER ");
       out.push(`    ${at >= 0 ? (def ?? "").slice(at + 9) : def}`);
     }
+  }
+  const parents = await query(
+    s,
+    `SELECT c.oid::pg_catalog.regclass::text\nFROM pg_catalog.pg_class c, pg_catalog.pg_inherits i\nWHERE c.oid = i.inhparent AND i.inhrelid = '${oid}'\n  AND c.relkind != 'p' AND c.relkind != 'I'\nORDER BY inhseqno;`,
+  );
+  parents.forEach(([name], i) => {
+    const comma = i < parents.length - 1 ? "," : "";
+    out.push(`${i === 0 ? "Inherits:" : " ".repeat(9)} ${name}${comma}`);
+  });
+  const [children] = await query(
+    s,
+    `SELECT count(*)::text FROM pg_catalog.pg_inherits i WHERE i.inhparent = '${oid}';`,
+  );
+  const n = children?.[0] ?? "0";
+  if (n !== "0") {
+    out.push(
+      `Number of ${kind === "p" ? "partitions" : "child tables"}: ${n} (Use \\d+ to list them.)`,
+    );
   }
   return out;
 }
