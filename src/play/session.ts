@@ -8,6 +8,7 @@
 //   POST /play/api/jobs/:id/diagnose { ticket } -> why a socket with that ticket was refused
 import { type Context, Hono } from "hono";
 import { AppError } from "../errors.ts";
+import { limitBody } from "../limits/body.ts";
 import { verifyTicket } from "../live/ticket.ts";
 
 type App = { Bindings: Env };
@@ -46,6 +47,8 @@ async function readBody(request: Request): Promise<Record<string, unknown>> {
 
 export function sessionRoutes(forward: Forward): Hono<App> {
   const routes = new Hono<App>();
+  // The same byte limit as the jobs API, counted while the body arrives (it is parsed here first).
+  routes.use("*", limitBody());
   const call = (c: Context<App>, path: string, user: string, body?: unknown) => {
     const headers: Record<string, string> = {
       authorization: `Bearer ${c.env.GATEWAY_TOKEN}`,
