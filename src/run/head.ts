@@ -2,7 +2,6 @@
 // on_error / output / echo, keeping the result sets before an error and the error itself, the
 // text psql prints, and pg_regress's verdict when the head has an expected output file.
 
-import type { PgConnection } from "../clients/contracts/pg-connection.ts";
 import { connectPg } from "../clients/pg.ts";
 import { ScriptError } from "../engine/errors.ts";
 import { expectedPaths } from "../engine/psql/expected-output.ts";
@@ -10,17 +9,10 @@ import { type PsqlRunResult, runPsqlScript } from "../engine/psql/interpreter.ts
 import { DEFAULT_MAX_BYTES } from "../engine/result-builder.ts";
 import { seedFromHash } from "../engine/session.ts";
 import type { Emit, HeadError, HeadOptions, HeadResult } from "../jobs/model.ts";
-import { sink } from "./script.ts";
+import { type SessionInput, sink } from "./script.ts";
 
-export interface HeadInput {
-  files: ReadonlyMap<string, string>;
+export interface HeadInput extends SessionInput {
   path: string;
-  variables: Record<string, string>;
-  settings: Record<string, string>;
-  seedHash: string;
-  connection: PgConnection;
-  signal: AbortSignal;
-  emit: Emit;
   options: HeadOptions;
   /** Heads in the job: the per-head caps of psql text and result sets are shares of one budget. */
   headCount: number;

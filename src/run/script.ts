@@ -8,17 +8,21 @@ import { seedFromHash } from "../engine/session.ts";
 import type { ScriptEvent } from "../engine/types.ts";
 import type { Emit, ResultSet } from "../jobs/model.ts";
 
-export interface StepInput {
+/** What running one file on an instance needs, a tail step's or a head's. */
+export interface SessionInput {
   files: ReadonlyMap<string, string>;
-  entry: string;
   variables: Record<string, string>;
   settings: Record<string, string>;
   /** Hash the session's random seed is derived from (the tail hash for the head). */
   seedHash: string;
   connection: PgConnection;
   signal: AbortSignal;
-  collectResults: boolean;
   emit: Emit;
+}
+
+export interface StepInput extends SessionInput {
+  entry: string;
+  collectResults: boolean;
 }
 
 /** Progress events are throttled: a step of 10,000 statements must not write 10,000 rows. */
