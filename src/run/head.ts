@@ -8,7 +8,7 @@ import { expectedPaths } from "../engine/psql/expected-output.ts";
 import { type PsqlRunResult, runPsqlScript } from "../engine/psql/interpreter.ts";
 import { DEFAULT_MAX_BYTES } from "../engine/result-builder.ts";
 import { seedFromHash } from "../engine/session.ts";
-import type { Emit, HeadError, HeadOptions, HeadResult } from "../jobs/model.ts";
+import type { HeadError, HeadOptions, HeadResult } from "../jobs/model.ts";
 import { type SessionInput, sink } from "./script.ts";
 
 export interface HeadInput extends SessionInput {
