@@ -177,6 +177,21 @@ describe("POST /v1/blobs/missing", () => {
     expect(err.message).toContain(String(max));
   });
 
+  it("refuses a body over 1 MiB (413 payload_too_large) before parsing it", async () => {
+    const max = BLOB_LIMITS.maxMissingBodyBytes;
+    const body = JSON.stringify({ digests: [] });
+    const padded = `${body.slice(0, -1)}${" ".repeat(max + 1 - body.length)}}`;
+    expect(padded.length).toBe(max + 1);
+    const res = await call("/v1/blobs/missing", { rawBody: padded, user: uid("user") });
+    expect(res.status).toBe(413);
+    const err = await errorOf(res);
+    expect(err.code).toBe("payload_too_large");
+    expect(err.message).toBe(`body is larger than ${max} bytes`);
+    const atLimit = `${body.slice(0, -1)}${" ".repeat(max - body.length)}}`;
+    const ok = await call("/v1/blobs/missing", { rawBody: atLimit, user: uid("user") });
+    expect(ok.status).toBe(200);
+  });
+
   it("refuses malformed digests and unknown fields", async () => {
     const user = uid("user");
     const bad = await call("/v1/blobs/missing", { body: { digests: ["md5:00"] }, user });
