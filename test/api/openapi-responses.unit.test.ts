@@ -3,9 +3,12 @@
 // document: an undocumented status, content type or body shape fails. The completed-job views,
 // events and live answers that need PostgreSQL are in openapi-responses.integration.test.ts.
 import { exports } from "cloudflare:workers";
+import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/api/app.ts";
+import { errorResponse } from "../../src/api/errors.ts";
 import { BLOB_LIMITS } from "../../src/jobs/blob-upload.ts";
+import { BODY_LIMITS } from "../../src/limits/limits.ts";
 import { waitDone } from "../jobs/helpers.ts";
 import { upgrade } from "../live/helpers.ts";
 import { OpenApiCheck } from "../support/openapi-check.ts";
@@ -233,6 +236,13 @@ describe("real answers match the document", () => {
     const badCursor = await upgrade(jobId, { ticket: issued.body.ticket as string, after: "x" });
     await check.check("GET", ws, badCursor);
     expect(badCursor.status).toBe(400);
+    const noJob = await upgrade(
+      "not-a-job",
+      {},
+      { authorization: `Bearer ${TOKEN}`, "x-user-id": user },
+    );
+    await check.check("GET", ws, noJob);
+    expect(noJob.status).toBe(404);
     const none = await upgrade(jobId, {});
     await check.check("GET", ws, none);
     expect(none.status).toBe(401);
@@ -271,6 +281,42 @@ describe("real answers match the document", () => {
     expect((await put(digest, stream)).status).toBe(411);
     const over = "x".repeat(BLOB_LIMITS.maxBlobBytes + 1);
     expect((await put(await digestOf(over), over)).status).toBe(413);
+  });
+
+  it("every POST under /v1/jobs answers 413 to a declared body over the limit", async () => {
+    const { user, jobId } = await longJob();
+    const posts = check.operations().filter((op) => op.startsWith("POST /v1/jobs/{job_id}/"));
+    expect(posts.length).toBeGreaterThan(4);
+    for (const op of posts) {
+      const path = op.slice("POST ".length);
+      const res = await exports.default.fetch(
+        `http://sql-runner.test${path.replace("{job_id}", jobId)}`,
+        {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${TOKEN}`,
+            "x-user-id": user,
+            "content-type": "application/json",
+            "content-length": String(BODY_LIMITS.maxBodyBytes + 1),
+          },
+          body: "{}",
+        },
+      );
+      await check.check("POST", path, res);
+      expect(res.status, op).toBe(413);
+    }
+  });
+
+  it("a 500 of the error mapping is the documented InternalError body (a route made to throw)", async () => {
+    // No route fails on purpose: a throwing handler behind the same mapping injects the fault.
+    const faulty = new Hono().get("/healthz", () => {
+      throw new Error("injected fault");
+    });
+    faulty.onError((err, c) => errorResponse(err, c));
+    const res = await faulty.request("/healthz");
+    const body = (await check.check("GET", "/healthz", res)) as { error: { id: string } };
+    expect(res.status).toBe(500);
+    expect(JSON.stringify(body)).not.toContain("injected fault");
   });
 
   it("admin sweep: 200", async () => {
