@@ -410,6 +410,40 @@ Partition of: parted DEFAULT
 `);
   });
 
+  it("\\sv prints a view's definition as psql does; other relations and unknown names are errors", async () => {
+    // psql 15 printed this on PostgreSQL 15, except the view bodies: they are the server's
+    // pg_get_viewdef, and 16+ no longer qualifies the columns of a one-table query (vt.a -> a).
+    const res = await run(
+      {
+        "d.sql": `create table vt (a int, "B" text);
+create view v1 as select a, "B" from vt where a > 1 order by a;
+create view "Mixed" as select a from vt with local check option;
+\\sv v1
+\\sv "Mixed"
+\\sv vt
+\\sv nosuch
+\\echo done
+`,
+      },
+      { onError: "continue", inputName: "d.sql" },
+    );
+    expect(res.output).toBe(`CREATE OR REPLACE VIEW public.v1 AS
+ SELECT a,
+    "B"
+   FROM vt
+  WHERE a > 1
+  ORDER BY a
+CREATE OR REPLACE VIEW public."Mixed" AS
+ SELECT a
+   FROM vt
+ WITH LOCAL CHECK OPTION
+psql:d.sql:6: error: "public.vt" is not a view
+psql:d.sql:7: error: ERROR:  relation "nosuch" does not exist
+done
+`);
+    expect(res.errors.map((e) => e.line)).toEqual([6, 7]);
+  });
+
   it("stops at a name that matches nothing under ON_ERROR_STOP, and refuses \\d+ NAME where it stands", async () => {
     const stop = await run({ "d.sql": "\\d nosuch\n\\echo after\n" }, { onError: "stop" });
     expect(stop.output).toBe("");

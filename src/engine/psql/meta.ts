@@ -8,6 +8,7 @@ import { parseBool } from "../variables.ts";
 import { describe } from "./describe.ts";
 import { applyPset } from "./print-settings.ts";
 import type { PsqlSession } from "./session.ts";
+import { showView } from "./show-view.ts";
 
 export async function runMeta(s: PsqlSession, u: MetaUnit): Promise<void> {
   const [a0, a1] = u.args;
@@ -80,6 +81,9 @@ export async function runMeta(s: PsqlSession, u: MetaUnit): Promise<void> {
       return;
     case "errverbose":
       s.out.write(`${s.vars.get("LAST_ERROR_MESSAGE") || "There is no previous error."}\n`);
+      return;
+    case "sv":
+      await showView(s, u);
       return;
     case "conninfo":
       s.out.write(
