@@ -35,6 +35,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
         ? "/dev/shm/sql-runner-tests"
         : join(tmpdir(), "sql-runner-tests"),
       pool: { perSource: 1, recentSources: 4, maxTotal: 3 },
+      // A layer is published seconds after it is written; the default 10-minute "not published
+      // yet" protection would keep every layer a test writes past its 60 s snapshot_ttl for the
+      // whole run, and the GC test (test/lifecycle/gc-expired-jobs) could never see one collected.
+      publishGraceMs: 60_000,
     },
   });
   project.provide("envManagerUrl", platform.envManager.url);

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_INSTANCE_TTL_MS } from "../../../src/clients/contracts/env-manager.ts";
+import { PUBLISH_GRACE_MS } from "./layer-store.ts";
 
 export interface PoolConfig {
   /** Pre-booted instances kept per recently used source (layer or base image). */
@@ -67,6 +68,11 @@ export interface EnvManagerConfig {
    */
   stagingBudgetBytes: number;
   quota: QuotaConfig;
+  /**
+   * A layer written this recently counts as in use (GET /v1/layers/in-use), so GC cannot take it
+   * before the Worker has published it; once past it, the layer's own TTL and pins govern.
+   */
+  publishGraceMs: number;
 }
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -108,6 +114,7 @@ export function resolveConfig(partial: EnvManagerOverrides = {}): EnvManagerConf
     chunkCacheBytes:
       partial.chunkCacheBytes ?? Number(env.ENV_MANAGER_CHUNK_CACHE_BYTES ?? 256 * 1024 * 1024),
     stagingBudgetBytes: partial.stagingBudgetBytes ?? 1024 * 1024 * 1024,
+    publishGraceMs: partial.publishGraceMs ?? PUBLISH_GRACE_MS,
     pool: {
       perSource: 2,
       recentSources: 4,

@@ -40,7 +40,10 @@ export interface LayerInfo {
   adminPassword: string;
 }
 
-/** Layers written within this window count as in use: the Worker has not published them yet. */
+/**
+ * Layers written within this window count as in use: the Worker has not published them yet (the
+ * default; `publishGraceMs` in the config overrides it).
+ */
 export const PUBLISH_GRACE_MS = 10 * 60_000;
 
 export class LayerStore {
@@ -57,9 +60,16 @@ export class LayerStore {
   /** Bytes of staging copies (on tmpfs, so memory) whose background write has not finished. */
   stagedBytes = 0;
   private readonly log: ServiceLog;
+  private readonly publishGraceMs: number;
 
-  constructor(dataDir: string, cacheBytes: number, log: ServiceLog = serviceLog("env-manager")) {
+  constructor(
+    dataDir: string,
+    cacheBytes: number,
+    log: ServiceLog = serviceLog("env-manager"),
+    publishGraceMs = PUBLISH_GRACE_MS,
+  ) {
     this.log = log;
+    this.publishGraceMs = publishGraceMs;
     this.dir = join(dataDir, "layers");
     this.chunks = new ChunkStore(join(dataDir, "chunks"));
     this.cache = new ChunkCache(cacheBytes);
@@ -204,7 +214,7 @@ export class LayerStore {
   busyNames(now = Date.now()): string[] {
     const out = [...this.writing, ...this.pending.keys()];
     for (const [id, at] of this.recent) {
-      if (now - at > PUBLISH_GRACE_MS) {
+      if (now - at > this.publishGraceMs) {
         this.recent.delete(id);
         this.outcome.delete(id);
       } else out.push(id);

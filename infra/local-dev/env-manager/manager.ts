@@ -81,7 +81,7 @@ export class EnvManager {
     this.binaries = bases.engines.default;
     this.runAs = runAs;
     this.digest = settingsDigest(this.binaries.major);
-    this.layers = new LayerStore(cfg.dataDir, cfg.chunkCacheBytes, log);
+    this.layers = new LayerStore(cfg.dataDir, cfg.chunkCacheBytes, log, cfg.publishGraceMs);
     // A pooled instance waits with a ready session (and its type names known) for its first client.
     this.pool = new WarmPool(cfg.pool, async (key) => {
       const inst = await this.bootFresh(key, true);
