@@ -13,7 +13,8 @@ import { copyPayload, isCopyFromStdin, lex, lexTokens, type Token } from "./lexe
 import { MetaArgError, parseMetaArgs, splitMeta } from "./meta-args.ts";
 import { normalizePath, resolveIncludePath } from "./paths.ts";
 import { isRuntimeMeta, isSendMeta, splitMetaLine } from "./runtime-meta.ts";
-import { LineIndex, type Locator, type Segment } from "./source-map.ts";
+import { LineIndex, type Locator } from "./source-map.ts";
+import { StatementBuffer } from "./statement-buffer.ts";
 import type { SqlUnit, Unit } from "./units.ts";
 import { isValidVariableName, parseBool, quoteIdent, quoteLiteral } from "./variables.ts";
 
@@ -49,24 +50,6 @@ export interface ExpandedScript {
   files: string[];
   /** Maps a file offset to line:column. */
   locate: Locator;
-}
-
-/** A run of source text (`text` undefined) or an interpolated value, before the statement is cut. */
-interface PendingSegment {
-  file: string;
-  offset: number;
-  end: number;
-  text?: string;
-}
-
-class StatementBuffer {
-  segments: PendingSegment[] = [];
-  hasContent = false;
-  start: SourceLocation | undefined;
-  words: string[] = [];
-  depth = 0;
-  /** End of the last token that is not whitespace or a -- comment: [segment index, length]. */
-  sigEnd: [number, number] = [0, 0];
 }
 
 const INCLUDE = new Set(["i", "include", "ir", "include_relative"]);
@@ -211,25 +194,25 @@ export class Expander {
       case "variable": {
         const v = tok.variable!;
         if (v.form === "defined") {
-          this.append(buf, tok, path, this.vars.has(v.name) ? "TRUE" : "FALSE");
+          buf.append(tok, path, this.locate, this.vars.has(v.name) ? "TRUE" : "FALSE");
           return;
         }
         const value = this.vars.get(v.name);
-        if (value === undefined) this.append(buf, tok, path);
-        else if (v.form === "literal") this.append(buf, tok, path, quoteLiteral(value));
-        else if (v.form === "ident") this.append(buf, tok, path, quoteIdent(value));
+        if (value === undefined) buf.append(tok, path, this.locate);
+        else if (v.form === "literal") buf.append(tok, path, this.locate, quoteLiteral(value));
+        else if (v.form === "ident") buf.append(tok, path, this.locate, quoteIdent(value));
         else this.interpolate(buf, tok, path, value);
         return;
       }
       case "semicolon":
-        this.append(buf, tok, path);
+        buf.append(tok, path, this.locate);
         this.flush(buf);
         return;
       case "escaped":
-        this.append(buf, tok, path, tok.text.slice(1));
+        buf.append(tok, path, this.locate, tok.text.slice(1));
         return;
       default:
-        this.append(buf, tok, path);
+        buf.append(tok, path, this.locate);
     }
   }
 
@@ -239,62 +222,14 @@ export class Expander {
       const kind =
         t.kind === "variable" || t.kind === "meta" || t.kind === "copy_data" ? "other" : t.kind;
       const piece: Token = { kind, start: at.start, end: at.end, text: t.text };
-      this.append(buf, piece, path, t.text);
+      buf.append(piece, path, this.locate, t.text);
       if (t.kind === "semicolon") this.flush(buf);
-    }
-  }
-
-  /** Adds a token to the statement; `replacement` marks interpolated (non-verbatim) text. */
-  private append(buf: StatementBuffer, tok: Token, path: string, replacement?: string): void {
-    const kind = tok.kind;
-    const ignorable = kind === "space" || kind === "line_comment";
-    // psql drops whitespace and -- comments before a statement starts.
-    if (!buf.hasContent && ignorable) return;
-    if (!ignorable && kind !== "block_comment") {
-      if (!buf.hasContent || buf.start === undefined) buf.start = this.locate(path, tok.start);
-      if (kind !== "semicolon") buf.hasContent = true;
-    }
-    if (kind === "other") {
-      if (tok.end - tok.start === 1 || replacement !== undefined) {
-        const t = replacement ?? tok.text;
-        if (t === "(") buf.depth++;
-        else if (t === ")" && buf.depth > 0) buf.depth--;
-      }
-    } else if (kind === "word" && buf.depth === 0 && buf.words.length < 32) {
-      buf.words.push((replacement ?? tok.text).toLowerCase());
-    }
-    const segs = buf.segments;
-    const last = segs.at(-1);
-    if (replacement !== undefined) {
-      segs.push({ file: path, offset: tok.start, end: tok.end, text: replacement });
-    } else if (last && last.text === undefined && last.file === path && last.end === tok.start) {
-      last.end = tok.end;
-    } else {
-      segs.push({ file: path, offset: tok.start, end: tok.end });
-    }
-    if (!ignorable) {
-      const l = segs.at(-1)!;
-      buf.sigEnd = [segs.length - 1, l.text === undefined ? l.end : l.text.length];
     }
   }
 
   private flush(buf: StatementBuffer, send?: SqlUnit["send"]): void {
     if (buf.hasContent && buf.start && this.active) {
-      // Trailing whitespace and -- comments of a statement cut at EOF are not part of it.
-      const [lastIndex, lastEnd] = buf.sigEnd;
-      const segs: Segment[] = [];
-      for (let i = 0; i <= lastIndex; i++) {
-        const p = buf.segments[i]!;
-        const isLast = i === lastIndex;
-        if (p.text === undefined) {
-          const src = this.files.get(p.file) ?? "";
-          const text = src.slice(p.offset, isLast ? lastEnd : p.end);
-          segs.push({ text, file: p.file, offset: p.offset, verbatim: true });
-        } else {
-          const text = isLast ? p.text.slice(0, lastEnd) : p.text;
-          segs.push({ text, file: p.file, offset: p.offset, verbatim: false });
-        }
-      }
+      const segs = buf.cut(this.files);
       const unit: SqlUnit = {
         kind: "sql",
         text: segs.length === 1 ? segs[0]!.text : segs.map((s) => s.text).join(""),
@@ -309,12 +244,7 @@ export class Expander {
       if (send) unit.send = send;
       this.units.push(unit);
     }
-    buf.segments = [];
-    buf.hasContent = false;
-    buf.start = undefined;
-    buf.words = [];
-    buf.depth = 0;
-    buf.sigEnd = [0, 0];
+    buf.reset();
   }
 
   /** `COPY t FROM '<PG_ABS_SRCDIR>/file'` reads the project file (see copy-file.ts). */
@@ -327,22 +257,6 @@ export class Expander {
     unit.segments = [{ text: found.text, file: unit.file, offset, verbatim: false }];
     unit.words = [...unit.words, "stdin"];
     unit.copy = { data: this.files.get(found.path) ?? "", file: found.path, line: 1 };
-  }
-
-  /** The statement text collected so far (for `\p`). */
-  private bufferText(buf: StatementBuffer): string {
-    return buf.segments
-      .map((p) => p.text ?? (this.files.get(p.file) ?? "").slice(p.offset, p.end))
-      .join("");
-  }
-
-  private resetBuffer(buf: StatementBuffer): void {
-    buf.segments = [];
-    buf.hasContent = false;
-    buf.start = undefined;
-    buf.words = [];
-    buf.depth = 0;
-    buf.sigEnd = [0, 0];
   }
 
   private meta(
@@ -464,14 +378,14 @@ export class Expander {
       const send = { name, args: args() };
       if (buf.hasContent) this.flush(buf, send);
       else {
-        this.resetBuffer(buf);
+        buf.reset();
         this.units.push({ kind: "meta", name, args: send.args, rest, buffer: "", ...where });
       }
       return;
     }
     if (this.opts.runtime && isRuntimeMeta(name)) {
-      const buffer = this.bufferText(buf);
-      if (name === "r" || name === "reset") this.resetBuffer(buf);
+      const buffer = buf.text(this.files);
+      if (name === "r" || name === "reset") buf.reset();
       this.units.push({ kind: "meta", name, args: args(), rest, buffer, ...where });
       return;
     }
