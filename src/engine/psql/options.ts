@@ -1,20 +1,9 @@
 // The head interpreter's options and error entries (shared by the interpreter and its session).
-import type { Client } from "@neondatabase/serverless";
-import type { ResultLimits, ScriptEvent } from "../types.ts";
+import type { RunScriptOptions } from "../runner.ts";
 
-export interface PsqlRunOptions {
-  files: ReadonlyMap<string, string>;
-  entry: string;
-  variables?: Record<string, string>;
-  /** What `\getenv` reads: the job's variables plus SCRIPT_ENV_DEFAULTS. */
-  env?: Record<string, string>;
-  settings: Record<string, string>;
-  seed: number;
-  connect: (database?: string) => Promise<Client>;
-  database?: string;
-  limits?: ResultLimits;
-  onEvent?: (e: ScriptEvent) => void;
-  signal?: AbortSignal;
+/** The script runner's session inputs (runner.ts), plus how psql runs and prints a head. */
+export interface PsqlRunOptions
+  extends Omit<RunScriptOptions, "batching" | "collectResults" | "knownTypes"> {
   /** `stop` (default): the first error ends the script (psql's ON_ERROR_STOP). */
   onError?: "stop" | "continue";
   /** Produce psql's text output. */
