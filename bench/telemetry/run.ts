@@ -11,6 +11,10 @@ import { startStack } from "../../infra/local-dev/stack.ts";
 import { exportTarget } from "./export-target.ts";
 
 const RUNS = Number(process.env.BENCH_WARM_RUNS ?? 30);
+// Back-to-back hits drain the warm pool every few jobs and then boot a layer (+200-600 ms), so
+// which Worker met an empty pool decided the p50 more than telemetry did. A pause after each job
+// lets the pool refill: every job measures the same path, a pooled instance.
+const PAUSE_MS = Number(process.env.BENCH_PAUSE_MS ?? 500);
 const TOKEN = "dev-gateway-token";
 const TREE = {
   "init/01_schema.sql": "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL);",
@@ -24,6 +28,18 @@ function quantile(xs: number[], q: number): number {
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
   return (s[lo] ?? 0) + ((s[hi] ?? 0) - (s[lo] ?? 0)) * (pos - lo);
+}
+
+/**
+ * The 2.5% and 97.5% quantiles of p50(on) - p50(off) over resamples of both groups: how far apart
+ * the two p50s could be by chance at this run's noise. A target of "<= 2 ms" is shown only when
+ * the interval itself stays below 2 ms.
+ */
+function bootstrapP50Difference(on: number[], off: number[], rounds = 2000): [number, number] {
+  const pick = (xs: number[]) => xs.map(() => xs[Math.floor(Math.random() * xs.length)] ?? 0);
+  const diffs: number[] = [];
+  for (let i = 0; i < rounds; i++) diffs.push(quantile(pick(on), 0.5) - quantile(pick(off), 0.5));
+  return [quantile(diffs, 0.025), quantile(diffs, 0.975)];
 }
 
 interface View {
@@ -109,6 +125,7 @@ try {
       const run = await runJob(w.url, `${mode}${i}`);
       if (!run.hit) throw new Error("warm job was not a hit");
       e2e[mode].push(run.ms);
+      await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
       server[mode].push(run.server);
       create[mode].push(run.create);
     }
@@ -119,7 +136,7 @@ try {
     .join(" ");
   const fmt = (n: number) => n.toFixed(1);
   console.log(
-    `warm-hit jobs (3-step tail, 1 SELECT head), ${RUNS} per Worker, alternating; exporter ${target.mode}; load average ${load}\n`,
+    `warm-hit jobs (3-step tail, 1 SELECT head), ${RUNS} per Worker, alternating, ${PAUSE_MS} ms pause after each; exporter ${target.mode}; load average ${load}\n`,
   );
   // latency_ms is the job's own created -> finished time; the 202 column is the create round trip.
   console.log(
@@ -134,6 +151,17 @@ try {
   const d = quantile(e2e.on, 0.5) - quantile(e2e.off, 0.5);
   console.log(
     `\np50 difference (on - off): ${fmt(d)} ms; ratio ${(quantile(e2e.on, 0.5) / quantile(e2e.off, 0.5)).toFixed(3)}x`,
+  );
+  // Jobs i of "on" and "off" ran next to each other, so their difference cancels most of the
+  // machine's drift; its median is the steadier estimate of what telemetry costs a job.
+  const paired = e2e.on.map((ms, i) => ms - (e2e.off[i] ?? Number.NaN));
+  const pairedServer = server.on.map((ms, i) => ms - (server.off[i] ?? Number.NaN));
+  console.log(
+    `median paired difference (on_i - off_i): end to end ${fmt(quantile(paired, 0.5))} ms, server latency_ms ${fmt(quantile(pairedServer, 0.5))} ms`,
+  );
+  const [lo, hi] = bootstrapP50Difference(e2e.on, e2e.off);
+  console.log(
+    `95% bootstrap interval of the p50 difference (on - off), end to end: ${fmt(lo)} to ${fmt(hi)} ms`,
   );
 } finally {
   await workers.on?.close();
