@@ -51,6 +51,12 @@ export async function runHead(input: HeadInput): Promise<HeadResult> {
       limits: { maxBytes: Math.min(DEFAULT_MAX_BYTES, share) },
       maxOutputBytes: share,
       test: expected.length > 0,
+      // The layer's user types (enums, domains) named at boot: no pg_type round trip for them.
+      ...(input.connection.type_names
+        ? {
+            knownTypes: { database: input.connection.database, names: input.connection.type_names },
+          }
+        : {}),
     });
   } catch (err) {
     if (!(err instanceof ScriptError) || err.code === "canceled") throw err;

@@ -458,3 +458,39 @@ done
     expect(plus.output).toContain("after\n");
   });
 });
+
+describe("type names", () => {
+  it("names user types from knownTypes without the pg_type round trip, for its database only", async () => {
+    const db = `psql_case_${++dbCounter}`;
+    const inDb = (files: Record<string, string>, extra: Partial<PsqlRunOptions> = {}) =>
+      runPsqlScript({
+        files: new Map(Object.entries(files)),
+        entry: Object.keys(files)[0]!,
+        settings: { ...DEFAULT_SESSION_SETTINGS },
+        seed: 0,
+        connect: (d) => connectPg(inst.connection, d ?? db),
+        ...extra,
+      });
+    await inDb(
+      { "c.sql": `CREATE DATABASE ${db};` },
+      { connect: (d) => connectPg(inst.connection, d) },
+    );
+    await inDb({ "t.sql": "CREATE TYPE hue AS ENUM ('red', 'green');" });
+    const oid = (await inDb({ "o.sql": "SELECT 'hue'::regtype::oid::text AS oid;" })).sets[0]!
+      .rows[0]![0]!;
+    const asked = await inDb({ "b.sql": "SELECT 'red'::hue AS h;" });
+    expect(asked.sets[0]!.columns[0]!.type).toBe("hue");
+    // A name only the map knows shows the map was used, and the round trip is gone.
+    const known = await inDb(
+      { "b.sql": "SELECT 'red'::hue AS h;" },
+      { knownTypes: { database: db, names: { [oid]: "hue_from_boot" } } },
+    );
+    expect(known.sets[0]!.columns[0]!.type).toBe("hue_from_boot");
+    expect(known.stats.round_trips).toBe(asked.stats.round_trips - 1);
+    const other = await inDb(
+      { "b.sql": "SELECT 'red'::hue AS h;" },
+      { knownTypes: { database: "not-this-one", names: { [oid]: "hue_from_boot" } } },
+    );
+    expect(other.sets[0]!.columns[0]!.type).toBe("hue");
+  });
+});

@@ -2,8 +2,7 @@
 import type { RunScriptOptions } from "../runner.ts";
 
 /** The script runner's session inputs (runner.ts), plus how psql runs and prints a head. */
-export interface PsqlRunOptions
-  extends Omit<RunScriptOptions, "batching" | "collectResults" | "knownTypes"> {
+export interface PsqlRunOptions extends Omit<RunScriptOptions, "batching" | "collectResults"> {
   /** `stop` (default): the first error ends the script (psql's ON_ERROR_STOP). */
   onError?: "stop" | "continue";
   /** Produce psql's text output. */

@@ -341,16 +341,34 @@ export class PsqlSession {
     }
   }
 
-  /** Replaces `oid:N` column types with pg_type names (one query at the end). */
+  /**
+   * Replaces `oid:N` column types with pg_type names: the ones the instance's layer declared at
+   * boot (`knownTypes`, for its own database) without asking, the others in one query at the end.
+   */
   async resolveTypeNames(): Promise<void> {
+    const names = new Map<string, string>();
+    const known = this.opts.knownTypes;
+    if (known && known.database === this.database) {
+      for (const [oid, name] of Object.entries(known.names)) names.set(oid, name);
+    }
     const oids = new Set<string>();
     for (const s of this.sets)
-      for (const c of s.columns) if (c.type.startsWith("oid:")) oids.add(c.type.slice(4));
-    if (oids.size === 0 || !this.client) return;
-    const names = new Map<string, string>();
+      for (const c of s.columns)
+        if (c.type.startsWith("oid:") && !names.has(c.type.slice(4))) oids.add(c.type.slice(4));
+    if (oids.size > 0 && this.client) await this.askTypeNames(this.client, oids, names);
+    for (const s of this.sets)
+      for (const c of s.columns)
+        if (c.type.startsWith("oid:")) c.type = names.get(c.type.slice(4)) ?? c.type;
+  }
+
+  private async askTypeNames(
+    client: Client,
+    oids: Set<string>,
+    names: Map<string, string>,
+  ): Promise<void> {
     this.stats.round_trips++;
     await execQuery(
-      this.client,
+      client,
       `SELECT oid::text, typname::text FROM pg_catalog.pg_type WHERE oid IN (${[...oids].join(",")})`,
       () => undefined,
       this.caps,
@@ -358,9 +376,6 @@ export class PsqlSession {
         for (const [oid, name] of r.rows) if (oid && name) names.set(oid, name);
       },
     );
-    for (const s of this.sets)
-      for (const c of s.columns)
-        if (c.type.startsWith("oid:")) c.type = names.get(c.type.slice(4)) ?? c.type;
   }
 
   async close(): Promise<void> {
