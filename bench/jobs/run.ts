@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startStack } from "../../infra/local-dev/stack.ts";
@@ -14,6 +14,10 @@ import { psql } from "../shared/psql.ts";
 
 const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 30);
 const BASELINE_RUNS = Number(process.env.BENCH_BASELINE_RUNS ?? 3);
+/** How many warm hits are started at once in the concurrency series (issue 13 item 6). */
+const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 50);
+/** The polling client's interval: a gateway doing "fire-and-forget + quick polling". */
+const POLL_MS = 5;
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const CORPORA = process.env.SQL_RUNNER_CORPORA ?? resolve(ROOT, "../shared/corpora");
 const TOKEN = "dev-gateway-token";
@@ -52,7 +56,15 @@ function quantile(xs: number[], q: number): number {
   return (s[lo] ?? 0) + ((s[hi] ?? 0) - (s[lo] ?? 0)) * (pos - lo);
 }
 
-async function runJob(base: string, tree: Record<string, string | { etag: string }>, tag: string) {
+/** How the client waits for the job: one long poll (`?wait_ms=`), or a GET every POLL_MS. */
+type WaitMode = "long-poll" | "poll";
+
+async function runJob(
+  base: string,
+  tree: Record<string, string | { etag: string }>,
+  tag: string,
+  mode: WaitMode = "long-poll",
+) {
   const user = "bench-user";
   const headers = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
   const body = JSON.stringify({
@@ -66,17 +78,23 @@ async function runJob(base: string, tree: Record<string, string | { etag: string
   const res = await fetch(`${base}/v1/jobs`, { method: "POST", headers, body });
   if (res.status !== 202) throw new Error(`create: ${res.status} ${await res.text()}`);
   const { job_id } = (await res.json()) as { job_id: string };
+  let polls = 0;
   for (;;) {
-    // Long poll: the answer comes when the job ends (no client-side polling interval).
-    const r = await fetch(`${base}/v1/jobs/${job_id}?wait_ms=30000`, {
+    // Long poll: the answer comes when the job ends (no client-side polling interval). Polling:
+    // a plain GET, then POLL_MS of sleep, until the job is terminal.
+    if (mode === "poll" && polls > 0) await new Promise((r) => setTimeout(r, POLL_MS));
+    polls++;
+    const query = mode === "poll" ? "" : "?wait_ms=30000";
+    const r = await fetch(`${base}/v1/jobs/${job_id}${query}`, {
       headers: { ...headers, "x-user-id": user },
     });
+    if (r.status !== 200) throw new Error(`view: ${r.status} ${await r.text()}`);
     const view = (await r.json()) as View;
     if (view.status === "completed" || view.status === "failed" || view.status === "canceled") {
       const ms = performance.now() - t0;
       if (view.status !== "completed")
         throw new Error(`job ${view.status}: ${view.error?.message}`);
-      return { ms, view };
+      return { ms, view, polls };
     }
   }
 }
@@ -115,33 +133,67 @@ try {
     etagTree[path] = { etag: `sha256:${createHash("sha256").update(tree[path]).digest("hex")}` };
   }
 
+  interface Series {
+    e2e: number[];
+    server: number[];
+    stages: Record<string, number[]>;
+    polls: number[];
+  }
+  const series = (): Series => ({ e2e: [], server: [], stages: {}, polls: [] });
+  function record(s: Series, run: Awaited<ReturnType<typeof runJob>>, tag: string) {
+    if (!run.view.snapshot?.hit) throw new Error("warm job was not a hit");
+    if (JSON.stringify(run.view.result) !== expected)
+      throw new Error("warm rows differ from cold rows");
+    s.e2e.push(run.ms);
+    s.polls.push(run.polls);
+    if (process.env.BENCH_VERBOSE) {
+      console.error(`${tag}: ${run.ms.toFixed(0)} ms`, JSON.stringify(run.view.metrics.stages_ms));
+    }
+    s.server.push(run.view.metrics.latency_ms ?? Number.NaN);
+    for (const [k, v] of Object.entries(run.view.metrics.stages_ms)) {
+      const list = s.stages[k] ?? [];
+      list.push(v);
+      s.stages[k] = list;
+    }
+  }
   async function warmSeries(t: Record<string, string | { etag: string }>, tag: string) {
-    const e2e: number[] = [];
-    const server: number[] = [];
-    const stages: Record<string, number[]> = {};
-    for (let i = 0; i < WARM_RUNS; i++) {
-      const run = await runJob(stack.url, t, `${tag}${i}`);
-      if (!run.view.snapshot?.hit) throw new Error("warm job was not a hit");
-      if (JSON.stringify(run.view.result) !== expected)
-        throw new Error("warm rows differ from cold rows");
-      e2e.push(run.ms);
-      if (process.env.BENCH_VERBOSE) {
-        console.error(
-          `${tag}${i}: ${run.ms.toFixed(0)} ms`,
-          JSON.stringify(run.view.metrics.stages_ms),
-        );
-      }
-      server.push(run.view.metrics.latency_ms ?? Number.NaN);
-      for (const [k, v] of Object.entries(run.view.metrics.stages_ms)) {
-        const list = stages[k] ?? [];
-        list.push(v);
-        stages[k] = list;
+    const s = series();
+    for (let i = 0; i < WARM_RUNS; i++)
+      record(s, await runJob(stack.url, t, `${tag}${i}`), `${tag}${i}`);
+    return s;
+  }
+  const load0 = loadavg();
+  const inline = await warmSeries(tree, "warm");
+  // Etags, long poll and 5 ms polling in alternation, so both see the same load.
+  const byEtag = series();
+  const polled = series();
+  for (let i = 0; i < WARM_RUNS; i++) {
+    record(byEtag, await runJob(stack.url, etagTree, `etag${i}`), `etag${i}`);
+    record(polled, await runJob(stack.url, etagTree, `poll${i}`, "poll"), `poll${i}`);
+  }
+  // Many at once: CONCURRENT warm hits started together (etags, long poll); the pool's takes.
+  const pool = stack.platform.envManager.manager.pool;
+  await pool.settled();
+  const before = pool.stats();
+  const concurrentT0 = performance.now();
+  const settledRuns = await Promise.allSettled(
+    Array.from({ length: CONCURRENT }, (_, i) => runJob(stack.url, etagTree, `many${i}`)),
+  );
+  const concurrentWall = performance.now() - concurrentT0;
+  const after = pool.stats();
+  const many = series();
+  const failures: string[] = [];
+  for (const [i, r] of settledRuns.entries()) {
+    if (r.status === "rejected") failures.push(String(r.reason));
+    else {
+      try {
+        record(many, r.value, `many${i}`);
+      } catch (err) {
+        failures.push(String(err));
       }
     }
-    return { e2e, server, stages };
   }
-  const inline = await warmSeries(tree, "warm");
-  const byEtag = await warmSeries(etagTree, "etag");
+  const load1 = loadavg();
   const warm = inline.e2e;
   const server = inline.server;
   const stages = inline.stages;
@@ -189,24 +241,39 @@ try {
   console.log(
     `pagila tail (schema 52 KB + COPY data 3.3 MB, 2 steps), head: 2 SELECTs; one run.\n`,
   );
-  console.log("| measurement | runs | p50 ms | p90 ms | vs baseline |");
-  console.log("|---|---:|---:|---:|---:|");
+  const la = (l: number[]) => l.map((x) => x.toFixed(1)).join(" ");
   console.log(
-    `| cold job (replay 2 steps, publish 2 layers, head) | 1 | ${fmt(cold.ms)} | | ${(cold.ms / base).toFixed(2)}x |`,
+    `load average (1/5/15 min) at the warm series' start ${la(load0)}, end ${la(load1)}\n`,
+  );
+  console.log("| measurement | runs | p50 ms | p90 ms | p95 ms | vs baseline |");
+  console.log("|---|---:|---:|---:|---:|---:|");
+  const row = (label: string, xs: number[], ratio = true) =>
+    console.log(
+      `| ${label} | ${xs.length} | ${fmt(quantile(xs, 0.5))} | ${fmt(quantile(xs, 0.9))} | ${fmt(quantile(xs, 0.95))} | ${ratio ? `${(quantile(xs, 0.5) / base).toFixed(3)}x` : ""} |`,
+    );
+  console.log(
+    `| cold job (replay 2 steps, publish 2 layers, head) | 1 | ${fmt(cold.ms)} | | | ${(cold.ms / base).toFixed(2)}x |`,
+  );
+  row("warm hit, whole tree inline, long poll (end to end)", warm);
+  row("warm hit, tail as etags, long poll (end to end)", byEtag.e2e);
+  row(`warm hit, tail as etags, polling every ${POLL_MS} ms (end to end)`, polled.e2e);
+  row("warm hit (inline), server latency_ms", server, false);
+  row("warm hit (etags, long poll), server latency_ms", byEtag.server, false);
+  row(`warm hit (etags, ${POLL_MS} ms polling), server latency_ms`, polled.server, false);
+  row(`${CONCURRENT} concurrent warm hits (etags, long poll), end to end`, many.e2e);
+  row(`${CONCURRENT} concurrent warm hits, server latency_ms`, many.server, false);
+  console.log(
+    `| baseline: fresh database + psql -f schema, data, head | ${baseline.length} | ${fmt(base)} | | | 1x |`,
   );
   console.log(
-    `| warm-hit job, end to end over HTTP (POST, then GET ?wait_ms until completed) | ${warm.length} | ${fmt(p50)} | ${fmt(quantile(warm, 0.9))} | ${(p50 / base).toFixed(3)}x |`,
-  );
-  const e50 = quantile(byEtag.e2e, 0.5);
-  console.log(
-    `| warm-hit job with the tail sent as etags, end to end | ${byEtag.e2e.length} | ${fmt(e50)} | ${fmt(quantile(byEtag.e2e, 0.9))} | ${(e50 / base).toFixed(3)}x |`,
+    `\npolling / long poll, p50 end to end: ${(quantile(polled.e2e, 0.5) / quantile(byEtag.e2e, 0.5)).toFixed(2)}x; polls per polled job p50 ${quantile(polled.polls, 0.5)}`,
   );
   console.log(
-    `| warm-hit job, server latency_ms (created -> completed) | ${server.length} | ${fmt(quantile(server, 0.5))} | ${fmt(quantile(server, 0.9))} | |`,
+    `${CONCURRENT} concurrent: ${failures.length} failed, p99 ${fmt(quantile(many.e2e, 0.99))} ms, all done in ${fmt(concurrentWall)} ms; pool takes during it: ${after.hits - before.hits} hits, ${after.misses - before.misses} misses (${(((after.hits - before.hits) / Math.max(1, after.hits + after.misses - before.hits - before.misses)) * 100).toFixed(0)}% hit rate), ${after.boots - before.boots} boots`,
   );
-  console.log(
-    `| baseline: fresh database + psql -f schema, data, head | ${baseline.length} | ${fmt(base)} | | 1x |`,
-  );
+  for (const f of failures.slice(0, 5)) console.log(`  failure: ${f}`);
+  const total = pool.stats();
+  console.log(`pool since start: ${total.hits} hits, ${total.misses} misses, ${total.boots} boots`);
   console.log("\nwarm-hit stage medians (ms):");
   console.log(
     Object.entries(stages)
@@ -214,13 +281,13 @@ try {
       .join(", "),
   );
   console.log(`cold stages (ms): ${JSON.stringify(cold.view.metrics.stages_ms)}`);
-  console.log(
-    `etag warm-hit server latency_ms p50 ${fmt(quantile(byEtag.server, 0.5))}; stage medians: ${Object.entries(
-      byEtag.stages,
-    )
+  const medians = (st: Record<string, number[]>) =>
+    Object.entries(st)
       .map(([k, v]) => `${k} ${quantile(v, 0.5).toFixed(1)}`)
-      .join(", ")}`,
-  );
+      .join(", ");
+  console.log(`etag (long poll) stage medians: ${medians(byEtag.stages)}`);
+  console.log(`etag (${POLL_MS} ms polling) stage medians: ${medians(polled.stages)}`);
+  console.log(`${CONCURRENT} concurrent stage medians: ${medians(many.stages)}`);
 } finally {
   await stack.close();
   await rm(dataDir, { recursive: true, force: true });
