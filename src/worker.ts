@@ -20,6 +20,7 @@ export default {
   },
 } satisfies ExportedHandler<Env>;
 
+export { AdmissionObject } from "./objects/admission-object.ts";
 export { FileIndexObject } from "./objects/file-index-object.ts";
 export { JobObject } from "./objects/job-object.ts";
 export { TailObject } from "./objects/tail-object.ts";

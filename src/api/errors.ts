@@ -42,6 +42,11 @@ export function errorResponse(err: unknown, c: Context): Response {
   if (err instanceof AppError) {
     noteErrorCode(c, err.code);
     const id = err.status >= 500 ? internalErrorBody(c, err).id : undefined;
+    // A refusal that says when to come back (429 too_many_jobs) says it in the header too.
+    const retry = Number(err.details.retry_after_s);
+    if (err.status === 429 && Number.isInteger(retry) && retry > 0) {
+      c.header("Retry-After", String(retry));
+    }
     return c.json(
       { error: { code: err.code, message: err.message, ...err.details, ...(id ? { id } : {}) } },
       err.status as ContentfulStatusCode,

@@ -52,6 +52,23 @@ function errors(...statuses: number[]): Json {
   return out;
 }
 
+/** 429 too_many_jobs: the admission queue is full (docs/limits.md); Retry-After says when. */
+function tooManyJobs(): Json {
+  return {
+    "429": {
+      description:
+        "too_many_jobs: the user's or the service's admission queue is full; `limit_name`, `limit` and `retry_after_s` say which and when",
+      headers: {
+        "Retry-After": {
+          description: "seconds to wait before trying again",
+          schema: { type: "integer", minimum: 1 },
+        },
+      },
+      content: { "application/json": { schema: errorRef } },
+    },
+  };
+}
+
 function ok(status: number, ref: string, description: string): Json {
   return {
     [String(status)]: {
@@ -168,6 +185,7 @@ export function openApiDocument(version: string): Json {
           responses: {
             ...ok(202, "CreateJobResponse", "accepted"),
             ...errors(400, 401, 403, 409, 413, 422),
+            ...tooManyJobs(),
           },
         },
       },
@@ -192,6 +210,7 @@ export function openApiDocument(version: string): Json {
           responses: {
             ...ok(202, "RunJobResponse", "started"),
             ...errors(400, 401, 404, 409, 413, 422),
+            ...tooManyJobs(),
           },
         },
       },

@@ -57,5 +57,7 @@ export function buildView(store: JobStore): JobView | null {
     plan: lifecycle.plan,
     webhook: lifecycle.webhook,
     links: jobLinks(job.job_id),
+    // The job object fills it in from the admission queue while the job waits.
+    queue: null,
   };
 }

@@ -1,6 +1,7 @@
 // The JobObject's SQLite schema as an append-only, numbered list of migrations. Never edit an
 // applied entry: add a new one. Applied once per Durable Object instance, in its constructor.
 
+import { SLOT_SCHEMA } from "../admission/job-slot.ts";
 import { LIFECYCLE_SCHEMA } from "../lifecycle/job-lifecycle.ts";
 import { OUTBOX_SCHEMA } from "../lifecycle/webhooks/outbox.ts";
 
@@ -70,6 +71,8 @@ export const MIGRATIONS: readonly string[] = [
    ${OUTBOX_SCHEMA}`,
   // 4: how the head(s) run: on_error, output, echo, heads (issue 17), as JSON.
   "ALTER TABLE job ADD COLUMN head_options TEXT",
+  // 5: the job's place in admission (pool, ticket, granted: src/admission/job-slot.ts).
+  SLOT_SCHEMA,
 ];
 
 /** Applies the migrations not yet recorded in `_migrations`; idempotent. */

@@ -333,6 +333,18 @@ export const Metrics = z.object({
 });
 export type Metrics = z.infer<typeof Metrics>;
 
+/** A job waiting for a slot (docs/limits.md, admission): where it stands in the fair queue. */
+export const QueuePlace = z.object({
+  /** 1 = the next job to get a slot (the order is fair across users, not first come). */
+  position: z.number().int().nullable(),
+  queued: z.number().int(),
+  running: z.number().int(),
+  max_running: z.number().int(),
+  user_running: z.number().int(),
+  user_max_running: z.number().int(),
+});
+export type QueuePlace = z.infer<typeof QueuePlace>;
+
 export const JobView = z.object({
   job_id: z.string(),
   request_id: z.string(),
@@ -362,6 +374,8 @@ export const JobView = z.object({
   plan: z.string(),
   webhook: z.object({ url: z.string(), events: z.array(WebhookEvent) }).nullable(),
   links: z.object({ self: z.string(), logs: z.string() }),
+  /** While the job waits for a slot: its place in the admission queue; null otherwise. */
+  queue: QueuePlace.nullable(),
 });
 export type JobView = z.infer<typeof JobView>;
 

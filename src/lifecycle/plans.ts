@@ -16,6 +16,11 @@ export const PlanLimits = z.strictObject({
   max_extension: z.number().int().min(0),
   /** Jobs of one user running at once (the admission queue holds the rest). */
   max_concurrent_jobs: z.number().int().min(1),
+  /**
+   * Jobs of one user waiting for a slot at once; past it a create answers `429 too_many_jobs`
+   * (optional in `PLANS`: 16 x `max_concurrent_jobs` when left out).
+   */
+  max_queued_jobs: z.number().int().min(0).optional(),
 });
 export type PlanLimits = z.infer<typeof PlanLimits>;
 
@@ -25,12 +30,14 @@ export const DEFAULT_PLANS: Readonly<Record<string, PlanLimits>> = {
     max_snapshot_ttl: 7 * DAY,
     max_extension: 7 * DAY,
     max_concurrent_jobs: 4,
+    max_queued_jobs: 64,
   },
   premium: {
     max_job_ttl: 30 * DAY,
     max_snapshot_ttl: 90 * DAY,
     max_extension: 90 * DAY,
     max_concurrent_jobs: 32,
+    max_queued_jobs: 512,
   },
 };
 
@@ -69,6 +76,11 @@ export function resolvePlan(
     });
   }
   return { name, limits };
+}
+
+/** The plan's queue cap (its `max_queued_jobs`, or 16 x `max_concurrent_jobs`). */
+export function queueCap(limits: PlanLimits): number {
+  return limits.max_queued_jobs ?? 16 * limits.max_concurrent_jobs;
 }
 
 /** Throws `403 plan_limit` when `value` exceeds the plan's `limit`. */

@@ -2,6 +2,7 @@
 // and result in its SQLite storage; requests arrive as typed RPC calls from the worker, and the
 // execution itself runs from the alarm, so an eviction mid-job resumes or fails it visibly.
 import { DurableObject } from "cloudflare:workers";
+import { JobAdmission } from "../admission/job-admission.ts";
 import { checkEngineAtCreate } from "../engines/check.ts";
 import { appendPart, type CreateInput, createJob, requestRun } from "../jobs/commands.ts";
 import { finishJob } from "../jobs/finish.ts";
@@ -47,8 +48,13 @@ export class JobObject extends DurableObject<Env> {
   active: ActiveRun | null = null;
   /** The plan made when the run was requested, so the alarm need not plan again (memory only). */
   plan: CachedPlan | null = null;
-  /** Fault injection for tests (memory only): e.g. an unreachable snapshot-cache. */
-  overrides: PlatformOverrides = {};
+  /**
+   * Fault injection for tests (memory only): e.g. an unreachable snapshot-cache, or an admission
+   * pool of the test's own (`admissionPool`, read when the job first asks to run).
+   */
+  overrides: PlatformOverrides & { admissionPool?: string } = {};
+  /** The job's place in admission (src/admission/job-admission.ts). */
+  readonly admission: JobAdmission;
   /** Replay wall time per alarm before continuing in the next one (tests lower it). */
   budgetMs: number;
   /** Live subscribers (hibernatable WebSockets, SSE streams): see src/live/hub.ts. */
@@ -81,7 +87,13 @@ export class JobObject extends DurableObject<Env> {
     this.store = new JobStore(ctx.storage.sql);
     this.budgetMs = Number(env.ALARM_BUDGET_MS) || 600_000;
     this.live = new LiveHub(ctx);
+    this.admission = new JobAdmission(env, this.store, this.emit);
     configureTelemetry(env);
+  }
+
+  /** The admission queue granted this job a slot: start now instead of at the next poll. */
+  async admitted(): Promise<void> {
+    this.startNow();
   }
 
   /**
@@ -130,6 +142,19 @@ export class JobObject extends DurableObject<Env> {
   async #createNow(input: CreateInput, userPlan: string) {
     return capture(async () => {
       const now = Date.now();
+      // A new short job asks for a slot first: a full queue refuses it (429) before anything is
+      // stored; a repeated create of an existing job is answered as before.
+      const { body } = input;
+      const entering = !this.store.job() && body.mode === "short";
+      if (entering) {
+        await this.admission.enter(
+          input.job_id,
+          body.user_id,
+          userPlan,
+          body.timeout_ms,
+          this.overrides.admissionPool,
+        );
+      }
       const { plan, ...out } = await createJob(
         this.store,
         input,
@@ -137,7 +162,10 @@ export class JobObject extends DurableObject<Env> {
         now,
         leasedContent(this.env, now + input.body.job_ttl * 1000, input.body.user_id),
         this.checkPlan,
-      );
+      ).catch(async (err: unknown) => {
+        if (entering && !this.store.job()) await this.admission.abandon();
+        throw err;
+      });
       if (out.created) new JobLifecycle(this.ctx.storage.sql).init(userPlan, input.body.webhook);
       if (plan) this.plan = this.cachePlan(plan);
       if (out.created) await this.schedule();
@@ -160,6 +188,18 @@ export class JobObject extends DurableObject<Env> {
 
   async run(user: string, body: RunBody) {
     return capture(async () => {
+      const job = ownedJob(this.store, user);
+      const entering = !job.run_requested && !isTerminal(job.status);
+      if (entering) {
+        const plan = new JobLifecycle(this.ctx.storage.sql).get().plan;
+        await this.admission.enter(
+          job.job_id,
+          job.user_id,
+          plan,
+          job.timeout_ms,
+          this.overrides.admissionPool,
+        );
+      }
       const out = await requestRun(
         this.store,
         user,
@@ -168,7 +208,10 @@ export class JobObject extends DurableObject<Env> {
         Date.now(),
         leasedContent(this.env, this.#expiresAt(), user),
         this.checkPlan,
-      );
+      ).catch(async (err: unknown) => {
+        if (entering && !this.store.job()?.run_requested) await this.admission.abandon();
+        throw err;
+      });
       if (out.plan) this.plan = this.cachePlan(out.plan);
       if (out.started) await this.schedule();
       if (out.started) this.startNow();
@@ -193,6 +236,7 @@ export class JobObject extends DurableObject<Env> {
       ownedJob(this.store, user);
       const view = buildView(this.store);
       if (!view) throw new Error("job vanished");
+      if (view.status === "pending") view.queue = await this.admission.place();
       return view;
     });
   }
@@ -222,6 +266,7 @@ export class JobObject extends DurableObject<Env> {
       });
       this.active?.controller.abort("canceled");
       await cleanupInstance(this.env, this.store);
+      await this.admission.release();
       await this.schedule();
       this.ctx.waitUntil(flushTelemetry());
       return { status: this.store.job()?.status ?? "canceled" };
@@ -284,6 +329,7 @@ export class JobObject extends DurableObject<Env> {
       jobExpired(job);
       this.ctx.waitUntil(flushTelemetry());
       await cleanupInstance(this.env, this.store);
+      await this.admission.release();
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
       // deleteAll drops the tables too; this instance may still answer requests (with 404s).
@@ -291,24 +337,39 @@ export class JobObject extends DurableObject<Env> {
       return;
     }
     if (!isTerminal(job.status) && job.run_requested) {
+      // Another start (the queue's wake-up, create's startNow) got here during the await above.
+      if (this.active || this.#running) return;
       this.#running = true;
+      let stopRenewing = () => {};
       try {
-        await executeJob({
-          env: this.env,
-          ctx: this.ctx,
-          store: this.store,
-          emit: this.emit,
-          overrides: this.overrides,
-          budgetMs: this.budgetMs,
-          cachedPlan: this.takePlan(),
-          tailLease: (hash) => this.env.TAILS.get(this.env.TAILS.idFromName(hash)),
-          setActive: (run) => {
-            this.active = run;
-          },
-        });
+        const gate = await this.admission.gate();
+        if (gate.kind === "wait") {
+          // Waiting in `pending` for a slot: the alarm looks again (the queue also wakes us).
+          await this.ctx.storage.setAlarm(gate.until);
+          return;
+        }
+        if (gate.kind === "run" || gate.kind === "ungated") {
+          if (gate.kind === "run") stopRenewing = this.admission.renewWhileRunning(gate.leaseMs);
+          await executeJob({
+            env: this.env,
+            ctx: this.ctx,
+            store: this.store,
+            emit: this.emit,
+            overrides: this.overrides,
+            budgetMs: this.budgetMs,
+            cachedPlan: this.takePlan(),
+            ...(gate.kind === "run" ? { since: gate.since } : {}),
+            tailLease: (hash) => this.env.TAILS.get(this.env.TAILS.idFromName(hash)),
+            setActive: (run) => {
+              this.active = run;
+            },
+          });
+        }
       } finally {
+        stopRenewing();
         this.#running = false;
       }
+      if (isTerminal(this.store.job()?.status ?? "completed")) await this.admission.release();
       // The plan holds every file's text: keep it only while the job may still need it.
       if (isTerminal(this.store.job()?.status ?? "completed")) {
         this.plan = null;

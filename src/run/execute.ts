@@ -41,6 +41,11 @@ export interface ExecHost {
   cachedPlan: CachedPlan | null;
   /** The single-flight lease of a tail hash. */
   tailLease(tailHash: string): TailLease;
+  /**
+   * When the job asked to run (it waited in the admission queue since): `timeout_ms` counts from
+   * here, so the wait and the run together stay within it. Default: the run's start.
+   */
+  since?: number;
   /** Records (or clears) the run in progress, so cancel can abort it. */
   setActive(run: ActiveRun | null): void;
 }
@@ -122,7 +127,7 @@ export async function executeJob(host: ExecHost): Promise<void> {
     });
     return;
   }
-  const deadline = startedAt + job.timeout_ms;
+  const deadline = Math.min(host.since ?? startedAt, startedAt) + job.timeout_ms;
   if (alarmStart >= deadline) {
     finishJob(store, emit, "failed", describeFailure(new AbortedError("timeout"), job.timeout_ms));
     return;

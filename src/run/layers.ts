@@ -54,11 +54,23 @@ export async function boot(
     ? { layer_id: found.layerId }
     : { base: await baseSpec(ctx, plan, envUrl) };
   const ttl_ms = Math.min(3_600_000, Math.max(60_000, ctx.deadline - Date.now() + 60_000));
+  let waits = 0;
   const instance = await withRetry(
     "create instance",
     () => ctx.platform.env.create({ from, ttl_ms, owner: ctx.job.job_id }),
     ctx.countRetry,
     ctx.signal,
+    {
+      until: ctx.deadline,
+      onWait: (ms, err) => {
+        if (waits++ === 0) {
+          ctx.emit("log", {
+            level: "warning",
+            message: `${err.message}; waiting for a free instance (next try in ${ms} ms, until the job's timeout)`,
+          });
+        }
+      },
+    },
   );
   ctx.setInstance(instance.instance_id);
   ctx.store.update({ instance_id: instance.instance_id });

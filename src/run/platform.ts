@@ -33,6 +33,12 @@ export function platformFor(env: Env, overrides: PlatformOverrides = {}): Platfo
 export type LookupMatch = Awaited<ReturnType<Platform["cache"]["lookup"]>>;
 
 export const RETRY = { attempts: 4, baseMs: 150, maxMs: 2000 } as const;
+/**
+ * Longest single wait when env-manager says every instance is in use (429): its Retry-After is
+ * the soonest instance *TTL*, but instances come free as soon as a job ends, so a job looks again
+ * at least this often.
+ */
+export const CAPACITY_WAIT_MAX_MS = 5000;
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -47,30 +53,49 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Waiting for a free instance (env-manager's 429) until `until`, instead of failing. */
+export interface CapacityWait {
+  until: number;
+  /** Called before each wait (the job logs the first one). */
+  onWait(waitMs: number, err: AppError): void;
+}
+
 /**
  * Calls env-manager, retrying `env_unavailable` answers with exponential back-off (or the
- * service's Retry-After, capped); `onRetry` counts them for the job's metrics. The last error is
- * rethrown.
+ * service's Retry-After, capped); `onRetry` counts them for the job's metrics. With `capacity`, a
+ * full fleet (429) is waited out until `capacity.until` without counting against the attempts:
+ * the job backs off instead of failing. The last error is rethrown.
  */
 export async function withRetry<T>(
   what: string,
   fn: () => Promise<T>,
   onRetry: (attempt: number, err: AppError) => void,
   signal?: AbortSignal,
+  capacity?: CapacityWait,
 ): Promise<T> {
+  let fullWaits = 0;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
       const retryable = err instanceof AppError && err.code === "env_unavailable";
-      if (!retryable || attempt >= RETRY.attempts || signal?.aborted) throw err;
-      onRetry(attempt, err);
+      if (!retryable || signal?.aborted) throw err;
       const hinted = Number(err.details.retry_after_s) * 1000;
+      const hint = Number.isFinite(hinted) && hinted > 0 ? hinted : null;
+      if (capacity && err.details.upstream_status === 429) {
+        const wait = Math.min(CAPACITY_WAIT_MAX_MS, hint ?? Infinity, 500 * 2 ** fullWaits);
+        if (Date.now() + wait >= capacity.until) throw err;
+        fullWaits++;
+        attempt--;
+        capacity.onWait(wait, err);
+        await sleep(wait, signal);
+        if (signal?.aborted) throw err;
+        continue;
+      }
+      if (attempt >= RETRY.attempts) throw err;
+      onRetry(attempt, err);
       const backoff = RETRY.baseMs * 2 ** (attempt - 1);
-      await sleep(
-        Math.min(RETRY.maxMs, Number.isFinite(hinted) && hinted > 0 ? hinted : backoff),
-        signal,
-      );
+      await sleep(Math.min(RETRY.maxMs, hint ?? backoff), signal);
       if (signal?.aborted) throw err;
       void what;
     }
