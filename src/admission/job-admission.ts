@@ -85,7 +85,6 @@ export class JobAdmission {
       finishJob(this.store, this.emit, "failed", {
         code: "timeout",
         message: `the job waited ${now - rec.askedAt} ms for a free slot and its timeout_ms (${rec.ticket.deadline - rec.askedAt} ms) passed before one came free (${place.running} of ${place.max_running} slots in use, ${place.user_running} of this user's ${place.user_max_running}); it never ran`,
-        queue_position: place.position,
       });
       return { kind: "timed_out" };
     }

@@ -145,11 +145,13 @@ export class AdmissionQueue {
 
   /** Drops entries whose lease ran out (their job died) and queued ones past their deadline. */
   expire(now: number): number {
-    return this.sql.exec(
-      "DELETE FROM admission_entries WHERE lease_until < ? OR (granted_at IS NULL AND deadline < ?)",
-      now,
-      now,
-    ).rowsWritten;
+    return this.sql
+      .exec(
+        "DELETE FROM admission_entries WHERE lease_until < ? OR (granted_at IS NULL AND deadline < ?) RETURNING job_id",
+        now,
+        now,
+      )
+      .toArray().length;
   }
 
   /** Hands free slots out in the fair order; answers the job ids granted by this call. */
