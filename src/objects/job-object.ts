@@ -12,6 +12,7 @@ import { applyMigrations } from "../jobs/migrations.ts";
 import type { AppendBody, Emit, JobEvent, LogsResponse, RunBody } from "../jobs/model.ts";
 import { capture, type Outcome } from "../jobs/outcome.ts";
 import { isTerminal } from "../jobs/state-machine.ts";
+import { type CountedSql, countWrites, ViewMemo } from "../jobs/write-counter.ts";
 import { leasedContent } from "../lifecycle/content-lease.ts";
 import {
   type ExtendInput,
@@ -44,6 +45,10 @@ import { configureTelemetry, flushTelemetry } from "../telemetry/telemetry.ts";
 
 export class JobObject extends DurableObject<Env> {
   readonly store: JobStore;
+  /** This object's SQLite handle, counting writes (every table is read and written through it). */
+  readonly #sql: CountedSql;
+  /** The last job view built, served again until a write (polling reads no tables: issue 13). */
+  readonly #view: ViewMemo<NonNullable<ReturnType<typeof buildView>>>;
   /** The execution running in this instance's alarm, if any (memory only: gone on eviction). */
   active: ActiveRun | null = null;
   /** The plan made when the run was requested, so the alarm need not plan again (memory only). */
@@ -68,9 +73,7 @@ export class JobObject extends DurableObject<Env> {
   readonly #waiters = new Set<() => void>();
   readonly #creates = new Serial();
   /** Caps the stored log events (src/limits/event-budget.ts). */
-  readonly #events = new EventBudget<Parameters<Emit>[0]>(() =>
-    countLogEvents(this.ctx.storage.sql),
-  );
+  readonly #events = new EventBudget<Parameters<Emit>[0]>(() => countLogEvents(this.#sql.sql));
   readonly emit: Emit = (type, data) => this.#events.emit(type, data, this.#store);
   readonly #store: Emit = (type, data) => {
     this.publish(this.store.addEvent(type, data));
@@ -83,8 +86,10 @@ export class JobObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    applyMigrations(ctx.storage.sql);
-    this.store = new JobStore(ctx.storage.sql);
+    this.#sql = countWrites(ctx.storage.sql);
+    this.#view = new ViewMemo(this.#sql);
+    applyMigrations(this.#sql.sql);
+    this.store = new JobStore(this.#sql.sql);
     this.budgetMs = Number(env.ALARM_BUDGET_MS) || 600_000;
     this.live = new LiveHub(ctx);
     this.admission = new JobAdmission(env, this.store, this.emit);
@@ -166,7 +171,7 @@ export class JobObject extends DurableObject<Env> {
         if (entering && !this.store.job()) await this.admission.abandon();
         throw err;
       });
-      if (out.created) new JobLifecycle(this.ctx.storage.sql).init(userPlan, input.body.webhook);
+      if (out.created) new JobLifecycle(this.#sql.sql).init(userPlan, input.body.webhook);
       if (plan) this.plan = this.cachePlan(plan);
       if (out.created) await this.schedule();
       if (out.created) this.startNow();
@@ -191,7 +196,7 @@ export class JobObject extends DurableObject<Env> {
       const job = ownedJob(this.store, user);
       const entering = !job.run_requested && !isTerminal(job.status);
       if (entering) {
-        const plan = new JobLifecycle(this.ctx.storage.sql).get().plan;
+        const plan = new JobLifecycle(this.#sql.sql).get().plan;
         await this.admission.enter(
           job.job_id,
           job.user_id,
@@ -222,6 +227,8 @@ export class JobObject extends DurableObject<Env> {
   /** The job view; with `waitMs`, answers as soon as the job ends or after `waitMs` (long poll). */
   async view(user: string, waitMs = 0) {
     return capture(async () => {
+      const memo = this.#view.get(user);
+      if (memo && (waitMs <= 0 || isTerminal(memo.status))) return memo;
       const job = ownedJob(this.store, user);
       if (waitMs > 0 && !isTerminal(job.status)) {
         await new Promise<void>((resolve) => {
@@ -233,10 +240,15 @@ export class JobObject extends DurableObject<Env> {
           this.#waiters.add(done);
         });
       }
+      const again = this.#view.get(user);
+      if (again) return again;
+      const writes = this.#sql.writes();
       ownedJob(this.store, user);
       const view = buildView(this.store);
       if (!view) throw new Error("job vanished");
+      // A pending job's queue place lives in the admission object: not kept.
       if (view.status === "pending") view.queue = await this.admission.place();
+      else this.#view.put(user, writes, view);
       return view;
     });
   }
@@ -332,8 +344,9 @@ export class JobObject extends DurableObject<Env> {
       await this.admission.release();
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
+      this.#sql.bump();
       // deleteAll drops the tables too; this instance may still answer requests (with 404s).
-      applyMigrations(this.ctx.storage.sql);
+      applyMigrations(this.#sql.sql);
       return;
     }
     if (!isTerminal(job.status) && job.run_requested) {
