@@ -30,13 +30,8 @@ import { Serial } from "../limits/serial.ts";
 import { answerClientClose, answerClientMessage, LiveHub } from "../live/hub.ts";
 import { acceptSubscriber, openStream } from "../live/subscribe.ts";
 import type { Plan } from "../planner/plan.ts";
-import {
-  type ActiveRun,
-  type CachedPlan,
-  cleanupInstance,
-  executeJob,
-  HEARTBEAT_MS,
-} from "../run/execute.ts";
+import { type CachedPlan, cleanupInstance, executeJob, HEARTBEAT_MS } from "../run/execute.ts";
+import type { JobRun } from "../run/job-run.ts";
 import { type PlatformOverrides, platformFor } from "../run/platform.ts";
 import { prefetchLookup } from "../run/tail-lookup.ts";
 import { jobExpired } from "../telemetry/job-telemetry.ts";
@@ -50,7 +45,7 @@ export class JobObject extends DurableObject<Env> {
   /** The last job view built, served again until a write (polling reads no tables: issue 13). */
   readonly #view: ViewMemo<NonNullable<ReturnType<typeof buildView>>>;
   /** The execution running in this instance's alarm, if any (memory only: gone on eviction). */
-  active: ActiveRun | null = null;
+  active: JobRun | null = null;
   /** The plan made when the run was requested, so the alarm need not plan again (memory only). */
   plan: CachedPlan | null = null;
   /**
@@ -276,7 +271,7 @@ export class JobObject extends DurableObject<Env> {
         code: "canceled",
         message: "the job was canceled",
       });
-      this.active?.controller.abort("canceled");
+      this.active?.abort("canceled");
       await cleanupInstance(this.env, this.store);
       await this.admission.release();
       await this.schedule();

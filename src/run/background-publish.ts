@@ -8,20 +8,21 @@ import type { SnapshotResponse } from "../clients/contracts/env-manager.ts";
 import { AppError } from "../errors.ts";
 import { roundMs } from "../jobs/model.ts";
 import type { PlannedStep } from "../planner/plan.ts";
-import { checkAborted, type FlowContext } from "./flow-context.ts";
+import { checkAborted } from "./failure.ts";
+import type { JobRun } from "./job-run.ts";
 import { withRetry } from "./platform.ts";
 
 /** Each long poll for a background write waits at most this long (env-manager caps it at 25 s). */
 const WRITE_POLL_MS = 20_000;
 
 export class LayerPublisher {
-  private readonly ctx: FlowContext;
+  private readonly run: JobRun;
   private chain: Promise<void> = Promise.resolve();
   /** Layer id published for the last step that got one (the winner when another job won). */
   lastPublished: string | null = null;
 
-  constructor(ctx: FlowContext) {
-    this.ctx = ctx;
+  constructor(run: JobRun) {
+    this.run = run;
   }
 
   /** Queues the publish of a snapshot taken after `step` (its layer may still be being written). */
@@ -36,21 +37,21 @@ export class LayerPublisher {
   }
 
   private async publish(snap: SnapshotResponse, step: PlannedStep, parent: string | null) {
-    const { ctx } = this;
+    const { run } = this;
     try {
       const newBytes = snap.written ? snap.new_bytes : await this.waitWritten(snap.layer_id);
       if (newBytes === undefined) return;
-      const published = await ctx.platform.cache.publish({
+      const published = await run.platform.cache.publish({
         tail_hash: step.hash,
         layer_id: snap.layer_id,
         parent_hash: parent,
         engine: snap.engine,
         settings_digest: snap.settings_digest,
         size_bytes: snap.size_bytes,
-        ttl_seconds: ctx.job.snapshot_ttl,
+        ttl_seconds: run.job.snapshot_ttl,
       });
       this.lastPublished = published.layer.layer_id;
-      ctx.emit("step", {
+      run.emit("step", {
         index: step.index,
         path: step.path,
         state: "published",
@@ -61,7 +62,7 @@ export class LayerPublisher {
       });
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      ctx.emit("log", {
+      run.emit("log", {
         level: "warning",
         message: `layer after step ${step.index} not published (${err.code})`,
       });
@@ -70,19 +71,19 @@ export class LayerPublisher {
 
   /** new_bytes once written; undefined (with a warning) when the write failed or was lost. */
   private async waitWritten(layerId: string): Promise<number | null | undefined> {
-    const { ctx } = this;
+    const { run } = this;
     for (;;) {
-      checkAborted(ctx.signal);
-      const wait = Math.max(0, Math.min(WRITE_POLL_MS, ctx.deadline - Date.now()));
+      checkAborted(run.signal);
+      const wait = Math.max(0, Math.min(WRITE_POLL_MS, run.deadline - Date.now()));
       const state = await withRetry(
         "layer write",
-        () => ctx.platform.env.layerWrite(layerId, wait),
-        ctx.countRetry,
-        ctx.signal,
+        () => run.platform.env.layerWrite(layerId, wait),
+        run.countRetry,
+        run.signal,
       );
       if (state.state === "written") return state.new_bytes;
-      if (state.state !== "writing" || Date.now() >= ctx.deadline) {
-        ctx.emit("log", { level: "warning", message: `layer ${layerId} was not written` });
+      if (state.state !== "writing" || Date.now() >= run.deadline) {
+        run.emit("log", { level: "warning", message: `layer ${layerId} was not written` });
         return undefined;
       }
     }

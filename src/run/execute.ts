@@ -1,32 +1,24 @@
 // The alarm shell around the snapshot flow: counts attempts (an evicted run resumes, a run that
-// keeps dying fails visibly), arms the timeout watchdog outside PostgreSQL, drops the instance on
-// every way out, and turns what went wrong into the job's error with its side named.
+// keeps dying fails visibly), arms the timeout watchdog outside PostgreSQL, makes the run
+// (job-run.ts) and ends it through its exits, and drops the instance on every way out.
 
-import { AppError } from "../errors.ts";
 import { finishJob } from "../jobs/finish.ts";
 import type { JobStore } from "../jobs/job-store.ts";
-import type { Emit, JobError } from "../jobs/model.ts";
+import type { Emit } from "../jobs/model.ts";
 import { isTerminal } from "../jobs/state-machine.ts";
 import { leasedContent } from "../lifecycle/content-lease.ts";
-import { attributeFailure, scrubError } from "../limits/attribution.ts";
 import type { Plan } from "../planner/plan.ts";
 import { runEnded, runStarted } from "../telemetry/job-telemetry.ts";
-import { describeInternal, logLine, newErrorId } from "../telemetry/log.ts";
-import { AbortedError, runFlow, StepFailure } from "./flow.ts";
-import type { TailLease } from "./flow-context.ts";
+import { AbortedError, describeFailure } from "./failure.ts";
+import { runFlow } from "./flow.ts";
+import { JobRun, MAX_ATTEMPTS, type PrefetchedLookup, type TailLease } from "./job-run.ts";
 import { type PlatformOverrides, platformFor, releaseInstance, sleep } from "./platform.ts";
-import type { prefetchLookup } from "./tail-lookup.ts";
-
-export interface ActiveRun {
-  controller: AbortController;
-  instanceId: string | null;
-}
 
 export interface CachedPlan {
   runDigest: string;
   plan: Plan;
   /** The chain lookup started with the plan (see prefetchLookup); used by the first alarm only. */
-  lookup: ReturnType<typeof prefetchLookup> | null;
+  lookup: PrefetchedLookup | null;
 }
 
 export interface ExecHost {
@@ -47,11 +39,9 @@ export interface ExecHost {
    */
   since?: number;
   /** Records (or clears) the run in progress, so cancel can abort it. */
-  setActive(run: ActiveRun | null): void;
+  setActive(run: JobRun | null): void;
 }
 
-/** Interrupted runs (eviction, crash) resumed before the job fails with `internal`. */
-export const MAX_ATTEMPTS = 3;
 /**
  * While a run is alive it keeps pushing its alarm HEARTBEAT_MS ahead; if the object is evicted
  * mid-run, that alarm fires soon after and resumes the job (or fails it past its deadline).
@@ -59,52 +49,6 @@ export const MAX_ATTEMPTS = 3;
 export const HEARTBEAT_MS = 4000;
 /** How long a timed-out job waits for its instance to be dropped before it is reported. */
 const RELEASE_WAIT_MS = 2000;
-
-function scriptDetails(err: unknown): Record<string, unknown> {
-  if (!(err instanceof AppError)) return {};
-  const out: Record<string, unknown> = { script_code: err.code };
-  for (const key of ["sqlstate", "detail", "hint", "where", "file", "line", "column"]) {
-    if (err.details[key] !== undefined) out[key] = err.details[key];
-  }
-  return out;
-}
-
-/** What the caller sees for a failure: a stable code, a message, and no internal URLs or stacks. */
-export function describeFailure(err: unknown, timeoutMs: number, jobId?: string): JobError {
-  if (err instanceof AbortedError && err.message === "timeout") {
-    return {
-      code: "timeout",
-      message: `the job ran longer than timeout_ms (${timeoutMs} ms); its instance was dropped`,
-    };
-  }
-  if (err instanceof StepFailure) {
-    const inner = err.cause;
-    const where =
-      inner instanceof AppError && inner.details.file ? ` at ${inner.details.file}` : "";
-    if (inner instanceof AppError && inner.code.startsWith("env_")) {
-      return { code: "env_unavailable", message: inner.message };
-    }
-    return {
-      code: err.side === "tail" ? "tail_error" : "head_error",
-      message: `${err.side === "tail" ? "tail step" : "head"} failed${where}: ${err.message}`,
-      ...scriptDetails(inner),
-    };
-  }
-  if (err instanceof AppError) {
-    if (err.code.startsWith("env_")) return { code: "env_unavailable", message: err.message };
-    if (err.code.startsWith("snapshot_cache")) {
-      return { code: "snapshot_cache_unavailable", message: err.message };
-    }
-    if (err.status < 500) return { code: err.code, message: err.message, ...err.details };
-  }
-  const errorId = newErrorId();
-  logLine("error", "job_internal_error", {
-    error_id: errorId,
-    job_id: jobId,
-    ...describeInternal(err),
-  });
-  return { code: "internal", message: "internal error while running the job", error_id: errorId };
-}
 
 export async function executeJob(host: ExecHost): Promise<void> {
   const { store, emit } = host;
@@ -139,18 +83,31 @@ export async function executeJob(host: ExecHost): Promise<void> {
     void storage.setAlarm(Date.now() + HEARTBEAT_MS).catch(() => {});
   }, HEARTBEAT_MS / 2);
 
-  const active: ActiveRun = { controller: new AbortController(), instanceId: null };
+  const cached = host.cachedPlan?.runDigest === job.run_digest ? host.cachedPlan : null;
+  const run = new JobRun({
+    job,
+    store,
+    emit,
+    platform,
+    tailLease: host.tailLease,
+    content: leasedContent(host.env, job.expires_at, job.user_id),
+    attempt,
+    deadline,
+    alarmStart,
+    budgetMs: host.budgetMs,
+    envManagerUrl: host.overrides.envManagerUrl ?? host.env.ENV_MANAGER_URL,
+    plan: cached?.plan ?? null,
+    prefetched: cached?.lookup ?? null,
+  });
   runStarted();
-  const signal = active.controller.signal;
-  host.setActive(active);
+  const signal = run.signal;
+  host.setActive(run);
   // The watchdog lives outside PostgreSQL: the user's `SET statement_timeout = 0` cannot stop it.
   // A timed-out job ends at once (not when the flow unwinds from whatever it waited for), and
   // only once its instance is gone (waiting at most RELEASE_WAIT_MS for env-manager).
   let released: Promise<unknown> = Promise.resolve();
   signal.addEventListener("abort", () => {
-    const release = active.instanceId
-      ? releaseInstance(platform, active.instanceId)
-      : Promise.resolve();
+    const release = run.instanceId ? releaseInstance(platform, run.instanceId) : Promise.resolve();
     released = Promise.race([release, sleep(RELEASE_WAIT_MS)]);
     if (signal.reason !== "timeout") return;
     void released.then(() => {
@@ -158,66 +115,20 @@ export async function executeJob(host: ExecHost): Promise<void> {
       finishJob(store, emit, "failed", error);
     });
   });
-  const timer = setTimeout(() => active.controller.abort("timeout"), deadline - alarmStart);
+  const timer = setTimeout(() => run.abort("timeout"), deadline - alarmStart);
   try {
-    const result = await runFlow(
-      {
-        job,
-        store,
-        emit,
-        platform,
-        tailLease: host.tailLease,
-        content: leasedContent(host.env, job.expires_at, job.user_id),
-        signal,
-        deadline,
-        alarmStart,
-        budgetMs: host.budgetMs,
-        ...(host.cachedPlan?.runDigest === job.run_digest
-          ? { plan: host.cachedPlan.plan, prefetched: host.cachedPlan.lookup }
-          : { plan: null, prefetched: null }),
-        setInstance: (id) => {
-          active.instanceId = id;
-        },
-        countRetry: () => {
-          const now = store.job();
-          store.update({ retries: (now?.retries ?? 0) + 1 });
-        },
-      },
-      { envManagerUrl: host.overrides.envManagerUrl ?? host.env.ENV_MANAGER_URL },
-    );
-    if (result.kind === "done") finishJob(store, emit, "completed", null);
-    else store.update({ attempts: 0 });
+    run.ended(await runFlow(run));
   } catch (err) {
     await released;
-    const current = store.job();
-    if (current && !isTerminal(current.status)) {
-      if (signal.aborted) {
-        const aborted = new AbortedError(String(signal.reason));
-        finishJob(store, emit, "failed", describeFailure(aborted, job.timeout_ms, job.job_id));
-      } else {
-        const share = await attributeFailure(platform.env, active.instanceId, err);
-        if (share?.retryable && attempt < MAX_ATTEMPTS) {
-          // Left running: the object re-arms its alarm, and the next run looks the tail up again,
-          // so it boots from the last layer this run published and replays only what follows.
-          emit("log", {
-            level: "warning",
-            message: `${share.error.message}; booting again from the last layer (attempt ${attempt + 1} of ${MAX_ATTEMPTS})`,
-          });
-          store.update({ retries: current.retries + 1 });
-        } else {
-          const error = share?.error ?? describeFailure(err, job.timeout_ms, job.job_id);
-          finishJob(store, emit, "failed", scrubError(error));
-        }
-      }
-    }
+    await run.fail(err);
   } finally {
     clearTimeout(timer);
     clearInterval(heartbeat);
     runEnded();
     host.setActive(null);
-    if (active.instanceId) {
+    if (run.instanceId) {
       const finished = store.job()?.status === "completed";
-      await releaseInstance(platform, active.instanceId, !finished);
+      await releaseInstance(platform, run.instanceId, !finished);
       store.update({ instance_id: null });
     }
   }

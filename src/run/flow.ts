@@ -11,84 +11,63 @@ import { roundMs } from "../jobs/model.ts";
 import { planTree } from "../jobs/planning.ts";
 import { forgetTail } from "../warm/tail-memory.ts";
 import { LayerPublisher } from "./background-publish.ts";
-import {
-  AbortedError,
-  checkAborted,
-  type FlowContext,
-  inStage,
-  StepFailure,
-} from "./flow-context.ts";
+import { AbortedError, checkAborted, StepFailure } from "./failure.ts";
 import { runHead, stoppingError } from "./head.ts";
+import type { FlowResult, JobRun } from "./job-run.ts";
 import { boot, publishLayer, publishPoints } from "./layers.ts";
 import { runStep } from "./script.ts";
 import { awaitTail, isLayerGone, lookup } from "./tail-lookup.ts";
 
-export { AbortedError, type FlowContext, StepFailure } from "./flow-context.ts";
-
-function advance(ctx: FlowContext, status: "preparing" | "running" | "publishing"): void {
-  if (ctx.store.transition(status)) ctx.emit("status", { status });
+function advance(run: JobRun, status: "preparing" | "running" | "publishing"): void {
+  if (run.store.transition(status)) run.emit("status", { status });
 }
 
-/**
- * How a flow ends when nothing failed: `done` (the result is stored) or `continue` (the alarm's
- * time budget is used up after a published layer: the next alarm goes on from it). Failures are
- * thrown (StepFailure, AbortedError, AppError) and turned into the job's error by execute.ts.
- */
-export type FlowResult = { kind: "done" } | { kind: "continue" };
-
-export interface FlowEnv {
-  envManagerUrl: string;
-}
-
-export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowResult> {
-  const { store, emit, job } = ctx;
+/** Runs the flow; failures are thrown (StepFailure, AbortedError, AppError) for `run.fail`. */
+export async function runFlow(run: JobRun): Promise<FlowResult> {
+  const { store, emit, job } = run;
   const head = job.head_path;
   if (!head) throw new AppError(500, "internal", "job has no head");
-  const plan = ctx.plan ?? (await planTree(store.tree(), head, storeResolver(ctx.content)));
-  advance(ctx, "preparing");
+  const plan = run.plan ?? (await planTree(store.tree(), head, storeResolver(run.content)));
+  advance(run, "preparing");
 
   const tail = plan.tail;
-  let { found, leader } = await inStage(ctx, "snapshot_lookup", async () =>
-    awaitTail(ctx, plan, await lookup(ctx, plan)),
+  let { found, leader } = await run.stage("snapshot_lookup", async () =>
+    awaitTail(run, plan, await lookup(run, plan)),
   );
   let instance: Awaited<ReturnType<typeof boot>>;
   try {
-    checkAborted(ctx.signal);
-    instance = await inStage(ctx, "instance_boot", () =>
-      boot(ctx, plan, found, flowEnv.envManagerUrl),
-    );
+    checkAborted(run.signal);
+    instance = await run.stage("instance_boot", () => boot(run, plan, found));
   } catch (err) {
     // A remembered layer that GC removed since: forget it, look up again, boot from the answer.
     if (!(found.remembered && isLayerGone(err))) {
       if (leader)
-        await ctx
+        await run
           .tailLease(plan.tailHash)
           .release(job.job_id)
           .catch(() => {});
       throw err;
     }
     forgetTail(plan.tailHash);
-    ({ found, leader } = await inStage(ctx, "snapshot_lookup", async () =>
-      awaitTail(ctx, plan, await lookup({ ...ctx, prefetched: null }, plan)),
+    ({ found, leader } = await run.stage("snapshot_lookup", async () =>
+      awaitTail(run, plan, await lookup(run, plan)),
     ));
     try {
-      instance = await inStage(ctx, "instance_boot", () =>
-        boot(ctx, plan, found, flowEnv.envManagerUrl),
-      );
+      instance = await run.stage("instance_boot", () => boot(run, plan, found));
     } catch (again) {
       if (leader)
-        await ctx
+        await run
           .tailLease(plan.tailHash)
           .release(job.job_id)
           .catch(() => {});
       throw again;
     }
   }
-  const lease = leader ? ctx.tailLease(plan.tailHash) : null;
-  const publisher = new LayerPublisher(ctx);
+  const lease = leader ? run.tailLease(plan.tailHash) : null;
+  const publisher = new LayerPublisher(run);
   try {
     const conn: PgConnection = instance.connection;
-    advance(ctx, "running");
+    advance(run, "running");
 
     const points = publishPoints(tail, plan.config.layers);
     let layerId = found.layerId;
@@ -98,9 +77,9 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
       emit("step", { state: "reused", reused_steps: found.reused, layer_id: found.layerId });
     }
     if (found.reused < tail.length) {
-      const replay = await inStage(ctx, "tail_replay", async () => {
+      const replay = await run.stage("tail_replay", async () => {
         for (const step of tail.slice(found.reused)) {
-          checkAborted(ctx.signal);
+          checkAborted(run.signal);
           const t0 = performance.now();
           try {
             await runStep({
@@ -110,12 +89,12 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
               settings: plan.config.settings,
               seedHash: step.hash,
               connection: conn,
-              signal: ctx.signal,
+              signal: run.signal,
               collectResults: false,
               emit,
             });
           } catch (err) {
-            if (ctx.signal.aborted) throw new AbortedError(String(ctx.signal.reason));
+            if (run.signal.aborted) throw new AbortedError(String(run.signal.reason));
             throw new StepFailure("tail", err);
           }
           emit("step", {
@@ -126,11 +105,11 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
             state: "replayed",
             ms: roundMs(performance.now() - t0),
           });
-          const overBudget = Date.now() - ctx.alarmStart > ctx.budgetMs;
+          const overBudget = Date.now() - run.alarmStart > run.budgetMs;
           const more = step.index < tail.length;
           if (found.cacheOk && (points.has(step.index) || (overBudget && more))) {
             const published = await publishLayer(
-              ctx,
+              run,
               instance.instance_id,
               step,
               parent,
@@ -176,15 +155,15 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
     store.update({ snapshot, cache_hit: snapshot.hit });
     if (lease) await lease.release(job.job_id).catch(() => {});
 
-    checkAborted(ctx.signal);
+    checkAborted(run.signal);
     const heads = job.head_options.heads ?? [plan.head.path];
     let results: (HeadResult & { path: string })[];
     try {
-      results = await inStage(ctx, "head_execution", async () => {
+      results = await run.stage("head_execution", async () => {
         const out: (HeadResult & { path: string })[] = [];
         // Each head in its own session on the same instance, one after the other.
         for (const path of heads) {
-          checkAborted(ctx.signal);
+          checkAborted(run.signal);
           const r = await runHead({
             files: plan.files,
             path,
@@ -192,7 +171,7 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
             settings: plan.config.settings,
             seedHash: plan.tailHash,
             connection: conn,
-            signal: ctx.signal,
+            signal: run.signal,
             emit,
             options: job.head_options,
             headCount: heads.length,
@@ -202,12 +181,12 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
         return out;
       });
     } catch (err) {
-      if (ctx.signal.aborted || err instanceof AbortedError) {
-        throw new AbortedError(String(ctx.signal.reason));
+      if (run.signal.aborted || err instanceof AbortedError) {
+        throw new AbortedError(String(run.signal.reason));
       }
       throw new StepFailure("head", err);
     }
-    checkAborted(ctx.signal);
+    checkAborted(run.signal);
     const result: JobResult = job.head_options.heads
       ? { sets: [], heads: results }
       : (({ path: _path, ...one }) => one)(results[0]!);
@@ -225,7 +204,7 @@ export async function runFlow(ctx: FlowContext, flowEnv: FlowEnv): Promise<FlowR
     });
     const stopped = results.find((r) => r.stopped_by);
     if (stopped?.stopped_by) throw new StepFailure("head", stoppingError(stopped.stopped_by));
-    advance(ctx, "publishing");
+    advance(run, "publishing");
     // The instance is dropped by the shell right after the job is marked completed.
     return { kind: "done" };
   } finally {

@@ -9,7 +9,8 @@ import type { LayerPolicy } from "../planner/manifest.ts";
 import type { Plan, PlannedStep } from "../planner/plan.ts";
 import { instanceBooted } from "../telemetry/job-telemetry.ts";
 import type { LayerPublisher } from "./background-publish.ts";
-import { checkAborted, type FlowContext, inStage } from "./flow-context.ts";
+import { checkAborted } from "./failure.ts";
+import type { JobRun } from "./job-run.ts";
 import { sleep, withRetry } from "./platform.ts";
 import type { Lookup } from "./tail-lookup.ts";
 
@@ -33,11 +34,11 @@ export function publishPoints(
 }
 
 /** The base a job without a layer boots: the exact engine its manifest selects, and extensions. */
-async function baseSpec(ctx: FlowContext, plan: Plan, url: string) {
+async function baseSpec(run: JobRun, plan: Plan) {
   const offers = await withRetry(
     "health",
-    () => platformOffers(url, () => ctx.platform.env.health()),
-    ctx.countRetry,
+    () => platformOffers(run.envManagerUrl, () => run.platform.env.health()),
+    run.countRetry,
   );
   const { engine } = resolveEngine(offers, plan.config);
   const { extensions } = plan.config;
@@ -45,26 +46,23 @@ async function baseSpec(ctx: FlowContext, plan: Plan, url: string) {
 }
 
 export async function boot(
-  ctx: FlowContext,
+  run: JobRun,
   plan: Plan,
   found: Lookup,
-  envUrl: string,
 ): Promise<CreateInstanceResponse> {
-  const from = found.layerId
-    ? { layer_id: found.layerId }
-    : { base: await baseSpec(ctx, plan, envUrl) };
-  const ttl_ms = Math.min(3_600_000, Math.max(60_000, ctx.deadline - Date.now() + 60_000));
+  const from = found.layerId ? { layer_id: found.layerId } : { base: await baseSpec(run, plan) };
+  const ttl_ms = Math.min(3_600_000, Math.max(60_000, run.deadline - Date.now() + 60_000));
   let waits = 0;
   const instance = await withRetry(
     "create instance",
-    () => ctx.platform.env.create({ from, ttl_ms, owner: ctx.job.job_id }),
-    ctx.countRetry,
-    ctx.signal,
+    () => run.platform.env.create({ from, ttl_ms, owner: run.job.job_id }),
+    run.countRetry,
+    run.signal,
     {
-      until: ctx.deadline,
+      until: run.deadline,
       onWait: (ms, err) => {
         if (waits++ === 0) {
-          ctx.emit("log", {
+          run.emit("log", {
             level: "warning",
             message: `${err.message}; waiting for a free instance (next try in ${ms} ms, until the job's timeout)`,
           });
@@ -72,26 +70,26 @@ export async function boot(
       },
     },
   );
-  ctx.setInstance(instance.instance_id);
-  ctx.store.update({ instance_id: instance.instance_id });
+  run.setInstance(instance.instance_id);
+  run.store.update({ instance_id: instance.instance_id });
   instanceBooted(instance.boot.source, instance.boot.ms);
-  ctx.emit("log", {
+  run.emit("log", {
     message: `instance booted from ${instance.boot.source} in ${roundMs(instance.boot.ms)} ms`,
   });
   return instance;
 }
 
 /** After a snapshot the cluster restarts in the background: wait until it accepts connections. */
-async function waitReady(ctx: FlowContext, instanceId: string): Promise<void> {
+async function waitReady(run: JobRun, instanceId: string): Promise<void> {
   const until = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < until) {
-    checkAborted(ctx.signal);
-    const info = await ctx.platform.env.get(instanceId);
+    checkAborted(run.signal);
+    const info = await run.platform.env.get(instanceId);
     if (!info || info.state === "dead") {
       throw new AppError(503, "env_unavailable", "the instance died after a snapshot");
     }
     if (info.state === "ready") return;
-    await sleep(READY_POLL_MS, ctx.signal);
+    await sleep(READY_POLL_MS, run.signal);
   }
   throw new AppError(503, "env_unavailable", "the instance did not come back after a snapshot");
 }
@@ -102,21 +100,21 @@ async function waitReady(ctx: FlowContext, instanceId: string): Promise<void> {
  * Returns the layer id, or null when no snapshot could be taken.
  */
 export async function publishLayer(
-  ctx: FlowContext,
+  run: JobRun,
   instanceId: string,
   step: PlannedStep,
   parent: string | null,
   publisher: LayerPublisher,
 ): Promise<string | null> {
-  return inStage(ctx, "publishing", async () => {
+  return run.stage("publishing", async () => {
     const snap = await withRetry(
       "snapshot",
-      () => ctx.platform.env.snapshot(instanceId, { background: true }),
-      ctx.countRetry,
-      ctx.signal,
+      () => run.platform.env.snapshot(instanceId, { background: true }),
+      run.countRetry,
+      run.signal,
     );
     publisher.add(snap, step, parent);
-    await waitReady(ctx, instanceId);
+    await waitReady(run, instanceId);
     return snap.layer_id;
   });
 }

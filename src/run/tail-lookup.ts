@@ -4,7 +4,8 @@
 import { AppError } from "../errors.ts";
 import type { Plan } from "../planner/plan.ts";
 import { recallTail, rememberTail } from "../warm/tail-memory.ts";
-import { checkAborted, type FlowContext } from "./flow-context.ts";
+import { checkAborted } from "./failure.ts";
+import type { JobRun } from "./job-run.ts";
 import { type LookupMatch, type Platform, sleep } from "./platform.ts";
 
 const LEASE_POLL_MS = 100;
@@ -41,27 +42,29 @@ function noteMatch(plan: Plan, match: LookupMatch): void {
   rememberTail(plan.tailHash, whole ? match.layer.layer_id : null);
 }
 
-export async function lookup(ctx: FlowContext, plan: Plan): Promise<Lookup> {
+export async function lookup(run: JobRun, plan: Plan): Promise<Lookup> {
   if (plan.tail.length === 0) return { reused: 0, layerId: null, cacheOk: true };
+  // The prefetched lookup serves the run's first lookup only (a retry after GC asks again).
+  const early = run.takePrefetched();
   const remembered = recallTail(plan.tailHash);
   if (remembered) {
     // The lookup still runs (the prefetch, or one started here) to refresh the memory, unawaited.
-    if (!ctx.prefetched) void prefetchLookup(ctx.platform, plan);
+    if (!early) void prefetchLookup(run.platform, plan);
     return { reused: plan.tail.length, layerId: remembered, cacheOk: true, remembered: true };
   }
   try {
-    const early = ctx.prefetched ? await ctx.prefetched : null;
-    if (early && "error" in early) throw early.error;
-    const match = early
-      ? early.match
-      : await ctx.platform.cache.lookup(plan.tail.map((s) => s.hash));
+    const answer = early ? await early : null;
+    if (answer && "error" in answer) throw answer.error;
+    const match = answer
+      ? answer.match
+      : await run.platform.cache.lookup(plan.tail.map((s) => s.hash));
     noteMatch(plan, match);
     return match
       ? { reused: match.index + 1, layerId: match.layer.layer_id, cacheOk: true }
       : { reused: 0, layerId: null, cacheOk: true };
   } catch (err) {
     if (err instanceof AppError && err.code.startsWith("snapshot_cache")) {
-      ctx.emit("log", {
+      run.emit("log", {
         level: "warning",
         message: "snapshot-cache is unavailable: replaying the whole tail, publishing no layers",
       });
@@ -76,37 +79,37 @@ export async function lookup(ctx: FlowContext, plan: Plan): Promise<Lookup> {
  * replays; the others poll for the tail's layer and then boot from it.
  */
 export async function awaitTail(
-  ctx: FlowContext,
+  run: JobRun,
   plan: Plan,
   found: Lookup,
 ): Promise<{ found: Lookup; leader: boolean }> {
   if (!found.cacheOk || found.reused === plan.tail.length) return { found, leader: false };
-  const lease = ctx.tailLease(plan.tailHash);
+  const lease = run.tailLease(plan.tailHash);
   let waited = false;
   for (;;) {
-    checkAborted(ctx.signal);
-    const ttl = Math.max(1000, ctx.deadline - Date.now() + 5000);
-    const answer = await lease.acquire(ctx.job.job_id, ttl);
+    checkAborted(run.signal);
+    const ttl = Math.max(1000, run.deadline - Date.now() + 5000);
+    const answer = await lease.acquire(run.job.job_id, ttl);
     if (answer.granted && !waited) return { found, leader: true };
     if (!answer.granted && !waited) {
-      ctx.emit("log", { message: "another job is replaying this tail: waiting for its layer" });
+      run.emit("log", { message: "another job is replaying this tail: waiting for its layer" });
       waited = true;
     }
     let layer: Awaited<ReturnType<Platform["cache"]["getByHash"]>>;
     try {
-      layer = await ctx.platform.cache.getByHash(plan.tailHash);
+      layer = await run.platform.cache.getByHash(plan.tailHash);
     } catch {
       return { found: { ...found, cacheOk: false }, leader: answer.granted };
     }
     if (layer) {
-      if (answer.granted) await lease.release(ctx.job.job_id);
+      if (answer.granted) await lease.release(run.job.job_id);
       return {
         found: { reused: plan.tail.length, layerId: layer.layer_id, cacheOk: true },
         leader: false,
       };
     }
     if (answer.granted) return { found, leader: true };
-    await sleep(LEASE_POLL_MS, ctx.signal);
+    await sleep(LEASE_POLL_MS, run.signal);
   }
 }
 
