@@ -1,7 +1,8 @@
 // Reads for the GC test (gc-expired-jobs): what each store still holds, asked of the store itself (a
 // job object's SQLite tables, the content index shards, R2, snapshot-cache, env-manager, the
 // audit log), and a bounded-concurrency map so hundreds of calls never run at once.
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { inject } from "vitest";
 import { SHARDS } from "../../src/lifecycle/content-keep.ts";
 import { call } from "../api/helpers.ts";

@@ -1,5 +1,6 @@
 // Helpers for the lifecycle tests: the local webhook receiver's records and a job's deliveries.
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { inject } from "vitest";
 import type { WebhookDeliveries } from "../../src/jobs/model.ts";
 import type { JobObject } from "../../src/objects/job-object.ts";

@@ -2,7 +2,8 @@
 // services that are down (the unit project has none) while /healthz stays 200; an unexpected
 // error answers 500 with an error id that the JSON log line carries too, with the request id; the
 // audit consumer retries a batch the audit-log service did not take.
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it, vi } from "vitest";
 import { errorResponse } from "../../src/api/errors.ts";

@@ -1,6 +1,6 @@
 // Readiness against the real platform: ready when env-manager and snapshot-cache answer, and a
 // 503-worthy answer naming the one that does not (a closed port stands in for a stopped service).
-import { env } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import { checkReadiness } from "../../src/telemetry/readiness.ts";
 import { call } from "../api/helpers.ts";
