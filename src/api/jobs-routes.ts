@@ -23,6 +23,7 @@ import {
   CreateJobBody,
   type CreateJobResponse,
   LogsQuery,
+  ResultQuery,
   RunBody,
   type RunJobResponse,
   ViewQuery,
@@ -137,6 +138,13 @@ jobsRoutes.get("/:job_id/logs", resolveJob, async (c) => {
     return eventStreamResponse(stub, user, c.req.raw, parsed.data.after);
   }
   return c.json(unwrap(await stub.logs(user, parsed.data.after, parsed.data.limit)), 200);
+});
+
+jobsRoutes.get("/:job_id/result", resolveJob, async (c) => {
+  const { user, stub } = c.var.job;
+  const parsed = ResultQuery.safeParse(c.req.query());
+  if (!parsed.success) throw validationError(parsed.error, "query");
+  return c.json(unwrap(await stub.resultPage(user, parsed.data)), 200);
 });
 
 jobsRoutes.post("/:job_id/ticket", resolveJob, async (c) => {

@@ -4,6 +4,7 @@
 // test/api/openapi-responses.*.test.ts check real answers of every route against it.
 import { z } from "zod";
 import { ExtendBody, ExtendResponse, WebhookDeliveries } from "../jobs/model.ts";
+import { RESULT_LIMITS } from "../limits/limits.ts";
 import {
   AppendBody,
   AppendResponse,
@@ -19,6 +20,7 @@ import {
   MissingBlobsBody,
   MissingBlobsResponse,
   ReadyResponse,
+  ResultPage,
   RunBody,
   RunJobResponse,
   SweepResponse,
@@ -267,6 +269,44 @@ export function openApiDocument(version: string): Json {
           },
         },
       },
+      "/v1/jobs/{job_id}/result": {
+        get: {
+          operationId: "jobResultPage",
+          summary:
+            "One page of a stored result set: rows from row number `after` on (the view carries only the first rows of each set)",
+          parameters: [
+            ...params,
+            {
+              name: "set",
+              in: "query",
+              required: true,
+              description: "the set's `set_id` in the job view",
+              schema: { type: "integer", minimum: 0 },
+            },
+            {
+              name: "after",
+              in: "query",
+              description: "the cursor: rows already read (a row number, 0-based)",
+              schema: { type: "integer", minimum: 0, default: 0 },
+            },
+            {
+              name: "limit",
+              in: "query",
+              description: `rows per page; a page also stops before passing ${RESULT_LIMITS.pageMaxBytes} bytes of values (one row at least)`,
+              schema: {
+                type: "integer",
+                minimum: 1,
+                maximum: RESULT_LIMITS.pageMaxRows,
+                default: RESULT_LIMITS.pageDefaultRows,
+              },
+            },
+          ],
+          responses: {
+            ...ok(200, "ResultPage", "a page of rows; `next_after` null at the end"),
+            ...errors(400, 401, 404, 409),
+          },
+        },
+      },
       "/v1/jobs/{job_id}/ticket": {
         post: {
           operationId: "issueTicket",
@@ -379,6 +419,7 @@ export function openApiDocument(version: string): Json {
         AppendResponse: schema(AppendResponse, "output"),
         JobView: schema(JobView, "output"),
         LogsResponse: schema(LogsResponse, "output"),
+        ResultPage: schema(ResultPage, "output"),
         CancelResponse: schema(CancelResponse, "output"),
         TicketResponse: schema(TicketResponse, "output"),
         ExtendBody: schema(ExtendBody, "input"),

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { BLOB_LIMITS, DIGEST_PATTERN } from "../jobs/blob-upload.ts";
 import { JOB_LIMITS, JobStatus } from "../jobs/model.ts";
+import { RESULT_LIMITS } from "../limits/limits.ts";
 
 export {
   AppendBody,
@@ -15,6 +16,7 @@ export {
   JobView,
   LogsResponse,
   ProjectTree,
+  ResultPage,
   RunBody,
 } from "../jobs/model.ts";
 
@@ -32,6 +34,18 @@ export const ViewQuery = z.strictObject({
 export const LogsQuery = z.strictObject({
   after: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+
+/** `GET /v1/jobs/{id}/result`: which set, the cursor (a row number) and the page size. */
+export const ResultQuery = z.strictObject({
+  set: z.coerce.number().int().min(0),
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(RESULT_LIMITS.pageMaxRows)
+    .default(RESULT_LIMITS.pageDefaultRows),
 });
 
 export const CreateJobResponse = z.object({

@@ -2,18 +2,10 @@
 import type { FieldDescription } from "./batch-query.ts";
 import { BUILTIN_TYPE_NAMES } from "./type-names.ts";
 import type { ResultSet } from "./types.ts";
+import { rowBytes } from "./utf8.ts";
 
 export const DEFAULT_MAX_ROWS = 10_000;
 export const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
-
-function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80) n += c >= 0x800 && (c < 0xd800 || c > 0xdfff) ? 2 : 1;
-  }
-  return n;
-}
 
 /** Splits `INSERT 0 3` into command `INSERT` and count 3; `CREATE TABLE` has no count. */
 export function parseTag(tag: string): { command: string; count: number | undefined } {
@@ -52,8 +44,7 @@ export class ResultBuilder {
       this.truncated = true;
       return;
     }
-    let size = 0;
-    for (const v of values) if (v !== null) size += utf8Length(v);
+    const size = rowBytes(values);
     if (this.bytes + size > this.maxBytes) {
       this.truncated = true;
       return;

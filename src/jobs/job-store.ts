@@ -19,10 +19,21 @@ import { canTransition } from "./state-machine.ts";
 /** Characters per stored chunk: 256 Ki UTF-16 units stay under the 2 MB row limit as UTF-8. */
 const CHUNK = 256 * 1024;
 
-/** The one chunking of stored text (files and the result): at least one chunk, even for "". */
-function chunksOf(text: string): string[] {
-  const count = Math.max(1, Math.ceil(text.length / CHUNK));
-  return Array.from({ length: count }, (_, i) => text.slice(i * CHUNK, (i + 1) * CHUNK));
+/**
+ * The one chunking of stored text (files and the result): at least one chunk, even for "". A cut
+ * never falls inside a surrogate pair: SQLite stores UTF-8, where half a pair would be lost.
+ */
+export function chunksOf(text: string, size = CHUNK): string[] {
+  const out: string[] = [];
+  let at = 0;
+  do {
+    let end = Math.min(text.length, at + size);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && end - 1 > at && last >= 0xd800 && last <= 0xdbff) end--;
+    out.push(text.slice(at, end));
+    at = end;
+  } while (at < text.length);
+  return out;
 }
 
 export interface JobRow {
@@ -370,6 +381,47 @@ export class JobStore {
   }
 
   // --- result ----------------------------------------------------------------------------------
+
+  /** Forgets the result of an earlier attempt (a run booted again writes it anew). */
+  clearResult(): void {
+    this.sql.exec("DELETE FROM result_rows");
+    this.sql.exec("DELETE FROM result_chunks");
+  }
+
+  /** Stores a set's rows from row number `first` on (a row's JSON in chunks of 256 Ki chars). */
+  putResultRows(setId: number, first: number, rows: readonly (string | null)[][]): void {
+    rows.forEach((values, i) => {
+      chunksOf(JSON.stringify(values)).forEach((data, part) => {
+        this.sql.exec(
+          "INSERT INTO result_rows (set_id, row, part, data) VALUES (?, ?, ?, ?)",
+          setId,
+          first + i,
+          part,
+          data,
+        );
+      });
+    });
+  }
+
+  /** A set's stored rows from row number `after` on, read lazily (stop iterating to stop reading). */
+  *resultRows(setId: number, after: number, limit: number): Generator<(string | null)[]> {
+    let row = -1;
+    let parts: string[] = [];
+    for (const r of this.sql.exec<{ row: number; data: string }>(
+      "SELECT row, data FROM result_rows WHERE set_id = ? AND row >= ? AND row < ? ORDER BY row, part",
+      setId,
+      after,
+      after + limit,
+    )) {
+      if (r.row !== row && parts.length > 0) {
+        yield JSON.parse(parts.join("")) as (string | null)[];
+        parts = [];
+      }
+      row = r.row;
+      parts.push(r.data);
+    }
+    if (parts.length > 0) yield JSON.parse(parts.join("")) as (string | null)[];
+  }
 
   putResult(result: JobResult): void {
     const text = JSON.stringify(result);

@@ -56,7 +56,7 @@ export function buildView(store: JobStore): JobView | null {
     expires_at: new Date(job.expires_at).toISOString(),
     plan: lifecycle.plan,
     webhook: lifecycle.webhook,
-    links: jobLinks(job.job_id),
+    links: { ...jobLinks(job.job_id), result: `/v1/jobs/${job.job_id}/result` },
     // The job object fills it in from the admission queue while the job waits.
     queue: null,
   };

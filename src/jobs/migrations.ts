@@ -73,6 +73,15 @@ export const MIGRATIONS: readonly string[] = [
   "ALTER TABLE job ADD COLUMN head_options TEXT",
   // 5: the job's place in admission (pool, ticket, granted: src/admission/job-slot.ts).
   SLOT_SCHEMA,
+  // 6: the rows of the result sets, one SQLite row per result row (`part` > 0 when a row's JSON
+  // passes one chunk); result_chunks keeps the summary the view shows (docs/limits.md "Results").
+  `CREATE TABLE result_rows (
+     set_id INTEGER NOT NULL,
+     row INTEGER NOT NULL,
+     part INTEGER NOT NULL,
+     data TEXT NOT NULL,
+     PRIMARY KEY (set_id, row, part)
+   )`,
 ];
 
 /** Applies the migrations not yet recorded in `_migrations`; idempotent. */

@@ -248,6 +248,22 @@ export const ResultSet = z.object({
   file: z.string().optional(),
   line: z.number().int().optional(),
   column: z.number().int().optional(),
+  /** The set's number in the job (every head's sets in order): `GET .../result?set=`. */
+  set_id: z
+    .number()
+    .int()
+    .optional()
+    .describe("the set's number in the job, across heads in order: GET /v1/jobs/{id}/result?set="),
+  /** Rows stored (readable by paging); `rows` in the job view may hold only the first ones. */
+  stored_rows: z
+    .number()
+    .int()
+    .optional()
+    .describe("rows stored and readable by paging; the view's `rows` may hold only the first ones"),
+  next: z
+    .string()
+    .optional()
+    .describe("present when the view holds fewer rows than stored: the page that follows them"),
 });
 export type ResultSet = z.infer<typeof ResultSet>;
 
@@ -295,6 +311,17 @@ export type HeadResult = z.infer<typeof HeadResult>;
  */
 export const JobResult = HeadResult.partial({ errors: true, on_error: true }).extend({
   heads: z.array(HeadResult.extend({ path: z.string() })).optional(),
+  /** The job's total cap dropped rows: some set after `stored_bytes` says `truncated` too. */
+  truncated: z
+    .boolean()
+    .optional()
+    .describe("true when the job's total result cap (max_bytes) dropped rows"),
+  stored_bytes: z
+    .number()
+    .int()
+    .optional()
+    .describe("UTF-8 bytes of the values of every stored row of the job"),
+  max_bytes: z.number().int().optional().describe("the job's total result cap in UTF-8 bytes"),
 });
 export type JobResult = z.infer<typeof JobResult>;
 
@@ -373,11 +400,35 @@ export const JobView = z.object({
   /** The user's plan (X-User-Plan at create) and the job's webhook (docs/lifecycle.md). */
   plan: z.string(),
   webhook: z.object({ url: z.string(), events: z.array(WebhookEvent) }).nullable(),
-  links: z.object({ self: z.string(), logs: z.string() }),
+  links: z.object({ self: z.string(), logs: z.string(), result: z.string() }),
   /** While the job waits for a slot: its place in the admission queue; null otherwise. */
   queue: QueuePlace.nullable(),
 });
 export type JobView = z.infer<typeof JobView>;
+
+/** `GET /v1/jobs/{id}/result?set=&after=&limit=`: one page of a stored result set's rows. */
+export const ResultPage = z.object({
+  job_id: z.string(),
+  set_id: z.number().int(),
+  /** The head the set belongs to (a `heads` job), else the job's head. */
+  head_path: z.string().nullable(),
+  command: z.string(),
+  tag: z.string(),
+  columns: z.array(z.object({ name: z.string(), type: z.string() })),
+  row_count: z.number().int(),
+  stored_rows: z.number().int(),
+  truncated: z.boolean(),
+  /** Row number (0-based) of the first row of this page: the `after` asked for. */
+  after: z.number().int(),
+  rows: z.array(z.array(z.string().nullable())),
+  next_after: z
+    .number()
+    .int()
+    .nullable()
+    .describe("the `after` of the next page; null when this page ends the stored rows"),
+  next: z.string().nullable(),
+});
+export type ResultPage = z.infer<typeof ResultPage>;
 
 export const LogsResponse = z.object({
   job_id: z.string(),

@@ -34,3 +34,31 @@ export const BODY_LIMITS = {
   /** Files smaller than this always cross inline. */
   minOffloadChars: 64 * 1024,
 } as const;
+
+/**
+ * Results (docs/limits.md "Results"). The rows are stored in the job's SQLite, one row per result
+ * row (split in chunks past 256 Ki characters); the job view carries only the first rows of each
+ * set, and `GET /v1/jobs/{id}/result` reads the rest in pages, so no RPC carries a whole result.
+ */
+export const RESULT_LIMITS = {
+  /** UTF-8 bytes of row values per job, all heads and sets together (`RESULT_MAX_BYTES` var). */
+  maxJobBytes: 64 * 1024 * 1024,
+  /** UTF-8 bytes of row values the job view carries, all sets together. */
+  viewBytes: 1024 * 1024,
+  /** Rows the job view carries, all sets together. */
+  viewRows: 10_000,
+  /** Rows one result page may ask for (`limit`), and the default. */
+  pageMaxRows: 1000,
+  pageDefaultRows: 1000,
+  /** UTF-8 bytes of values per page: a page stops before the row that would pass it (but always
+   * carries one row, at most a set's 8 MiB). */
+  pageMaxBytes: 4 * 1024 * 1024,
+} as const;
+
+/** The job's total result cap: the `RESULT_MAX_BYTES` var (bytes), else the default. */
+export function resultMaxBytes(value: string | undefined): number {
+  const n = Number(value);
+  return value !== undefined && value.trim() !== "" && Number.isSafeInteger(n) && n > 0
+    ? n
+    : RESULT_LIMITS.maxJobBytes;
+}

@@ -9,8 +9,16 @@ import { finishJob } from "../jobs/finish.ts";
 import { JobStore, ownedJob } from "../jobs/job-store.ts";
 import { buildView } from "../jobs/job-view.ts";
 import { applyMigrations } from "../jobs/migrations.ts";
-import type { AppendBody, Emit, JobEvent, LogsResponse, RunBody } from "../jobs/model.ts";
+import type {
+  AppendBody,
+  Emit,
+  JobEvent,
+  LogsResponse,
+  ResultPage,
+  RunBody,
+} from "../jobs/model.ts";
 import { capture, type Outcome } from "../jobs/outcome.ts";
+import { type PageQuery, readResultPage } from "../jobs/result-pages.ts";
 import { isTerminal } from "../jobs/state-machine.ts";
 import { type CountedSql, countWrites, ViewMemo } from "../jobs/write-counter.ts";
 import { leasedContent } from "../lifecycle/content-lease.ts";
@@ -245,6 +253,14 @@ export class JobObject extends DurableObject<Env> {
       if (view.status === "pending") view.queue = await this.admission.place();
       else this.#view.put(user, writes, view);
       return view;
+    });
+  }
+
+  /** `GET /v1/jobs/{id}/result`: one page of a stored result set (src/jobs/result-pages.ts). */
+  async resultPage(user: string, query: PageQuery): Promise<Outcome<ResultPage>> {
+    return capture(() => {
+      const job = ownedJob(this.store, user);
+      return readResultPage(this.store, job.job_id, query);
     });
   }
 

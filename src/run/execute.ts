@@ -7,6 +7,7 @@ import type { JobStore } from "../jobs/job-store.ts";
 import type { Emit } from "../jobs/model.ts";
 import { isTerminal } from "../jobs/state-machine.ts";
 import { leasedContent } from "../lifecycle/content-lease.ts";
+import { resultMaxBytes } from "../limits/limits.ts";
 import type { Plan } from "../planner/plan.ts";
 import { runEnded, runStarted } from "../telemetry/job-telemetry.ts";
 import { AbortedError, describeFailure } from "./failure.ts";
@@ -96,6 +97,7 @@ export async function executeJob(host: ExecHost): Promise<void> {
     alarmStart,
     budgetMs: host.budgetMs,
     envManagerUrl: host.overrides.envManagerUrl ?? host.env.ENV_MANAGER_URL,
+    resultMaxBytes: host.overrides.resultMaxBytes ?? resultMaxBytes(host.env.RESULT_MAX_BYTES),
     plan: cached?.plan ?? null,
     prefetched: cached?.lookup ?? null,
   });

@@ -4,11 +4,13 @@
 // the deadline and error reporting.
 
 import type { PgConnection } from "../clients/contracts/pg-connection.ts";
+import { ResultBudget } from "../engine/result-budget.ts";
 import { AppError } from "../errors.ts";
 import { storeResolver } from "../jobs/content-store.ts";
 import type { HeadResult, JobResult, SnapshotInfo } from "../jobs/model.ts";
 import { roundMs } from "../jobs/model.ts";
 import { planTree } from "../jobs/planning.ts";
+import { ResultWriter } from "../jobs/result-pages.ts";
 import { forgetTail } from "../warm/tail-memory.ts";
 import { LayerPublisher } from "./background-publish.ts";
 import { AbortedError, checkAborted, StepFailure } from "./failure.ts";
@@ -158,6 +160,10 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
     checkAborted(run.signal);
     const heads = job.head_options.heads ?? [plan.head.path];
     let results: (HeadResult & { path: string })[];
+    // One budget for every head's rows; rows of an earlier attempt are written anew.
+    const budget = new ResultBudget(run.resultMaxBytes);
+    const writer = new ResultWriter(store, job.job_id);
+    store.clearResult();
     try {
       results = await run.stage("head_execution", async () => {
         const out: (HeadResult & { path: string })[] = [];
@@ -175,6 +181,8 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
             emit,
             options: job.head_options,
             headCount: heads.length,
+            budget,
+            writer,
           });
           out.push({ path, ...r });
         }
@@ -187,9 +195,14 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
       throw new StepFailure("head", err);
     }
     checkAborted(run.signal);
-    const result: JobResult = job.head_options.heads
-      ? { sets: [], heads: results }
-      : (({ path: _path, ...one }) => one)(results[0]!);
+    const result: JobResult = {
+      ...(job.head_options.heads
+        ? { sets: [], heads: results }
+        : (({ path: _path, ...one }) => one)(results[0]!)),
+      truncated: budget.exhausted,
+      stored_bytes: budget.used,
+      max_bytes: budget.maxBytes,
+    };
     // Stored before a stopped head fails the job: the result sets before the error are kept.
     store.putResult(result);
     emit("result", {

@@ -6,9 +6,11 @@ import { connectPg } from "../clients/pg.ts";
 import { ScriptError } from "../engine/errors.ts";
 import { expectedPaths } from "../engine/psql/expected-output.ts";
 import { type PsqlRunResult, runPsqlScript } from "../engine/psql/interpreter.ts";
+import type { ResultBudget } from "../engine/result-budget.ts";
 import { DEFAULT_MAX_BYTES } from "../engine/result-builder.ts";
 import { seedFromHash } from "../engine/session.ts";
 import type { HeadError, HeadOptions, HeadResult } from "../jobs/model.ts";
+import type { KeptSet, ResultWriter } from "../jobs/result-pages.ts";
 import { type SessionInput, sink } from "./script.ts";
 
 export interface HeadInput extends SessionInput {
@@ -16,6 +18,10 @@ export interface HeadInput extends SessionInput {
   options: HeadOptions;
   /** Heads in the job: the per-head caps of psql text and result sets are shares of one budget. */
   headCount: number;
+  /** The job's total result budget, shared by its heads. */
+  budget: ResultBudget;
+  /** Where each set's rows are stored as it completes (the head keeps only the view's rows). */
+  writer: ResultWriter;
 }
 
 /** psql text of all heads of a job together, and the floor of one head's share. */
@@ -30,6 +36,8 @@ export async function runHead(input: HeadInput): Promise<HeadResult> {
   const onError = input.options.on_error ?? (expected.length > 0 ? "continue" : "stop");
   const kinds = input.options.output ?? ["json"];
   const share = Math.max(MIN_SHARE, Math.floor(OUTPUT_BUDGET / input.headCount));
+  const json = kinds.includes("json");
+  const kept = new WeakMap<object, KeptSet>();
   let run: PsqlRunResult;
   try {
     run = await runPsqlScript({
@@ -57,6 +65,17 @@ export async function runHead(input: HeadInput): Promise<HeadResult> {
             knownTypes: { database: input.connection.database, names: input.connection.type_names },
           }
         : {}),
+      // Without `json` the sets are not reported: their rows are neither stored nor kept.
+      ...(json ? { resultBudget: input.budget } : {}),
+      onSet: (set) => {
+        if (!json) {
+          set.rows = [];
+          return;
+        }
+        const k = input.writer.keep(set.rows);
+        set.rows = k.rows;
+        kept.set(set, k);
+      },
     });
   } catch (err) {
     if (!(err instanceof ScriptError) || err.code === "canceled") throw err;
@@ -64,18 +83,28 @@ export async function runHead(input: HeadInput): Promise<HeadResult> {
     return { sets: [], errors: [stopped], on_error: onError, stopped_by: stopped };
   }
   const result: HeadResult = {
-    sets: kinds.includes("json")
-      ? run.sets.map((s) => ({
-          command: s.command,
-          tag: s.tag,
-          columns: s.columns,
-          rows: s.rows,
-          row_count: s.row_count,
-          truncated: s.truncated,
-          file: s.file,
-          line: s.line,
-          column: s.column,
-        }))
+    sets: json
+      ? run.sets.map((s) => {
+          const k = kept.get(s);
+          return {
+            command: s.command,
+            tag: s.tag,
+            columns: s.columns,
+            rows: s.rows,
+            row_count: s.row_count,
+            truncated: s.truncated,
+            file: s.file,
+            line: s.line,
+            column: s.column,
+            ...(k
+              ? {
+                  set_id: k.set_id,
+                  stored_rows: k.stored_rows,
+                  ...(k.next ? { next: k.next } : {}),
+                }
+              : {}),
+          };
+        })
       : [],
     errors: run.errors,
     on_error: onError,

@@ -49,6 +49,8 @@ export interface JobRunInputs {
   /** Wall time one alarm may spend replaying before it continues in the next alarm. */
   budgetMs: number;
   envManagerUrl: string;
+  /** The job's total result cap in UTF-8 bytes (RESULT_MAX_BYTES, or a test's override). */
+  resultMaxBytes: number;
   /** A plan already made for this run (skips planning again), or null. */
   plan: Plan | null;
   /** The chain lookup started when the run was requested (with `plan`), or null. */
@@ -66,6 +68,7 @@ export class JobRun {
   readonly alarmStart: number;
   readonly budgetMs: number;
   readonly envManagerUrl: string;
+  readonly resultMaxBytes: number;
   readonly plan: Plan | null;
   /** The instance in use, so a timeout, cancel or failure can drop it. */
   instanceId: string | null = null;
@@ -84,6 +87,7 @@ export class JobRun {
     this.alarmStart = inputs.alarmStart;
     this.budgetMs = inputs.budgetMs;
     this.envManagerUrl = inputs.envManagerUrl;
+    this.resultMaxBytes = inputs.resultMaxBytes;
     this.plan = inputs.plan;
     this.#tailLease = inputs.tailLease;
     this.#prefetched = inputs.prefetched;

@@ -8,6 +8,8 @@ import { AppError } from "../errors.ts";
 export interface PlatformOverrides {
   snapshotCacheUrl?: string;
   envManagerUrl?: string;
+  /** A lower total result cap (tests cross it without producing 64 MiB). */
+  resultMaxBytes?: number;
 }
 
 export interface Platform {

@@ -186,6 +186,16 @@ describe("real answers match the document", () => {
     expect((await logs("?limit=0")).status).toBe(400);
     expect((await logs("", { user: uid("other") })).status).toBe(404);
 
+    // The result route: a failed job without a result 404, a pending one 409, a bad query 400.
+    const result = (id: string, query: string, as: string) =>
+      hit("GET", "/v1/jobs/{job_id}/result", `/v1/jobs/${id}/result${query}`, { user: as });
+    expect((await result(jobId, "?set=0", user)).body.error).toMatchObject({
+      code: "result_not_found",
+    });
+    expect((await result(pending.jobId, "?set=0", pending.user)).status).toBe(409);
+    expect((await result(jobId, "?set=0&limit=1001", user)).status).toBe(400);
+    expect((await result(jobId, "?set=0", uid("other"))).status).toBe(404);
+
     const hooks = (as: string) =>
       hit("GET", "/v1/jobs/{job_id}/webhooks", `/v1/jobs/${jobId}/webhooks`, { user: as });
     expect((await hooks(user)).status).toBe(200);

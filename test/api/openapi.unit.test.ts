@@ -31,6 +31,7 @@ describe("GET /v1/openapi.json", () => {
       "/v1/jobs/{job_id}/cancel",
       "/v1/jobs/{job_id}/extend",
       "/v1/jobs/{job_id}/logs",
+      "/v1/jobs/{job_id}/result",
       "/v1/jobs/{job_id}/run",
       "/v1/jobs/{job_id}/ticket",
       "/v1/jobs/{job_id}/webhooks",

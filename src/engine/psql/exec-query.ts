@@ -4,6 +4,8 @@
 // with the notices that arrive between them.
 import type { Client, Submittable } from "@neondatabase/serverless";
 import { BatchQuery, type FieldDescription } from "../batch-query.ts";
+import type { ResultBudget } from "../result-budget.ts";
+import { rowBytes } from "../utf8.ts";
 
 export interface QueryResultSet {
   fields: FieldDescription[];
@@ -17,7 +19,10 @@ export interface QueryResultSet {
 
 export interface QueryCaps {
   maxRows: number;
+  /** UTF-8 bytes of the values of one result set (COPY TO STDOUT: bytes of its data). */
   maxBytes: number;
+  /** The job's budget all its heads' statements draw from (absent for internal queries). */
+  total?: ResultBudget;
 }
 
 export type QueryOutcome = { ok: true } | { ok: false; error: unknown };
@@ -52,9 +57,8 @@ export async function execQuery(
           truncated = true;
           return;
         }
-        let size = 0;
-        for (const v of values) if (v !== null) size += v.length;
-        if (bytes + size > caps.maxBytes) {
+        const size = rowBytes(values);
+        if (bytes + size > caps.maxBytes || (caps.total && !caps.total.take(size))) {
           truncated = true;
           return;
         }
@@ -73,7 +77,11 @@ export async function execQuery(
       },
       copyIn: () => copyData(copies++),
       copyOut: (chunk) => {
-        if (bytes + chunk.length > caps.maxBytes) {
+        if (
+          truncated ||
+          bytes + chunk.length > caps.maxBytes ||
+          (caps.total && !caps.total.take(chunk.length))
+        ) {
           truncated = true;
           return;
         }

@@ -1,5 +1,7 @@
 // The head interpreter's options and error entries (shared by the interpreter and its session).
+import type { ResultBudget } from "../result-budget.ts";
 import type { RunScriptOptions } from "../runner.ts";
+import type { HeadResultSet } from "./result-set.ts";
 
 /** The script runner's session inputs (runner.ts), plus how psql runs and prints a head. */
 export interface PsqlRunOptions extends Omit<RunScriptOptions, "batching" | "collectResults"> {
@@ -21,6 +23,13 @@ export interface PsqlRunOptions extends Omit<RunScriptOptions, "batching" | "col
    * `expected/x.out`) and report `test`; implies psqlOutput.
    */
   test?: boolean;
+  /** The job's result budget: the statements' rows draw on it (internal queries do not). */
+  resultBudget?: ResultBudget;
+  /**
+   * Sees each result set as it completes, before the next statement runs: the caller may store
+   * its rows elsewhere and replace `set.rows` with fewer, so a head never holds all its rows.
+   */
+  onSet?: (set: HeadResultSet) => void;
 }
 
 export interface HeadError {

@@ -190,11 +190,13 @@ export class PsqlSession {
       this.client!,
       unit.text,
       (i) => copies[i],
-      this.caps,
+      this.opts.resultBudget ? { ...this.caps, total: this.opts.resultBudget } : this.caps,
       (r) => {
         results.push(r);
         this.stats.statements++;
-        this.sets.push(headResultSet(r, unit));
+        const set = headResultSet(r, unit);
+        this.opts.onSet?.(set);
+        this.sets.push(set);
         if (send === "gset" || send === "gexec") return;
         if (r.copyOut !== undefined) this.out.write(r.copyOut);
         else if (r.fields.length > 0) this.out.write(printResult(printable(r), shown));
