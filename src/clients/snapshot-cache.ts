@@ -40,6 +40,13 @@ export type SnapshotCacheClient = {
   health(): Promise<HealthResponse>;
 };
 
+/**
+ * `gc()`'s timeout: GC removes layer directories and sweeps chunks, a batch that takes seconds on
+ * a loaded machine, while the other calls are on a job's path (their timeout is `timeoutMs`).
+ * The sweep reports a GC that outlived the short timeout as failed although it went on.
+ */
+export const GC_TIMEOUT_MS = 60_000;
+
 const unavailable = (why: string, details: Record<string, unknown> = {}) =>
   new AppError(503, "snapshot_cache_unavailable", `snapshot-cache is unavailable: ${why}`, details);
 
@@ -57,9 +64,10 @@ export function createSnapshotCacheClient(opts: SnapshotCacheClientOptions): Sna
     schema: S,
     body?: unknown,
     nullOn404 = false,
+    timeoutMs = transport.timeoutMs,
   ): Promise<z.infer<S> | null> {
     const { res, json, code, message } = await platformRequest(
-      transport,
+      { ...transport, timeoutMs },
       unavailable,
       method,
       path,
@@ -120,7 +128,7 @@ export function createSnapshotCacheClient(opts: SnapshotCacheClientOptions): Sna
       return must(await call("POST", "/v1/layers/pin", PinResponse, req));
     },
     async gc() {
-      return must(await call("POST", "/v1/gc", GcResponse, {}));
+      return must(await call("POST", "/v1/gc", GcResponse, {}, false, GC_TIMEOUT_MS));
     },
     async health() {
       return must(await call("GET", "/healthz", HealthResponse));

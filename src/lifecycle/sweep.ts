@@ -36,9 +36,9 @@ export interface SweepDeps {
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-export async function sweep(deps: SweepDeps): Promise<SweepReport> {
-  const t0 = Date.now();
-  const report: SweepReport = {
+/** A report of nothing deleted (a sweep starts from it; runs can be summed into it). */
+export function emptySweepReport(): SweepReport {
+  return {
     files_deleted: 0,
     files_bytes: 0,
     layers_deleted: 0,
@@ -47,6 +47,11 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
     errors: [],
     ms: 0,
   };
+}
+
+export async function sweep(deps: SweepDeps): Promise<SweepReport> {
+  const t0 = Date.now();
+  const report = emptySweepReport();
   await Promise.all([
     collectFiles(deps, report).catch((err) =>
       report.errors.push({ part: "files", message: message(err) }),
