@@ -74,6 +74,16 @@ export async function attributeFailure(
   if (typeof upstream === "string" && QUOTA_UPSTREAM[upstream]) {
     return quota(QUOTA_UPSTREAM[upstream], scrubHostPaths((inner as AppError).message));
   }
+  if (inner instanceof AppError && inner.code === "instance_lost") {
+    // Found lost outside a statement (src/run/layers.ts: dead after a snapshot's restart).
+    return {
+      error: {
+        code: "instance_lost",
+        message: `the PostgreSQL instance went away while the job ran (a platform failure): ${inner.message}`,
+      },
+      retryable: true,
+    };
+  }
   const sqlstate = detail(err, "sqlstate");
   if (sqlstate && QUOTA_SQLSTATES[sqlstate] && inner instanceof AppError) {
     return quota(QUOTA_SQLSTATES[sqlstate], scrubHostPaths(inner.message));

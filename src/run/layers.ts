@@ -86,7 +86,9 @@ async function waitReady(run: JobRun, instanceId: string): Promise<void> {
     checkAborted(run.signal);
     const info = await run.platform.env.get(instanceId);
     if (!info || info.state === "dead") {
-      throw new AppError(503, "env_unavailable", "the instance died after a snapshot");
+      // The platform's failure (PostgreSQL crashed while restarting): the run boots again from
+      // the layer just taken (src/limits/attribution.ts), as for an instance lost mid-step.
+      throw new AppError(503, "instance_lost", "the instance died after a snapshot");
     }
     if (info.state === "ready") return;
     await sleep(READY_POLL_MS, run.signal);

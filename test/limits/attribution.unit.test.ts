@@ -44,6 +44,20 @@ describe("attributeFailure", () => {
     expect((await attributeFailure(probe(dead), "i-1", closed))?.error.code).toBe("instance_lost");
   });
 
+  it("calls an instance found dead after a snapshot instance_lost, retryable", async () => {
+    // Found by the reliability suite's kill test: PostgreSQL SIGKILLed while it restarted after a
+    // snapshot failed the job as a non-retried env_unavailable.
+    const err = new AppError(503, "instance_lost", "the instance died after a snapshot");
+    expect(await attributeFailure(probe(dead), "i-1", err)).toEqual({
+      error: {
+        code: "instance_lost",
+        message:
+          "the PostgreSQL instance went away while the job ran (a platform failure): the instance died after a snapshot",
+      },
+      retryable: true,
+    });
+  });
+
   it("calls an unreachable env-manager env_unavailable", async () => {
     const lost = sqlError("08006", "connection failure");
     const got = await attributeFailure(probe("unreachable"), "i-1", lost);
