@@ -8,11 +8,12 @@ import { TEST_WEBHOOK_SECRET } from "./test/support/webhook-receiver.ts";
 // so a job a unit test creates fails fast as `env_unavailable` instead of reaching whatever local
 // stack `npm start` may be running on the default ports.
 const NO_PLATFORM = "http://127.0.0.1:9";
-const workers = () =>
+const workers = (extra: Record<string, string> = {}) =>
   cloudflareTest({
     wrangler: { configPath: "./wrangler.toml" },
     miniflare: {
       bindings: {
+        ...extra,
         ENV_MANAGER_URL: NO_PLATFORM,
         SNAPSHOT_CACHE_URL: NO_PLATFORM,
         // Metrics and traces off: nothing to export to (the integration project checks them).
@@ -94,9 +95,26 @@ export default defineConfig({
                 hookTimeout: 120_000,
               },
             },
+            // The fuzz needs no platform: the few valid creates fail fast as `env_unavailable`.
+            {
+              // The fuzz's size and seed reach the test as bindings (workerd has no process.env).
+              plugins: [
+                workers({
+                  FUZZ_TOTAL: process.env.SQL_RUNNER_FUZZ_TOTAL ?? "100000",
+                  FUZZ_SEED: process.env.SQL_RUNNER_FUZZ_SEED ?? "20261202",
+                }),
+              ],
+              test: {
+                name: "reliability-fuzz",
+                include: ["test/reliability/**/*.fuzz.test.ts"],
+                testTimeout: 3_600_000,
+              },
+            },
             {
               test: {
                 name: "reliability-node",
+                // One file at a time: each starts its own stack (platform + wrangler dev).
+                fileParallelism: false,
                 include: ["test/reliability/**/*.reliability.node.test.ts"],
                 environment: "node",
                 testTimeout: 900_000,
@@ -109,6 +127,8 @@ export default defineConfig({
         test: {
           name: "node",
           include: ["test/**/*.node.test.ts"],
+          // The reliability suite's node files run only in `npm run test:reliability`.
+          exclude: ["test/reliability/**", "**/node_modules/**"],
           environment: "node",
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -22,7 +22,7 @@ export interface LiveStack {
  * reloads (dropping every Durable Object and socket) on any change, and the working tree is shared
  * with people editing it; a snapshot keeps a test or bench run on one build.
  */
-async function snapshotWorker(): Promise<string> {
+export async function snapshotWorker(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "sql-runner-live-worker-"));
   for (const name of [
     "src",

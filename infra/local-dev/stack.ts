@@ -33,6 +33,8 @@ export interface StackOptions {
 export interface StackHandle {
   url: string;
   platform: PlatformHandle;
+  /** SIGKILL to `wrangler dev` and its workerd processes (a crash, for the reliability suite). */
+  kill(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -135,6 +137,12 @@ export async function startStack(opts: StackOptions): Promise<StackHandle> {
   return {
     url,
     platform,
+    async kill() {
+      if (child.exitCode !== null || child.pid === undefined) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      process.kill(-child.pid, "SIGKILL");
+      await exited;
+    },
     async close() {
       await stopChild();
       await closePlatform();
