@@ -1,15 +1,23 @@
 // Operator routes of the gateway (bearer token): `POST /v1/admin/sweep` runs the scheduled sweep
 // now and answers what it deleted (`npm run gc` calls it; docs/lifecycle.md).
-import { Hono } from "hono";
-import type { z } from "zod";
+import { createRoute } from "@hono/zod-openapi";
 import { runSweep } from "../lifecycle/sweep-job.ts";
 import { requireGateway } from "./auth.ts";
-import type { SweepResponse } from "./schemas.ts";
+import { apiRoutes, errors, json, openApiRoute } from "./openapi-route.ts";
+import { SweepResponse } from "./schemas.ts";
 
-export const adminRoutes = new Hono<{ Bindings: Env }>();
+export const adminRoutes = apiRoutes();
 
 adminRoutes.use("*", requireGateway());
 
-adminRoutes.post("/sweep", async (c) =>
-  c.json((await runSweep(c.env)) satisfies z.infer<typeof SweepResponse>, 200),
+openApiRoute(
+  adminRoutes,
+  createRoute({
+    method: "post",
+    path: "/sweep",
+    operationId: "sweepNow",
+    summary: "Run the scheduled sweep now (content, layers, orphaned instances; docs/lifecycle.md)",
+    responses: { 200: json(SweepResponse, "what it deleted"), ...errors(401) },
+  }),
+  async (c) => c.json(await runSweep(c.env), 200),
 );

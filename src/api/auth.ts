@@ -40,3 +40,12 @@ export function userFromHeader(header: string | undefined): string {
   if (user.length > 200) throw new AppError(400, "validation_failed", "header X-User-Id too long");
   return user;
 }
+
+/** `X-User-Id` as `c.var.user`, checked before a route reads its body (the order of the API). */
+export const actingUser: MiddlewareHandler<{ Bindings: Env; Variables: { user: string } }> = async (
+  c,
+  next,
+) => {
+  c.set("user", userFromHeader(c.req.header("x-user-id")));
+  await next();
+};

@@ -2,8 +2,7 @@
 // forwards the upgrade to the job's Durable Object, which accepts it with the hibernation API;
 // `GET /live` serves a minimal page that follows a job. The gateway-only pieces (issuing a ticket,
 // SSE on `logs`) are handlers the jobs routes call.
-import { Hono } from "hono";
-import type { z } from "zod";
+import { createRoute, z } from "@hono/zod-openapi";
 import { AppError } from "../errors.ts";
 import { JOB_ID_PATTERN } from "../jobs/job-id.ts";
 import { notFound, unwrap } from "../jobs/outcome.ts";
@@ -11,43 +10,75 @@ import { LIVE_PAGE } from "../live/page.ts";
 import { LIVE_AFTER_HEADER, LIVE_USER_HEADER } from "../live/subscribe.ts";
 import type { JobObject } from "../objects/job-object.ts";
 import { issueTicket, parseCursor, subscriberOf } from "./live-access.ts";
-import type { TicketResponse } from "./schemas.ts";
+import { apiRoutes, errors, openApiRoute } from "./openapi-route.ts";
+import { JobParams, type TicketResponse } from "./schemas.ts";
 
-type App = { Bindings: Env };
 type JobStub = DurableObjectStub<JobObject>;
 
-export const liveRoutes = new Hono<App>();
+export const liveRoutes = apiRoutes();
 
-liveRoutes.get("/live", (c) =>
-  c.html(LIVE_PAGE, 200, { "cache-control": "no-store", "x-content-type-options": "nosniff" }),
+openApiRoute(
+  liveRoutes,
+  createRoute({
+    method: "get",
+    path: "/live",
+    operationId: "livePage",
+    summary: "A minimal page that follows a job's events (docs/live.md)",
+    security: [],
+    responses: {
+      200: { description: "the page", content: { "text/html": { schema: z.string() } } },
+      ...errors(),
+    },
+  }),
+  (c) =>
+    c.html(LIVE_PAGE, 200, { "cache-control": "no-store", "x-content-type-options": "nosniff" }),
 );
 
-liveRoutes.get("/v1/jobs/:job_id/ws", async (c) => {
-  const jobId = c.req.param("job_id");
-  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-    throw new AppError(426, "upgrade_required", "this endpoint only accepts a WebSocket upgrade");
-  }
-  const user = await subscriberOf(c.env, c.req.raw, jobId);
-  if (!JOB_ID_PATTERN.test(jobId)) throw notFound();
-  const after = parseCursor(c.req.query("after"), "after");
-  const headers = new Headers(c.req.raw.headers);
-  headers.set(LIVE_USER_HEADER, user);
-  headers.set(LIVE_AFTER_HEADER, String(after));
-  const stub = c.env.JOBS.get(c.env.JOBS.idFromName(jobId));
-  return stub.fetch(new Request(c.req.url, { headers }));
-});
+openApiRoute(
+  liveRoutes,
+  createRoute({
+    method: "get",
+    path: "/v1/jobs/{job_id}/ws",
+    operationId: "jobWebSocket",
+    summary: "WebSocket upgrade: the job's numbered events (`?ticket=`, `?after=`)",
+    description: "Authenticated by `?ticket=` or by the gateway's bearer token (with X-User-Id).",
+    security: [],
+    parameters: [
+      { name: "ticket", in: "query", schema: { type: "string" } },
+      { name: "after", in: "query", schema: { type: "integer", minimum: 0 } },
+    ],
+    request: { params: JobParams },
+    responses: {
+      101: { description: "switching protocols" },
+      ...errors(400, 401, 403, 404, 426, 503),
+    },
+  }),
+  async (c) => {
+    const jobId = c.req.param("job_id");
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      throw new AppError(426, "upgrade_required", "this endpoint only accepts a WebSocket upgrade");
+    }
+    const user = await subscriberOf(c.env, c.req.raw, jobId);
+    if (!JOB_ID_PATTERN.test(jobId)) throw notFound();
+    const after = parseCursor(c.req.query("after"), "after");
+    const headers = new Headers(c.req.raw.headers);
+    headers.set(LIVE_USER_HEADER, user);
+    headers.set(LIVE_AFTER_HEADER, String(after));
+    const stub = c.env.JOBS.get(c.env.JOBS.idFromName(jobId));
+    return stub.fetch(new Request(c.req.url, { headers }));
+  },
+);
 
 /** `POST /v1/jobs/{id}/ticket` (behind the gateway check): a ticket for the job's owner. */
-export async function ticketResponse(
+export async function ticketAnswer(
   env: Env,
   stub: JobStub,
   jobId: string,
   user: string,
   requestUrl: string,
-): Promise<Response> {
+): Promise<z.infer<typeof TicketResponse>> {
   unwrap(await stub.liveOwner(user));
-  const ticket: z.infer<typeof TicketResponse> = await issueTicket(env, jobId, user, requestUrl);
-  return Response.json(ticket);
+  return issueTicket(env, jobId, user, requestUrl);
 }
 
 /** True when a `logs` request asks for Server-Sent Events. */
