@@ -8,9 +8,10 @@
 //   - boot from a layer not in the pool (format 2 with the chunk cache warm and cold)
 //   - the chunk size: new raw bytes of the 5-row layer at 16-256 KiB chunks
 // Prints markdown tables for docs/benchmarks.md. BENCH_PAGILA_ROUNDS, BENCH_BOOT_ROUNDS and
-// BENCH_PROJECTS shrink or grow the run.
+// BENCH_PROJECTS shrink or grow the run; BENCH_LAYERS_SECTIONS (comma-separated, of small, pagila,
+// boot, projects, chunks; boot needs pagila, chunks needs small) runs only some sections.
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { ChunkCache } from "../../infra/local-dev/layers/chunk-cache.ts";
 import { materialize } from "../../infra/local-dev/layers/materialize.ts";
@@ -23,7 +24,12 @@ const PAGILA_ROUNDS = Number(process.env.BENCH_PAGILA_ROUNDS ?? 3);
 const BOOT_ROUNDS = Number(process.env.BENCH_BOOT_ROUNDS ?? 8);
 const SMALL_ROUNDS = Number(process.env.BENCH_SMALL_ROUNDS ?? 10);
 const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 45);
+const SECTIONS = new Set(
+  (process.env.BENCH_LAYERS_SECTIONS ?? "small,pagila,boot,projects,chunks").split(","),
+);
 const log = (line: string) => console.error(line);
+const loads: number[] = [];
+const sampleLoad = () => loads.push(loadavg()[0] ?? 0);
 
 const basesDir = await mkdtemp(join(tmpdir(), "layers-bench-bases-"));
 const f1 = await startBench(1, basesDir);
@@ -37,7 +43,7 @@ const put = (name: string, format: 1 | 2, value: number | string) => {
 try {
   // 1. Five rows into a small table: the second of two layers.
   let fiveRowLayers: string[] = [];
-  for (const b of [f1, f2]) {
+  for (const b of SECTIONS.has("small") ? [f1, f2] : []) {
     const inst = await b.create();
     await b.sql(inst, "CREATE TABLE small (id int PRIMARY KEY, name text)");
     const first = await b.snapshotWritten(inst);
@@ -51,7 +57,7 @@ try {
 
   // 2. pagila: load, snapshot (the job's wait), then small changes.
   const pagilaLayer: Record<1 | 2, string> = { 1: "", 2: "" };
-  for (const b of [f1, f2]) {
+  for (const b of SECTIONS.has("pagila") ? [f1, f2] : []) {
     const waits: number[] = [];
     let logical = 0;
     let newBytes = 0;
@@ -76,6 +82,7 @@ try {
           );
           const s = await b.snapshotTimed(inst);
           small.push(s.waitMs);
+          sampleLoad();
           await b.written(s.layerId, s);
         }
         put(
@@ -102,27 +109,36 @@ try {
     );
   }
 
-  // 3. Boot from the pagila layer without the pool.
-  for (const b of [f1, f2]) {
-    const modes = b.format === 1 ? ["tar"] : ["warm", "cold"];
-    for (const mode of modes) {
-      const boots: number[] = [];
-      const unpack: number[] = [];
-      for (let i = 0; i < BOOT_ROUNDS; i++) {
-        if (mode === "cold") b.handle.manager.layers.cache.clear();
-        const inst = await b.create({ layer_id: pagilaLayer[b.format] });
-        boots.push(inst.bootMs);
-        unpack.push(inst.unpackMs);
-        await b.destroy(inst);
-      }
-      const label = mode === "tar" ? "" : ` (chunk cache ${mode})`;
-      put(`boot from the pagila layer, no pool, p50 ms${label}`, b.format, fmt(median(boots)));
-      put(`  of which unpack / materialize, p50 ms${label}`, b.format, fmt(median(unpack)));
+  // 3. Boot from the pagila layer without the pool: tar, format 2 with the chunk cache warm, and
+  // cold, in turn within each round, so a change of load in the shared machine hits all three.
+  const boots: Record<string, { total: number[]; unpack: number[] }> = {};
+  const modes = [
+    { b: f1, mode: "tar" },
+    { b: f2, mode: "warm" },
+    { b: f2, mode: "cold" },
+  ] as const;
+  for (let i = 0; SECTIONS.has("boot") && i < BOOT_ROUNDS; i++) {
+    for (const { b, mode } of modes) {
+      if (mode === "cold") b.handle.manager.layers.cache.clear();
+      const inst = await b.create({ layer_id: pagilaLayer[b.format] });
+      boots[mode] ??= { total: [], unpack: [] };
+      const m = boots[mode];
+      m.total.push(inst.bootMs);
+      m.unpack.push(inst.unpackMs);
+      sampleLoad();
+      await b.destroy(inst);
     }
+  }
+  for (const { b, mode } of SECTIONS.has("boot") ? modes : []) {
+    const m = boots[mode];
+    if (!m) continue;
+    const label = mode === "tar" ? "" : ` (chunk cache ${mode})`;
+    put(`boot from the pagila layer, no pool, p50 ms${label}`, b.format, fmt(median(m.total)));
+    put(`  of which unpack / materialize, p50 ms${label}`, b.format, fmt(median(m.unpack)));
   }
 
   // 4. Many small distinct projects: one layer each (CREATE TABLE + INSERT), storage on disk.
-  for (const b of [f1, f2]) {
+  for (const b of SECTIONS.has("projects") ? [f1, f2] : []) {
     const pending: Promise<unknown>[] = [];
     for (let p = 1; p <= PROJECTS; p++) {
       const inst = await b.create();
@@ -147,18 +163,21 @@ try {
 
   // 5. Chunk sizes, from the two format-2 layers of section 1 materialized side by side.
   const dirs: string[] = [];
-  for (const id of fiveRowLayers) {
+  for (const id of SECTIONS.has("chunks") ? fiveRowLayers : []) {
     const opened = await f2.handle.manager.layers.open(id);
     if (!opened?.image.manifest || !opened.image.store) throw new Error(`layer ${id} unreadable`);
     const dir = await mkdtemp(join("/dev/shm", "layers-bench-chunks-"));
     dirs.push(dir);
     await materialize(opened.image.manifest, dir, opened.image.store, new ChunkCache(1 << 30));
   }
-  const sizes = compareChunkSizes(
-    dirs[0] ?? "",
-    dirs[1] ?? "",
-    [16, 32, 64, 128, 256].map((k) => k * 1024),
-  );
+  const sizes =
+    dirs.length < 2
+      ? []
+      : compareChunkSizes(
+          dirs[0] ?? "",
+          dirs[1] ?? "",
+          [16, 32, 64, 128, 256].map((k) => k * 1024),
+        );
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 
   console.log("| measure | format 1 (tar) | format 2 (chunks) | format 2 / format 1 |");
@@ -175,8 +194,13 @@ try {
   for (const r of sizes) console.log(`| ${r.size / 1024} KiB | ${r.newRawBytes} | ${r.refs} |`);
   console.log("");
   console.log(
-    `pagila rounds ${PAGILA_ROUNDS}, small-change rounds ${SMALL_ROUNDS}, boot rounds ${BOOT_ROUNDS}, projects ${PROJECTS}.`,
+    `pagila rounds ${PAGILA_ROUNDS}, small-change rounds ${SMALL_ROUNDS}, boot rounds ${BOOT_ROUNDS}, projects ${PROJECTS}; sections ${[...SECTIONS].join(",")}.`,
   );
+  const ls = [...loads].sort((a, b) => a - b);
+  if (ls.length > 0)
+    console.log(
+      `1-min load average during the timed snapshots and boots: min ${ls[0]?.toFixed(1)}, median ${median(ls).toFixed(1)}, max ${ls.at(-1)?.toFixed(1)}.`,
+    );
 } finally {
   await f1.close();
   await f2.close();

@@ -34,6 +34,11 @@ export class ChunkCache {
     return raw;
   }
 
+  /** Whether a chunk is in memory (does not count as a use). */
+  has(hash: string): boolean {
+    return this.entries.has(hash);
+  }
+
   /** Drops every entry (benchmarks measure boots from a cold cache). */
   clear(): void {
     this.entries.clear();

@@ -5,10 +5,11 @@
 // unreferenced chunks older than its grace period, which covers layers still being written.
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, utimesSync } from "node:fs";
-import { copyFile, mkdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import * as zlib from "node:zlib";
+import { CHUNK_SIZE } from "./manifest.ts";
 
 export type Compression = "zstd" | "gzip";
 
@@ -19,6 +20,9 @@ export const DEFAULT_COMPRESSION: Compression =
 const zstdCompress =
   typeof zlib.zstdCompress === "function" ? promisify(zlib.zstdCompress) : undefined;
 const gzip = promisify(zlib.gzip);
+const zstdDecompress =
+  typeof zlib.zstdDecompress === "function" ? promisify(zlib.zstdDecompress) : undefined;
+const gunzip = promisify(zlib.gunzip);
 
 /** zstd level 1: ~4x faster than the default 3 on cluster pages for a few percent more bytes. */
 const ZSTD_LEVEL = 1;
@@ -41,8 +45,26 @@ export function compress(raw: Buffer, how: Compression): Promise<Buffer> {
   return gzip(raw, { level: 1 });
 }
 
+/**
+ * Output buffers of a whole chunk: with zlib's default 16 KiB a 64 KiB chunk was decoded into four
+ * growing buffers and concatenated, which cost 5-10x the CPU of the decoding itself (measured:
+ * 0.3-1.1 ms against 0.05-0.12 ms per zstd chunk).
+ */
+const DECODE_BUFFER = { chunkSize: CHUNK_SIZE };
+
 export function decompressSync(data: Buffer, how: Compression): Buffer {
-  return how === "zstd" ? zlib.zstdDecompressSync(data) : zlib.gunzipSync(data);
+  return how === "zstd"
+    ? zlib.zstdDecompressSync(data, DECODE_BUFFER)
+    : zlib.gunzipSync(data, DECODE_BUFFER);
+}
+
+/** As decompressSync, on libuv's thread pool: several chunks decode at once, on every core. */
+export function decompress(data: Buffer, how: Compression): Promise<Buffer> {
+  if (how === "zstd") {
+    if (!zstdDecompress) throw new Error("this Node has no zstd: cannot read a zstd chunk");
+    return zstdDecompress(data, DECODE_BUFFER);
+  }
+  return gunzip(data, DECODE_BUFFER);
 }
 
 const EXT: Record<Compression, string> = { zstd: "zst", gzip: "gz" };
@@ -101,9 +123,32 @@ export class ChunkStore {
 
   /** The raw bytes of a chunk (throws when it is missing). */
   readSync(hash: string): Buffer {
-    const how = this.found(hash);
-    if (!how) throw new Error(`chunk ${hash} is missing from ${this.root}`);
-    return decompressSync(readFileSync(this.path(hash, how)), how);
+    // Read first, look for the other compression only if that fails: one syscall less per chunk
+    // on a cold boot than checking existence first.
+    let data: Buffer;
+    try {
+      data = readFileSync(this.path(hash));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      const how = this.found(hash);
+      if (!how) throw new Error(`chunk ${hash} is missing from ${this.root}`);
+      return decompressSync(readFileSync(this.path(hash, how)), how);
+    }
+    return decompressSync(data, this.compression);
+  }
+
+  /** As readSync, reading and decoding off the main thread (cold boots fetch chunks in parallel). */
+  async read(hash: string): Promise<Buffer> {
+    let data: Buffer;
+    try {
+      data = await readFile(this.path(hash));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      const how = this.found(hash);
+      if (!how) throw new Error(`chunk ${hash} is missing from ${this.root}`);
+      return decompress(await readFile(this.path(hash, how)), how);
+    }
+    return decompress(data, this.compression);
   }
 
   /** Refreshes the mtime of a chunk stored in this store's compression; false if absent. */

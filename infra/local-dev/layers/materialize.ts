@@ -1,13 +1,14 @@
 // Boot, part one: writes a manifest's directories, files and links into an empty data directory on
-// tmpfs, taking chunks from the in-memory chunk cache (or the store, decompressed once and cached).
-// Plain synchronous file calls: on tmpfs each costs microseconds, far less than a thread-pool hop;
-// background boots (pool refills) yield the event loop every few files. Returns the file index the
-// instance's first snapshot compares against.
+// tmpfs, taking chunks from the in-memory chunk cache. Chunks the cache lacks (a cold boot) are
+// read and decoded ahead of the writes, several at once on libuv's thread pool, a bounded batch of
+// files at a time; the writes themselves are plain synchronous calls (on tmpfs each costs
+// microseconds, far less than a thread-pool hop). Background boots (pool refills) fetch one chunk
+// at a time and yield the event loop every few files. Returns the file index the instance's first
+// snapshot compares against.
 import {
   chownSync,
   closeSync,
   fchownSync,
-  fstatSync,
   futimesSync,
   lchownSync,
   mkdirSync,
@@ -31,6 +32,11 @@ export interface MaterializeOptions {
 const MAX_IOV = 512;
 const YIELD_EVERY_FILES = 32;
 const MATERIALIZED_MTIME_S = 1_000_000_000;
+const MATERIALIZED_MTIME_NS = BigInt(MATERIALIZED_MTIME_S) * 1_000_000_000n;
+/** Decoded chunks held ahead of the writes: bounds a cold boot's memory whatever the layer size. */
+const PREFETCH_BYTES = 16 << 20;
+/** Chunks read and decoded at once on a cold boot (libuv's pool has 4 threads by default). */
+const PREFETCH_PARALLEL = 4;
 
 export async function materialize(
   manifest: Manifest,
@@ -47,29 +53,31 @@ export async function materialize(
     mkdirSync(path, { mode: d.mode });
     if (owner) chownSync(path, owner.uid, owner.gid);
   }
+  const list = manifest.files;
   let n = 0;
-  for (const f of manifest.files) {
-    const fd = openSync(join(dataDir, f.path), "w", f.mode);
-    try {
-      const bufs = f.chunks.map((h) => cache.get(h, store));
-      for (let i = 0; i < bufs.length; i += MAX_IOV) {
-        const part = bufs.slice(i, i + MAX_IOV);
-        let want = 0;
-        for (const b of part) want += b.length;
-        const wrote = writevSync(fd, part);
-        if (wrote !== want) throw new Error(`${f.path}: short write`);
-      }
-      if (owner) fchownSync(fd, owner.uid, owner.gid);
-      // A fixed old mtime: any later write by the server moves it, even within the same
-      // coarse clock tick as this write (tmpfs timestamps can be ~4 ms coarse).
-      futimesSync(fd, MATERIALIZED_MTIME_S, MATERIALIZED_MTIME_S);
-      const st = fstatSync(fd, { bigint: true });
-      if (Number(st.size) !== f.size) throw new Error(`${f.path}: size ${st.size} != ${f.size}`);
-      files.set(f.path, { size: f.size, mtimeNs: st.mtimeNs, chunks: f.chunks });
-    } finally {
-      closeSync(fd);
+  for (let from = 0; from < list.length; ) {
+    // A batch: the next files until their uncached chunks reach PREFETCH_BYTES (at least one file).
+    const missing = new Set<string>();
+    let to = from;
+    while (
+      to < list.length &&
+      (to === from || missing.size * manifest.chunk_size < PREFETCH_BYTES)
+    ) {
+      for (const h of list[to]?.chunks ?? []) if (!cache.has(h)) missing.add(h);
+      to++;
     }
-    if (opts.background && ++n % YIELD_EVERY_FILES === 0) await yieldLoop();
+    const fetched = await fetchChunks([...missing], store, opts.background ? 1 : PREFETCH_PARALLEL);
+    for (let i = from; i < to; i++) {
+      const f = list[i];
+      if (!f) continue;
+      // A chunk evicted since the batch was planned is read synchronously (cache.get).
+      const bufs = f.chunks.map((h) => fetched.get(h) ?? cache.get(h, store));
+      writeFile(join(dataDir, f.path), f.path, f.mode, f.size, bufs, owner);
+      files.set(f.path, { size: f.size, mtimeNs: MATERIALIZED_MTIME_NS, chunks: f.chunks });
+      if (opts.background && ++n % YIELD_EVERY_FILES === 0) await yieldLoop();
+    }
+    for (const [h, raw] of fetched) cache.put(h, raw);
+    from = to;
   }
   for (const l of manifest.links) {
     const path = join(dataDir, l.path);
@@ -77,4 +85,55 @@ export async function materialize(
     if (owner) lchownSync(path, owner.uid, owner.gid);
   }
   return { store, files };
+}
+
+/** Reads and decodes `hashes`, `parallel` at a time. */
+async function fetchChunks(
+  hashes: string[],
+  store: ChunkStore,
+  parallel: number,
+): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  let next = 0;
+  const worker = async () => {
+    while (next < hashes.length) {
+      const h = hashes[next++] as string;
+      out.set(h, await store.read(h));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, hashes.length) }, worker));
+  return out;
+}
+
+/** One file: open, one writev per MAX_IOV chunks, owner, a fixed mtime, close. */
+function writeFile(
+  abs: string,
+  rel: string,
+  mode: number,
+  size: number,
+  bufs: Buffer[],
+  owner: { uid: number; gid: number } | null,
+): void {
+  const fd = openSync(abs, "w", mode);
+  try {
+    let written = 0;
+    for (let i = 0; i < bufs.length; i += MAX_IOV) {
+      const part = bufs.slice(i, i + MAX_IOV);
+      let want = 0;
+      for (const b of part) want += b.length;
+      const wrote = writevSync(fd, part);
+      if (wrote !== want) throw new Error(`${rel}: short write`);
+      written += wrote;
+    }
+    // The file was created empty and is written only here: what was written is its size, so no
+    // fstat is needed (one syscall less per file).
+    if (written !== size) throw new Error(`${rel}: size ${written} != ${size}`);
+    if (owner) fchownSync(fd, owner.uid, owner.gid);
+    // A fixed old mtime: any later write by the server moves it, even within the same coarse
+    // clock tick as this write (tmpfs timestamps can be ~4 ms coarse). Set here, so it is known
+    // without reading it back.
+    futimesSync(fd, MATERIALIZED_MTIME_S, MATERIALIZED_MTIME_S);
+  } finally {
+    closeSync(fd);
+  }
 }
