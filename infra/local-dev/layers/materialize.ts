@@ -26,6 +26,8 @@ import type { Manifest } from "./manifest.ts";
 export interface MaterializeOptions {
   owner?: { uid: number; gid: number } | null;
   background?: boolean;
+  /** Decoded chunks held ahead of the writes (default PREFETCH_BYTES; tests lower it). */
+  prefetchBytes?: number;
 }
 
 /** At most this many buffers per writev call (IOV_MAX is 1024 on Linux). */
@@ -54,14 +56,15 @@ export async function materialize(
     if (owner) chownSync(path, owner.uid, owner.gid);
   }
   const list = manifest.files;
+  const prefetchBytes = opts.prefetchBytes ?? PREFETCH_BYTES;
   let n = 0;
   for (let from = 0; from < list.length; ) {
-    // A batch: the next files until their uncached chunks reach PREFETCH_BYTES (at least one file).
+    // A batch: the next files until their uncached chunks reach prefetchBytes (at least one file).
     const missing = new Set<string>();
     let to = from;
     while (
       to < list.length &&
-      (to === from || missing.size * manifest.chunk_size < PREFETCH_BYTES)
+      (to === from || missing.size * manifest.chunk_size < prefetchBytes)
     ) {
       for (const h of list[to]?.chunks ?? []) if (!cache.has(h)) missing.add(h);
       to++;
@@ -76,6 +79,8 @@ export async function materialize(
       files.set(f.path, { size: f.size, mtimeNs: MATERIALIZED_MTIME_NS, chunks: f.chunks });
       if (opts.background && ++n % YIELD_EVERY_FILES === 0) await yieldLoop();
     }
+    // Fetched ahead, they are the cache's misses (a get that finds nothing counts the same way).
+    cache.misses += fetched.size;
     for (const [h, raw] of fetched) cache.put(h, raw);
     from = to;
   }
