@@ -132,7 +132,9 @@ try {
   for (const { b, mode } of SECTIONS.has("boot") ? modes : []) {
     const m = boots[mode];
     if (!m) continue;
-    const label = mode === "tar" ? "" : ` (chunk cache ${mode})`;
+    // tar and format 2 with a warm cache share a row (their ratio); the cold boot has its own.
+    const label =
+      mode === "cold" ? " (format 2: chunk cache cold)" : " (format 2: chunk cache warm)";
     put(`boot from the pagila layer, no pool, p50 ms${label}`, b.format, fmt(median(m.total)));
     put(`  of which unpack / materialize, p50 ms${label}`, b.format, fmt(median(m.unpack)));
   }

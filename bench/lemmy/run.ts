@@ -185,15 +185,10 @@ try {
     console.log("| job | ms | vs stage-ends cold | replayed | reused | load |");
     console.log("|---|---:|---:|---:|---:|---:|");
     console.log(row("cold, stage-end layers only (baseline)", ends, ends.ms));
-    attempts.forEach((a, i) =>
-      console.log(
-        row(
-          `cold, a layer after every step: job ${i + 1} of ${attempts.length} (${a.view.status})`,
-          a,
-          ends.ms,
-        ),
-      ),
-    );
+    for (const [i, a] of attempts.entries()) {
+      const what = `cold, a layer after every step: job ${i + 1} of ${attempts.length} (${a.view.status})`;
+      console.log(row(what, a, ends.ms));
+    }
     console.log(
       `| cold, a layer after every step: all ${attempts.length} jobs | ${everyTotal.toFixed(0)} | ${(everyTotal / ends.ms).toFixed(2)}x | 233 | | ${every.load.toFixed(1)} |`,
     );
