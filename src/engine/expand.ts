@@ -9,14 +9,16 @@ import { connectTarget } from "./connect-target.ts";
 import { SCRIPT_ENV_DEFAULTS, serverCopyFromProject } from "./copy-file.ts";
 import { copyMetaUnit } from "./copy-meta.ts";
 import { ScriptError, type ScriptErrorCode, type SourceLocation } from "./errors.ts";
+import { INCLUDE_META, includeTarget } from "./includes.ts";
 import { copyPayload, isCopyFromStdin, lex, lexTokens, type Token } from "./lexer.ts";
 import { MetaArgError, parseMetaArgs, splitMeta } from "./meta-args.ts";
-import { normalizePath, resolveIncludePath } from "./paths.ts";
+import { applyVariableMeta, VARIABLE_META } from "./meta-variables.ts";
+import { normalizePath } from "./paths.ts";
 import { isRuntimeMeta, isSendMeta, splitMetaLine } from "./runtime-meta.ts";
 import { LineIndex, type Locator } from "./source-map.ts";
 import { StatementBuffer } from "./statement-buffer.ts";
 import type { SqlUnit, Unit } from "./units.ts";
-import { isValidVariableName, parseBool, quoteIdent, quoteLiteral } from "./variables.ts";
+import { parseBool, quoteIdent, quoteLiteral } from "./variables.ts";
 
 export interface ExpandOptions {
   /** Project path -> file text. Keys are normalized (`./a/../b.sql` finds `b.sql`). */
@@ -51,8 +53,6 @@ export interface ExpandedScript {
   /** Maps a file offset to line:column. */
   locate: Locator;
 }
-
-const INCLUDE = new Set(["i", "include", "ir", "include_relative"]);
 
 export function expandScript(opts: ExpandOptions): ExpandedScript {
   return new Expander(opts).run();
@@ -291,6 +291,22 @@ export class Expander {
     if (this.restrictKey !== undefined && name !== "unrestrict") {
       this.fail("script_error", `\\${name}: not allowed in restricted mode (\\restrict)`, where);
     }
+    const failHere = (code: ScriptErrorCode, message: string): never =>
+      this.fail(code, message, where);
+    if (VARIABLE_META.has(name)) {
+      applyVariableMeta(name, args(), { vars: this.vars, env: this.opts.env, fail: failHere });
+      return;
+    }
+    if (INCLUDE_META.has(name)) {
+      const [target] = args().map(stripSemis);
+      return includeTarget(name, target, {
+        path,
+        stack,
+        hasFile: (f) => this.files.has(f),
+        maxDepth: this.opts.maxIncludeDepth ?? 32,
+        fail: failHere,
+      });
+    }
     switch (name) {
       case "restrict": {
         const [key] = args();
@@ -304,34 +320,6 @@ export class Expander {
           this.fail("script_error", "\\unrestrict: key does not match \\restrict", where);
         }
         this.restrictKey = undefined;
-        return;
-      }
-      case "set": {
-        const a = args();
-        if (a.length === 0) return; // psql lists the variables: nothing to run.
-        const varName = a[0]!;
-        if (!isValidVariableName(varName)) {
-          this.fail("script_error", `\\set: invalid variable name "${varName}"`, where);
-        }
-        const value = a.slice(1).join("");
-        if (varName === "AUTOCOMMIT" && parseBool(value) === false) {
-          this.fail("unsupported_command", "\\set AUTOCOMMIT off is not supported", where);
-        }
-        this.vars.set(varName, value);
-        return;
-      }
-      case "getenv": {
-        const [varName, envName] = args();
-        if (!varName || !envName)
-          this.fail("script_error", "\\getenv: missing required argument", where);
-        const value = this.opts.env?.[envName] ?? SCRIPT_ENV_DEFAULTS[envName];
-        if (value !== undefined) this.vars.set(varName, value);
-        return;
-      }
-      case "unset": {
-        const [varName] = args();
-        if (!varName) this.fail("script_error", "\\unset: missing required argument", where);
-        this.vars.delete(varName);
         return;
       }
       case "echo":
@@ -388,26 +376,6 @@ export class Expander {
       if (name === "r" || name === "reset") buf.reset();
       this.units.push({ kind: "meta", name, args: args(), rest, buffer, ...where });
       return;
-    }
-    if (INCLUDE.has(name)) {
-      const [target] = args().map(stripSemis);
-      if (!target) this.fail("script_error", `\\${name}: missing required argument`, where);
-      const relative = name === "ir" || name === "include_relative";
-      const resolved = resolveIncludePath(path, target, relative);
-      if (resolved === undefined) {
-        this.fail("include_not_found", `\\${name} ${target}: outside the project tree`, where);
-      }
-      if (!this.files.has(resolved)) {
-        this.fail("include_not_found", `\\${name} ${target}: file ${resolved} not found`, where);
-      }
-      const chain = [...stack, path];
-      if (chain.includes(resolved)) {
-        this.fail("include_cycle", `include cycle: ${[...chain, resolved].join(" -> ")}`, where);
-      }
-      if (chain.length >= (this.opts.maxIncludeDepth ?? 32)) {
-        this.fail("script_error", `\\${name} ${target}: includes nested too deeply`, where);
-      }
-      return resolved;
     }
     if (this.opts.runtime) {
       // The interpreter reports it where it stands (psql: "invalid command").
