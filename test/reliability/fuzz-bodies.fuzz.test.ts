@@ -16,7 +16,7 @@ import { call, createJob, shortJob, uid } from "../api/helpers.ts";
 // SQL_RUNNER_FUZZ_TOTAL / SQL_RUNNER_FUZZ_SEED, passed as bindings by vitest.config.ts.
 const knobs = env as unknown as { FUZZ_TOTAL?: string; FUZZ_SEED?: string };
 const TOTAL = Number(knobs.FUZZ_TOTAL ?? 100_000);
-const BATCH = 1_000;
+const BATCH = 250;
 const CONCURRENCY = 16;
 const SEED = Number(knobs.FUZZ_SEED ?? 20261202);
 const RUN = uid("fz");
