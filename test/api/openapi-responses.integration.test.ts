@@ -72,6 +72,11 @@ describe("real answers of the running service match the document", () => {
     const view = await ended(jobId, user);
     expect(view.status).toBe("completed");
     expect((view.result as { sets: unknown[] }).sets).toHaveLength(1);
+    // A page of the stored set, against the ResultPage schema.
+    const page = await hit("GET", "/v1/jobs/{job_id}/result", `/v1/jobs/${jobId}/result?set=0`, {
+      user,
+    });
+    expect([page.status, page.body.set_id, page.body.next_after]).toEqual([200, 0, null]);
 
     const logs = await hit("GET", "/v1/jobs/{job_id}/logs", `/v1/jobs/${jobId}/logs?limit=1000`, {
       user,
