@@ -1,15 +1,21 @@
 // Typed access to one JobObject's SQLite storage: the job row, files (chunked: a SQLite row in a
-// Durable Object holds at most 2 MB), numbered events, stages and the result.
+// Durable Object holds at most 2 MB), numbered events, stages and the result. The job row's columns
+// are defined once, in job-row.ts.
+import {
+  decodeJobRow,
+  insertJobRow,
+  type JobPatch,
+  type JobRow,
+  type NewJob,
+  updateJobRow,
+} from "./job-row.ts";
 import {
   type EventType,
-  type HeadOptions,
-  type JobError,
   type JobEvent,
   type JobResult,
   type JobStatus,
   type ResultSet,
   roundMs,
-  type SnapshotInfo,
   type Stage,
   type StageName,
 } from "./model.ts";
@@ -36,114 +42,9 @@ export function chunksOf(text: string, size = CHUNK): string[] {
   return out;
 }
 
-export interface JobRow {
-  job_id: string;
-  user_id: string;
-  request_id: string;
-  body_digest: string;
-  mode: "short" | "long";
-  status: JobStatus;
-  stage: StageName | null;
-  head_path: string | null;
-  variables: Record<string, string>;
-  snapshot_ttl: number;
-  job_ttl: number;
-  timeout_ms: number;
-  telemetry: Record<string, string>;
-  run_digest: string | null;
-  run_requested: boolean;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  expires_at: number;
-  attempts: number;
-  retries: number;
-  instance_id: string | null;
-  snapshot: SnapshotInfo | null;
-  error: JobError | null;
-  cache_hit: boolean | null;
-  carried_steps: number;
-  /** on_error, output, echo and the expanded heads, as given at create or run. */
-  head_options: HeadOptions;
-}
+export type { JobPatch, JobRow, NewJob } from "./job-row.ts";
 
 type RawRow = Record<string, SqlStorageValue>;
-
-function parseJson<T>(v: SqlStorageValue | undefined): T | null {
-  return typeof v === "string" ? (JSON.parse(v) as T) : null;
-}
-
-function toRow(r: RawRow): JobRow {
-  return {
-    job_id: String(r.job_id),
-    user_id: String(r.user_id),
-    request_id: String(r.request_id),
-    body_digest: String(r.body_digest),
-    mode: r.mode === "long" ? "long" : "short",
-    status: r.status as JobStatus,
-    stage: (r.stage as StageName | null) ?? null,
-    head_path: (r.head_path as string | null) ?? null,
-    variables: parseJson<Record<string, string>>(r.variables) ?? {},
-    snapshot_ttl: Number(r.snapshot_ttl),
-    job_ttl: Number(r.job_ttl),
-    timeout_ms: Number(r.timeout_ms),
-    telemetry: parseJson<Record<string, string>>(r.telemetry) ?? {},
-    run_digest: (r.run_digest as string | null) ?? null,
-    run_requested: Number(r.run_requested) === 1,
-    created_at: Number(r.created_at),
-    started_at: r.started_at == null ? null : Number(r.started_at),
-    finished_at: r.finished_at == null ? null : Number(r.finished_at),
-    expires_at: Number(r.expires_at),
-    attempts: Number(r.attempts),
-    retries: Number(r.retries),
-    instance_id: (r.instance_id as string | null) ?? null,
-    snapshot: parseJson<SnapshotInfo>(r.snapshot),
-    error: parseJson<JobError>(r.error),
-    cache_hit: r.cache_hit == null ? null : Number(r.cache_hit) === 1,
-    carried_steps: Number(r.carried_steps ?? 0),
-    head_options: parseJson<HeadOptions>(r.head_options) ?? {},
-  };
-}
-
-export type NewJob = Omit<
-  JobRow,
-  | "status"
-  | "stage"
-  | "run_requested"
-  | "started_at"
-  | "finished_at"
-  | "attempts"
-  | "retries"
-  | "instance_id"
-  | "snapshot"
-  | "error"
-  | "cache_hit"
-  | "run_digest"
-  | "carried_steps"
->;
-
-/** Columns that `update` may write, with their JS types. */
-export type JobPatch = Partial<
-  Pick<
-    JobRow,
-    | "stage"
-    | "head_path"
-    | "variables"
-    | "run_digest"
-    | "run_requested"
-    | "started_at"
-    | "finished_at"
-    | "attempts"
-    | "retries"
-    | "instance_id"
-    | "snapshot"
-    | "error"
-    | "cache_hit"
-    | "carried_steps"
-    | "expires_at"
-    | "head_options"
-  >
->;
 
 export type StoredEntry = { content: string } | { etag: string };
 
@@ -163,43 +64,17 @@ export class JobStore {
 
   job(): JobRow | null {
     const rows = this.sql.exec<RawRow>("SELECT * FROM job WHERE id = 1").toArray();
-    return rows[0] ? toRow(rows[0]) : null;
+    return rows[0] ? decodeJobRow(rows[0]) : null;
   }
 
   insert(job: NewJob): void {
-    this.sql.exec(
-      `INSERT INTO job (id, job_id, user_id, request_id, body_digest, mode, status, head_path,
-         variables, snapshot_ttl, job_ttl, timeout_ms, telemetry, created_at, expires_at,
-         head_options)
-       VALUES (1, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      job.job_id,
-      job.user_id,
-      job.request_id,
-      job.body_digest,
-      job.mode,
-      job.head_path,
-      JSON.stringify(job.variables),
-      job.snapshot_ttl,
-      job.job_ttl,
-      job.timeout_ms,
-      JSON.stringify(job.telemetry),
-      job.created_at,
-      job.expires_at,
-      JSON.stringify(job.head_options),
-    );
+    const { sql, values } = insertJobRow(job);
+    this.sql.exec(sql, ...values);
   }
 
   update(patch: JobPatch): void {
-    const sets: string[] = [];
-    const values: SqlStorageValue[] = [];
-    for (const [key, value] of Object.entries(patch)) {
-      sets.push(`${key} = ?`);
-      if (value === null || value === undefined) values.push(null);
-      else if (typeof value === "boolean") values.push(value ? 1 : 0);
-      else if (typeof value === "object") values.push(JSON.stringify(value));
-      else values.push(value as string | number);
-    }
-    if (sets.length > 0) this.sql.exec(`UPDATE job SET ${sets.join(", ")} WHERE id = 1`, ...values);
+    const set = updateJobRow(patch);
+    if (set) this.sql.exec(`UPDATE job SET ${set.sets} WHERE id = 1`, ...set.values);
   }
 
   /** Compare-and-set move of the status; false (and nothing written) when not allowed. */
