@@ -6,7 +6,7 @@ import { checkHeads, expandHeads } from "../planner/heads.ts";
 import type { Plan } from "../planner/plan.ts";
 import { stageDone } from "../telemetry/job-telemetry.ts";
 import { type ContentStore, rememberContent, storeResolver } from "./content-store.ts";
-import { canonicalJson, contentDigest, sha256Hex } from "./job-id.ts";
+import { canonicalJson, contentDigest, type Digest, digestOnce, sha256Hex } from "./job-id.ts";
 import { type JobRow, type JobStore, ownedJob, type StoredEntry } from "./job-store.ts";
 import {
   type AppendBody,
@@ -29,8 +29,8 @@ export interface CreateInput {
 }
 
 /** `sha256:<hex>` of the file's bytes: the same for a file sent inline or as its etag. */
-async function entryDigest(entry: StoredEntry): Promise<string> {
-  return "etag" in entry ? entry.etag : `sha256:${await contentDigest(entry.content)}`;
+async function entryDigest(entry: StoredEntry, digest: Digest): Promise<string> {
+  return "etag" in entry ? entry.etag : `sha256:${await digest(entry.content)}`;
 }
 
 /**
@@ -42,10 +42,11 @@ export const OFFLOAD_BYTES = 64 * 1024;
 async function checkFiles(
   store: JobStore,
   files: Map<string, StoredEntry>,
+  hash: Digest,
 ): Promise<Map<string, { entry: StoredEntry; digest: string; fresh: boolean }>> {
   const out = new Map<string, { entry: StoredEntry; digest: string; fresh: boolean }>();
   for (const [path, entry] of files) {
-    const digest = await entryDigest(entry);
+    const digest = await entryDigest(entry, hash);
     const existing = store.fileDigest(path);
     if (existing !== null && existing !== digest) {
       throw new AppError(
@@ -79,14 +80,17 @@ function storeFiles(
  * Digest of a tree for idempotency checks: paths with the SHA-256 of their content, so a 3 MB file
  * is hashed once instead of being re-serialized as canonical JSON.
  */
-export async function treeDigest(tree: ProjectTree | undefined): Promise<string[] | null> {
+export async function treeDigest(
+  tree: ProjectTree | undefined,
+  digest: Digest = contentDigest,
+): Promise<string[] | null> {
   if (!tree) return null;
   const out: string[] = [];
   for (const path of Object.keys(tree).sort()) {
     const entry = tree[path];
     if (entry === undefined) continue;
-    if (typeof entry === "string") out.push(path, await contentDigest(entry));
-    else if ("content" in entry) out.push(path, await contentDigest(entry.content));
+    if (typeof entry === "string") out.push(path, await digest(entry));
+    else if ("content" in entry) out.push(path, await digest(entry.content));
     else out.push(path, `etag:${entry.etag}`);
   }
   return out;
@@ -114,10 +118,11 @@ async function planHeads(
   head: string | undefined,
   heads: string[] | undefined,
   content: ContentStore | undefined,
+  digest: Digest,
 ): Promise<{ plan: Plan; head: string; heads: string[] | undefined }> {
   const expanded = heads ? expandHeads(heads, Object.keys(tree), JOB_LIMITS.maxHeads) : undefined;
   const first = expanded?.[0] ?? head!;
-  const plan = await planTree(tree, first, content ? storeResolver(content) : undefined);
+  const plan = await planTree(tree, first, content ? storeResolver(content) : undefined, digest);
   if (expanded) checkHeads(plan, expanded);
   return { plan, head: plan.head.path, heads: expanded };
 }
@@ -134,8 +139,10 @@ export async function createJob(
   checkPlan?: PlanCheck,
 ): Promise<{ created: boolean; status: JobRow["status"]; plan: Plan | null }> {
   const { body } = input;
+  // Every file of the create is hashed once, here, and the digest reused by each step below.
+  const hash = digestOnce();
   const digest = await sha256Hex(
-    canonicalJson({ ...body, project_tree: await treeDigest(body.project_tree) }),
+    canonicalJson({ ...body, project_tree: await treeDigest(body.project_tree, hash) }),
   );
   const existing = store.job();
   if (existing) {
@@ -166,7 +173,7 @@ export async function createJob(
   }
   const started = performance.now();
   const part = body.project_tree ? validatePart(body.project_tree) : null;
-  const files = part ? await checkFiles(store, part.files) : new Map();
+  const files = part ? await checkFiles(store, part.files, hash) : new Map();
   let plan: Plan | null = null;
   let headPath = body.head_path ?? null;
   let heads = body.heads;
@@ -176,12 +183,13 @@ export async function createJob(
       body.head_path,
       body.heads,
       content,
+      hash,
     );
     ({ plan, heads } = planned);
     headPath = planned.head;
     await checkPlan?.(plan);
   }
-  if (part && content) await rememberContent(content, part.files);
+  if (part && content) await rememberContent(content, part.files, hash);
   const parseMs = performance.now() - started;
   store.insert({
     job_id: input.job_id,
@@ -228,7 +236,8 @@ export async function appendPart(
   if (job.mode !== "long") {
     throw new AppError(409, "invalid_state", 'append is only for jobs created with mode "long"');
   }
-  const digest = await sha256Hex(canonicalJson(await treeDigest(body.project_tree)));
+  const hash = digestOnce();
+  const digest = await sha256Hex(canonicalJson(await treeDigest(body.project_tree, hash)));
   const known = store.partDigest(body.part);
   if (known !== null) {
     if (known !== digest) {
@@ -251,8 +260,8 @@ export async function appendPart(
     );
   }
   const part = validatePart(body.project_tree);
-  const checked = await checkFiles(store, part.files);
-  if (content) await rememberContent(content, part.files);
+  const checked = await checkFiles(store, part.files, hash);
+  if (content) await rememberContent(content, part.files, hash);
   store.addPart(body.part, digest);
   storeFiles(store, body.part, checked, content !== undefined);
   emit("log", { message: `part ${body.part}: ${part.files.size} file(s)` });
@@ -294,7 +303,7 @@ export async function requestRun(
     );
   }
   const started = performance.now();
-  const planned = await planHeads(store.tree(), head, requestedHeads, content);
+  const planned = await planHeads(store.tree(), head, requestedHeads, content, digestOnce());
   const plan = planned.plan;
   await checkPlan?.(plan);
   const parseMs = performance.now() - started;

@@ -5,7 +5,7 @@
 // user who sent that content themselves, so an etag of another user's file is `unknown_etag`
 // exactly like one nobody sent (docs/security.md, "Content by etag"). The store never lists keys.
 import { IsolateCache, stringBytes } from "../limits/isolate-cache.ts";
-import { contentDigest } from "./job-id.ts";
+import { contentDigest, type Digest } from "./job-id.ts";
 import type { StoredEntry } from "./job-store.ts";
 
 /**
@@ -94,12 +94,13 @@ export function keyOf(etag: string): string {
 export async function rememberContent(
   store: ContentStore,
   files: ReadonlyMap<string, StoredEntry>,
+  digest: Digest = contentDigest,
 ): Promise<number> {
   let written = 0;
   await Promise.all(
     [...files.values()].map(async (entry) => {
       if (!("content" in entry)) return;
-      const etag = `sha256:${await contentDigest(entry.content)}`;
+      const etag = `sha256:${await digest(entry.content)}`;
       const hex = etag.slice("sha256:".length);
       if (store.lease) {
         if (!isVerified(store, hex)) {

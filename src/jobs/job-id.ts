@@ -47,3 +47,23 @@ export function contentDigest(text: string): Promise<string> {
   recentDigests.set(text, digest);
   return digest;
 }
+
+/** SHA-256 hex of a file's content (`contentDigest`, or one call's `digestOnce`). */
+export type Digest = (text: string) => Promise<string>;
+
+/**
+ * The digests of one create, append or run: each distinct content is hashed once, whichever step
+ * asks (the idempotency digest, the file rows, the planner, the content store), small contents
+ * included (`contentDigest` only remembers big ones across calls). Lives as long as the call.
+ */
+export function digestOnce(): Digest {
+  const known = new Map<string, Promise<string>>();
+  return (text) => {
+    let digest = known.get(text);
+    if (!digest) {
+      digest = contentDigest(text);
+      known.set(text, digest);
+    }
+    return digest;
+  };
+}

@@ -4,7 +4,7 @@ import { scanIncludes } from "../engine/scan-includes.ts";
 import { IsolateCache, stringBytes } from "../limits/isolate-cache.ts";
 import { type Plan, planJob } from "../planner/plan.ts";
 import { validateTree } from "../planner/tree.ts";
-import { contentDigest } from "./job-id.ts";
+import { contentDigest, type Digest } from "./job-id.ts";
 import type { StoredEntry } from "./job-store.ts";
 
 export interface ValidPart {
@@ -50,10 +50,11 @@ export function planTree(
   tree: Record<string, StoredEntry>,
   headPath: string,
   fallback?: (etag: string) => Promise<string | undefined>,
+  digest: Digest = contentDigest,
 ): Promise<Plan> {
   const resolveEtag = async (etag: string): Promise<string | undefined> => {
     for (const entry of Object.values(tree)) {
-      if ("content" in entry && `sha256:${await contentDigest(entry.content)}` === etag) {
+      if ("content" in entry && `sha256:${await digest(entry.content)}` === etag) {
         return entry.content;
       }
     }
@@ -64,6 +65,6 @@ export function planTree(
     headPath,
     resolveEtag,
     scanIncludes: scanIncludesMemo,
-    textDigest: contentDigest,
+    textDigest: digest,
   });
 }

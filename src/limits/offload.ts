@@ -5,7 +5,7 @@
 // same idempotency digest).
 
 import { type ContentStore, rememberContent } from "../jobs/content-store.ts";
-import { contentDigest } from "../jobs/job-id.ts";
+import { digestOnce } from "../jobs/job-id.ts";
 import type { ProjectTree } from "../jobs/model.ts";
 import { BODY_LIMITS } from "./limits.ts";
 
@@ -50,10 +50,12 @@ export async function offloadTree(
   const paths = filesToOffload(tree);
   if (paths.length === 0) return tree;
   const moved = new Map<string, Entry>();
+  // One hash per file: storing it and naming it by etag use the same digest.
+  const hash = digestOnce();
   for (const path of paths) {
     const text = inlineText(tree[path] as Entry) ?? "";
-    await rememberContent(store, new Map([[path, { content: text }]]));
-    moved.set(path, { etag: `sha256:${await contentDigest(text)}` });
+    await rememberContent(store, new Map([[path, { content: text }]]), hash);
+    moved.set(path, { etag: `sha256:${await hash(text)}` });
   }
   // fromEntries defines own properties (a "__proto__" path stays a path) on a plain object, which
   // the RPC can serialize (a null-prototype object it cannot).
