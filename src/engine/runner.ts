@@ -6,6 +6,7 @@
 import type { Client, Submittable } from "@neondatabase/serverless";
 import { type BatchHandlers, BatchQuery } from "./batch-query.ts";
 import { type BatchLimits, type BatchStep, canCarrySetup, planSteps } from "./batching.ts";
+import { closeClient, connectAt, emptyStats, noticeEvent } from "./connection.ts";
 import { copyDataLine, locateFailure } from "./error-location.ts";
 import { errorText } from "./error-text.ts";
 import { ScriptError, type SourceLocation } from "./errors.ts";
@@ -107,14 +108,7 @@ class Run {
   database = "";
   total = 0;
   readonly sets: ResultSet[] = [];
-  readonly stats: ScriptStats = {
-    statements: 0,
-    batches: 0,
-    round_trips: 0,
-    connects: 0,
-    copy_bytes: 0,
-    elapsed_ms: 0,
-  };
+  readonly stats: ScriptStats = emptyStats();
   /** Session setup deferred by `open(..., carry)` to ride in front of the next batch. */
   private pendingSetup: { text: string; at: SourceLocation } | null = null;
   /** Sets of the current connection whose columns still carry `oid:N` types. */
@@ -139,33 +133,12 @@ class Run {
   /** (Re)connects, applies the session settings and learns the database name. */
   async open(database: string | undefined, at: SourceLocation, carry = false): Promise<void> {
     await this.resolveTypeNames();
-    let next: Client;
-    try {
-      next = await this.opts.connect(database);
-    } catch (e) {
-      const what = database === undefined ? "the instance" : `database "${database}"`;
-      throw new ScriptError(
-        "connection_error",
-        `${fmt(at)}: cannot connect to ${what}: ${msg(e)}`,
-        at,
-      );
-    }
+    const next = await connectAt(this.opts.connect, database, at);
     await this.close();
     this.client = next;
     this.stats.connects++;
     next.on("notice", (notice) => {
-      const n = notice as unknown as DbError;
-      const event: ScriptEvent = {
-        kind: "notice",
-        severity: n.severity ?? "NOTICE",
-        message: n.message,
-        file: this.current.file,
-        line: this.current.line,
-      };
-      if (n.code) event.sqlstate = n.code;
-      if (n.detail) event.detail = n.detail;
-      if (n.hint) event.hint = n.hint;
-      this.opts.onEvent?.(event);
+      this.opts.onEvent?.(noticeEvent(notice as unknown as DbError, this.current));
     });
     this.current = at;
     const setup = sessionSetupSql(this.opts.settings, this.opts.seed);
@@ -343,9 +316,7 @@ class Run {
   async close(): Promise<void> {
     const c = this.client;
     this.client = undefined;
-    if (!c) return;
-    c.removeAllListeners("notice");
-    await c.end().catch(() => {});
+    await closeClient(c);
   }
 }
 

@@ -3,6 +3,7 @@
 
 import type { Client } from "@neondatabase/serverless";
 import type { BatchStep } from "../batching.ts";
+import { closeClient, connectAt, emptyStats, noticeEvent } from "../connection.ts";
 import { copyDataLine, locateFailure } from "../error-location.ts";
 import { errorText } from "../error-text.ts";
 import { ScriptError, type SourceLocation } from "../errors.ts";
@@ -39,14 +40,7 @@ export class PsqlSession {
   stoppedBy: HeadError | undefined;
   readonly sets: HeadResultSet[] = [];
   readonly errors: HeadError[] = [];
-  readonly stats: ScriptStats = {
-    statements: 0,
-    batches: 0,
-    round_trips: 0,
-    connects: 0,
-    copy_bytes: 0,
-    elapsed_ms: 0,
-  };
+  readonly stats: ScriptStats = emptyStats();
   print: PrintSettings = defaultPrintSettings();
   timing = false;
   /** The last query sent (`\g` with an empty buffer resends it, `\p` prints it). */
@@ -85,17 +79,7 @@ export class PsqlSession {
   }
 
   async open(database: string | undefined, at: SourceLocation): Promise<void> {
-    let next: Client;
-    try {
-      next = await this.opts.connect(database);
-    } catch (e) {
-      const what = database === undefined ? "the instance" : `database "${database}"`;
-      throw new ScriptError(
-        "connection_error",
-        `${at.file}:${at.line}:${at.column}: cannot connect to ${what}: ${msg(e)}`,
-        at,
-      );
-    }
+    const next = await connectAt(this.opts.connect, database, at);
     await this.resolveTypeNames();
     await this.close();
     this.client = next;
@@ -147,22 +131,11 @@ export class PsqlSession {
   }
 
   private notice(n: ServerMessage): void {
-    const sev = n.severity ?? "NOTICE";
     this.out.write(
       this.prefix() +
         formatServerMessage(n, undefined, this.verbosity(), this.showContext(), false),
     );
-    const event: import("../types.ts").ScriptEvent = {
-      kind: "notice",
-      severity: sev,
-      message: n.message,
-      file: this.current.file,
-      line: this.current.line,
-    };
-    if (n.code) event.sqlstate = n.code;
-    if (n.detail) event.detail = n.detail;
-    if (n.hint) event.hint = n.hint;
-    this.opts.onEvent?.(event);
+    this.opts.onEvent?.(noticeEvent(n, this.current));
   }
 
   verbosity(): Verbosity {
@@ -383,9 +356,7 @@ export class PsqlSession {
   async close(): Promise<void> {
     const c = this.client;
     this.client = undefined;
-    if (!c) return;
-    c.removeAllListeners("notice");
-    await c.end().catch(() => {});
+    await closeClient(c);
   }
 }
 
