@@ -92,7 +92,6 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
               seedHash: step.hash,
               connection: conn,
               signal: run.signal,
-              collectResults: false,
               emit,
             });
           } catch (err) {

@@ -6,7 +6,7 @@ import { connectPg } from "../clients/pg.ts";
 import { runScript } from "../engine/runner.ts";
 import { seedFromHash } from "../engine/session.ts";
 import type { ScriptEvent } from "../engine/types.ts";
-import type { Emit, ResultSet } from "../jobs/model.ts";
+import type { Emit } from "../jobs/model.ts";
 
 /** What running one file on an instance needs, a tail step's or a head's. */
 export interface SessionInput {
@@ -22,7 +22,6 @@ export interface SessionInput {
 
 export interface StepInput extends SessionInput {
   entry: string;
-  collectResults: boolean;
 }
 
 /** Progress events are throttled: a step of 10,000 statements must not write 10,000 rows. */
@@ -73,9 +72,9 @@ export function sink(input: Pick<StepInput, "emit" | "entry">): (e: ScriptEvent)
   };
 }
 
-/** Runs one file; resolves with its result sets (empty unless `collectResults`). */
-export async function runStep(input: StepInput): Promise<ResultSet[]> {
-  const result = await runScript({
+/** Runs one tail step's file (tail steps keep no result sets: only heads return rows). */
+export async function runStep(input: StepInput): Promise<void> {
+  await runScript({
     files: input.files,
     entry: input.entry,
     variables: input.variables,
@@ -84,17 +83,9 @@ export async function runStep(input: StepInput): Promise<ResultSet[]> {
     connect: (database) => connectPg(input.connection, database),
     onEvent: sink(input),
     signal: input.signal,
-    collectResults: input.collectResults,
+    collectResults: false,
     ...(input.connection.type_names
       ? { knownTypes: { database: input.connection.database, names: input.connection.type_names } }
       : {}),
   });
-  return result.sets.map((s) => ({
-    command: s.command,
-    tag: s.tag,
-    columns: s.columns,
-    rows: s.rows,
-    row_count: s.row_count,
-    truncated: s.truncated,
-  }));
 }
