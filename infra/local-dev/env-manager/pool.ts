@@ -20,6 +20,11 @@ export interface PoolStats {
   sources: { key: string; hits: number; misses: number; target: number; idle: number }[];
 }
 
+/** Failed pool boots of one source in a row before it leaves the pool (see noteBootFailure). */
+const MAX_BOOT_FAILURES = 5;
+const BOOT_RETRY_BASE_MS = 250;
+const BOOT_RETRY_MAX_MS = 8_000;
+
 export class WarmPool {
   private readonly cfg: PoolConfig;
   private readonly boot: BootFn;
@@ -36,6 +41,8 @@ export class WarmPool {
   private misses = 0;
   private boots = 0;
   private readonly perSourceCounts = new Map<string, { hits: number; misses: number }>();
+  /** Failed pool boots in a row per source, and when the next may start (back-off). */
+  private readonly failures = new Map<string, { count: number; retryAt: number }>();
 
   constructor(cfg: PoolConfig, boot: BootFn) {
     this.cfg = cfg;
@@ -185,7 +192,9 @@ export class WarmPool {
   private nextKey(): string | null {
     const now = Date.now();
     const key = this.recent.find(
-      (k) => this.liveCount(k) + (this.booting.get(k) ?? 0) < this.demand.target(k, now),
+      (k) =>
+        (this.failures.get(k)?.retryAt ?? 0) <= now &&
+        this.liveCount(k) + (this.booting.get(k) ?? 0) < this.demand.target(k, now),
     );
     if (!key) return null;
     if (!this.budgetLeft() && !this.makeRoomFor(key, now)) return null;
@@ -204,9 +213,10 @@ export class WarmPool {
       this.booting.set(key, (this.booting.get(key) ?? 1) - 1);
     }
     if (!inst) {
-      this.recent = this.recent.filter((k) => k !== key);
+      this.noteBootFailure(key);
       return;
     }
+    this.failures.delete(key);
     this.boots++;
     this.demand.noteBoot(key, performance.now() - t0);
     if (this.closed || !this.recent.includes(key)) {
@@ -226,6 +236,23 @@ export class WarmPool {
       void dead.destroy();
       this.kick();
     };
+  }
+
+  /**
+   * A pool boot that failed (a loaded machine, a port taken, a slow start) is tried again after a
+   * back-off; only after MAX_BOOT_FAILURES in a row does the source leave the pool until it is
+   * asked for again. Dropping it at the first failure left a source unrefilled for good.
+   */
+  private noteBootFailure(key: string): void {
+    const count = (this.failures.get(key)?.count ?? 0) + 1;
+    if (count > MAX_BOOT_FAILURES) {
+      this.failures.delete(key);
+      this.recent = this.recent.filter((k) => k !== key);
+      return;
+    }
+    const wait = Math.min(BOOT_RETRY_MAX_MS, BOOT_RETRY_BASE_MS * 2 ** (count - 1));
+    this.failures.set(key, { count, retryAt: Date.now() + wait });
+    setTimeout(() => this.kick(), wait).unref();
   }
 
   /**
