@@ -83,11 +83,15 @@ export class EnvManager {
     this.digest = settingsDigest(this.binaries.major);
     this.layers = new LayerStore(cfg.dataDir, cfg.chunkCacheBytes, log, cfg.publishGraceMs);
     // A pooled instance waits with a ready session (and its type names known) for its first client.
-    this.pool = new WarmPool(cfg.pool, async (key) => {
-      const inst = await this.bootFresh(key, true);
-      if (inst) await this.sessions.prestart(inst);
-      return inst;
-    });
+    this.pool = new WarmPool(
+      cfg.pool,
+      async (key) => {
+        const inst = await this.bootFresh(key, true);
+        if (inst) await this.sessions.prestart(inst);
+        return inst;
+      },
+      (key, err) => log.warn("pool_boot_failed", { source: key, ...errorFields(err) }),
+    );
     this.reaper = setInterval(() => void this.reap(), cfg.reapIntervalMs);
     this.reaper.unref();
     this.quotas = new QuotaWatch(

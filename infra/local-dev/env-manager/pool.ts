@@ -9,6 +9,9 @@ import { PoolDemand } from "./pool-demand.ts";
 /** Boots a fresh instance of `sourceKey`, or returns null if the source no longer exists. */
 export type BootFn = (sourceKey: string) => Promise<Instance | null>;
 
+/** Told why a pool boot failed (the pool retries it; the operator should see the reason). */
+export type BootErrorFn = (sourceKey: string, err: unknown) => void;
+
 export interface PoolStats {
   /** Takes answered with a ready instance. */
   hits: number;
@@ -28,6 +31,7 @@ const BOOT_RETRY_MAX_MS = 8_000;
 export class WarmPool {
   private readonly cfg: PoolConfig;
   private readonly boot: BootFn;
+  private readonly onBootError: BootErrorFn;
   private readonly idle = new Map<string, Instance[]>();
   private readonly demand: PoolDemand;
   /** Most recently used first. */
@@ -44,9 +48,10 @@ export class WarmPool {
   /** Failed pool boots in a row per source, and when the next may start (back-off). */
   private readonly failures = new Map<string, { count: number; retryAt: number }>();
 
-  constructor(cfg: PoolConfig, boot: BootFn) {
+  constructor(cfg: PoolConfig, boot: BootFn, onBootError: BootErrorFn = () => {}) {
     this.cfg = cfg;
     this.boot = boot;
+    this.onBootError = onBootError;
     this.demand = new PoolDemand({
       min: cfg.perSource,
       max: Math.max(cfg.perSource, cfg.maxPerSource ?? cfg.perSource),
@@ -207,13 +212,14 @@ export class WarmPool {
     let inst: Instance | null = null;
     try {
       inst = await this.boot(key);
-    } catch {
+    } catch (err) {
+      this.onBootError(key, err);
       inst = null;
     } finally {
       this.booting.set(key, (this.booting.get(key) ?? 1) - 1);
     }
     if (!inst) {
-      this.noteBootFailure(key);
+      if (!this.closed) this.noteBootFailure(key);
       return;
     }
     this.failures.delete(key);
@@ -251,8 +257,14 @@ export class WarmPool {
       return;
     }
     const wait = Math.min(BOOT_RETRY_MAX_MS, BOOT_RETRY_BASE_MS * 2 ** (count - 1));
-    this.failures.set(key, { count, retryAt: Date.now() + wait });
-    setTimeout(() => this.kick(), wait).unref();
+    const entry = { count, retryAt: Date.now() + wait };
+    this.failures.set(key, entry);
+    // The timer opens the gate itself: a timer may fire a millisecond before Date.now() reaches
+    // retryAt (timers run on a monotonic clock), and a gate still shut then stalled the pool.
+    setTimeout(() => {
+      entry.retryAt = 0;
+      this.kick();
+    }, wait).unref();
   }
 
   /**

@@ -57,4 +57,22 @@ describe("pool boot failures", () => {
     await until(() => calls === 6);
     await pool.close();
   });
+
+  it("tells why a boot failed", async () => {
+    const seen: string[] = [];
+    let calls = 0;
+    const pool = new WarmPool(
+      cfg,
+      async () => {
+        calls++;
+        if (calls === 1) throw new Error("port taken");
+        return readyInstance();
+      },
+      (key, err) => seen.push(`${key}: ${(err as Error).message}`),
+    );
+    pool.prefer("base:18");
+    await until(() => pool.size() === 1);
+    expect(seen).toEqual(["base:18: port taken"]);
+    await pool.close();
+  });
 });
