@@ -19,8 +19,19 @@ export interface PoolStats {
   misses: number;
   /** Instances the pool booted. */
   boots: number;
-  /** Per source: hits, misses and the number of instances the pool aims to keep now. */
-  sources: { key: string; hits: number; misses: number; target: number; idle: number }[];
+  /**
+   * Per source: hits, misses, the number of instances the pool aims to keep now, those it holds,
+   * those booting, and its failed boots in a row.
+   */
+  sources: {
+    key: string;
+    hits: number;
+    misses: number;
+    target: number;
+    idle: number;
+    booting: number;
+    failures: number;
+  }[];
 }
 
 /** Failed pool boots of one source in a row before it leaves the pool (see noteBootFailure). */
@@ -114,6 +125,8 @@ export class WarmPool {
         misses: this.perSourceCounts.get(key)?.misses ?? 0,
         target: this.demand.target(key, now),
         idle: this.idle.get(key)?.length ?? 0,
+        booting: this.booting.get(key) ?? 0,
+        failures: this.failures.get(key)?.count ?? 0,
       })),
     };
   }

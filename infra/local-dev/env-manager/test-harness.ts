@@ -124,17 +124,22 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Polls `check` until it returns true (tests wait for background work without fixed delays). */
 /**
- * Polls until `check` holds. The default wait is just under the node project's 60 s test timeout:
- * a background boot (pool refill) on a loaded 2-core CI machine can take far longer than on a
- * quiet one, and the test's own timeout is what should bound it.
+ * Polls until `check` holds (tests wait for background work without fixed delays). The default
+ * wait is just under the node project's 60 s test timeout: a background boot (pool refill) on a
+ * loaded 2-core CI machine can take far longer than on a quiet one, and the test's own timeout is
+ * what should bound it. `explain` adds the state that was waited on to the failure.
  */
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 55_000) {
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 55_000,
+  explain?: () => string,
+) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
     await sleep(20);
   }
-  throw new Error(`condition not met within ${timeoutMs} ms`);
+  const state = explain ? `: ${explain()}` : "";
+  throw new Error(`condition not met within ${timeoutMs} ms${state}`);
 }

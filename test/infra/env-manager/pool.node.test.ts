@@ -30,10 +30,17 @@ afterAll(async () => {
 });
 
 const pooled = () => env.handle.manager.counts().pooled;
+/** Waits for one pooled instance; a failure shows the pool's view (boots, targets, idle). */
+const onePooled = () =>
+  waitFor(
+    () => pooled() === 1,
+    55_000,
+    () => JSON.stringify(env.handle.manager.pool.stats()),
+  );
 
 describe("warm pool", () => {
   it("pre-boots the base image and hands it out from the pool", async () => {
-    await waitFor(() => pooled() === 1);
+    await onePooled();
     const created = await env.call("POST", "/v1/instances", { from: { base: { engine } } });
     expect(created.status).toBe(201);
     expect(created.json.boot.source).toBe("pool");
@@ -43,10 +50,10 @@ describe("warm pool", () => {
   });
 
   it("refills after an acquisition", async () => {
-    await waitFor(() => pooled() === 1);
+    await onePooled();
     const again = await env.call("POST", "/v1/instances", { from: { base: { engine } } });
     expect(again.json.boot.source).toBe("pool");
-    await waitFor(() => pooled() === 1);
+    await onePooled();
   });
 
   it("pools a freshly snapshotted layer and reports it in use", async () => {
