@@ -315,13 +315,27 @@ export const JobResult = HeadResult.partial({ errors: true, on_error: true }).ex
   truncated: z
     .boolean()
     .optional()
-    .describe("true when the job's total result cap (max_bytes) dropped rows"),
+    .describe(
+      "true when the job's total result cap (max_bytes) dropped rows or its set cap (max_sets) dropped sets",
+    ),
   stored_bytes: z
     .number()
     .int()
     .optional()
     .describe("UTF-8 bytes of the values of every stored row of the job"),
   max_bytes: z.number().int().optional().describe("the job's total result cap in UTF-8 bytes"),
+  /** Present once the set cap was reached: the sets after the kept ones ran but are not kept. */
+  dropped_sets: z
+    .number()
+    .int()
+    .optional()
+    .describe("result sets that ran but were not kept: the job's set cap (max_sets) was reached"),
+  max_sets: z.number().int().optional().describe("result sets kept per job at most"),
+  max_set_meta_bytes: z
+    .number()
+    .int()
+    .optional()
+    .describe("UTF-8 bytes of kept sets' metadata (command, tag, file, columns) per job at most"),
 });
 export type JobResult = z.infer<typeof JobResult>;
 

@@ -43,6 +43,13 @@ export const BODY_LIMITS = {
 export const RESULT_LIMITS = {
   /** UTF-8 bytes of row values per job, all heads and sets together (`RESULT_MAX_BYTES` var). */
   maxJobBytes: 64 * 1024 * 1024,
+  /**
+   * Result sets kept per job, all heads together, and the UTF-8 bytes of their metadata (command,
+   * tag, file, column names and types), which the view carries whole: past either, later sets
+   * still run but are dropped and counted (`dropped_sets`).
+   */
+  maxSets: 1000,
+  maxSetMetaBytes: 2 * 1024 * 1024,
   /** UTF-8 bytes of row values the job view carries, all sets together. */
   viewBytes: 1024 * 1024,
   /** Rows the job view carries, all sets together. */

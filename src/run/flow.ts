@@ -11,6 +11,7 @@ import type { HeadResult, JobResult, SnapshotInfo } from "../jobs/model.ts";
 import { roundMs } from "../jobs/model.ts";
 import { planTree } from "../jobs/planning.ts";
 import { ResultWriter } from "../jobs/result-pages.ts";
+import { RESULT_LIMITS } from "../limits/limits.ts";
 import { forgetTail } from "../warm/tail-memory.ts";
 import { LayerPublisher } from "./background-publish.ts";
 import { AbortedError, checkAborted, StepFailure } from "./failure.ts";
@@ -160,7 +161,10 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
     const heads = job.head_options.heads ?? [plan.head.path];
     let results: (HeadResult & { path: string })[];
     // One budget for every head's rows; rows of an earlier attempt are written anew.
-    const budget = new ResultBudget(run.resultMaxBytes);
+    const budget = new ResultBudget(run.resultMaxBytes, {
+      maxSets: RESULT_LIMITS.maxSets,
+      maxMetaBytes: RESULT_LIMITS.maxSetMetaBytes,
+    });
     const writer = new ResultWriter(store, job.job_id);
     store.clearResult();
     try {
@@ -198,9 +202,16 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
       ...(job.head_options.heads
         ? { sets: [], heads: results }
         : (({ path: _path, ...one }) => one)(results[0]!)),
-      truncated: budget.exhausted,
+      truncated: budget.exhausted || budget.droppedSets > 0,
       stored_bytes: budget.used,
       max_bytes: budget.maxBytes,
+      ...(budget.droppedSets > 0
+        ? {
+            dropped_sets: budget.droppedSets,
+            max_sets: budget.sets.maxSets,
+            max_set_meta_bytes: budget.sets.maxMetaBytes,
+          }
+        : {}),
     };
     // Stored before a stopped head fails the job: the result sets before the error are kept.
     store.putResult(result);

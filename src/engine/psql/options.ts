@@ -26,6 +26,11 @@ export interface PsqlRunOptions extends Omit<RunScriptOptions, "batching" | "col
   /** The job's result budget: the statements' rows draw on it (internal queries do not). */
   resultBudget?: ResultBudget;
   /**
+   * The job's cap on kept result sets (`ResultBudget.takeSet`): a set past it still runs and
+   * prints, but is neither kept nor handed to `onSet`. Applies with or without `resultBudget`.
+   */
+  setBudget?: ResultBudget;
+  /**
    * Sees each result set as it completes, before the next statement runs: the caller may store
    * its rows elsewhere and replace `set.rows` with fewer, so a head never holds all its rows.
    */

@@ -8,9 +8,11 @@ import { copyDataLine, locateFailure } from "../error-location.ts";
 import { errorText } from "../error-text.ts";
 import { ScriptError, type SourceLocation } from "../errors.ts";
 import type { Expander } from "../expand.ts";
+import { setMetaBytes } from "../result-budget.ts";
 import { sessionSetupSql } from "../session.ts";
 import type { ScriptStats } from "../types.ts";
 import type { ConnectUnit, SqlUnit } from "../units.ts";
+import { rowBytes } from "../utf8.ts";
 import { execQuery, type QueryCaps, type QueryResultSet } from "./exec-query.ts";
 import {
   formatServerMessage,
@@ -168,8 +170,10 @@ export class PsqlSession {
         results.push(r);
         this.stats.statements++;
         const set = headResultSet(r, unit);
-        this.opts.onSet?.(set);
-        this.sets.push(set);
+        if (this.keepSet(set)) {
+          this.opts.onSet?.(set);
+          this.sets.push(set);
+        }
         if (send === "gset" || send === "gexec") return;
         if (r.copyOut !== undefined) this.out.write(r.copyOut);
         else if (r.fields.length > 0) this.out.write(printResult(printable(r), shown));
@@ -190,6 +194,15 @@ export class PsqlSession {
     if (send === "gset" && last) this.gset(unit, last);
     if (send === "gexec") await this.gexec(unit, results);
     return results;
+  }
+
+  /** Whether the job's set cap keeps `set`; a dropped set's rows go back to the row budget. */
+  private keepSet(set: HeadResultSet): boolean {
+    const budget = this.opts.setBudget;
+    if (!budget || budget.takeSet(setMetaBytes(set))) return true;
+    if (this.opts.resultBudget)
+      this.opts.resultBudget.giveBack(set.rows.reduce((n, row) => n + rowBytes(row), 0));
+    return false;
   }
 
   private gset(unit: SqlUnit, r: QueryResultSet): void {
