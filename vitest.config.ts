@@ -2,6 +2,7 @@
 // platform started by test/global-setup.ts), and `node` (the local platform services themselves).
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { TEST_PLANS_VAR } from "./test/support/plans.ts";
 import { TEST_WEBHOOK_SECRET } from "./test/support/webhook-receiver.ts";
 
 // Unit tests have no platform: its URLs point at a port nothing listens on (TCP 9, "discard"),
@@ -37,6 +38,8 @@ const workersWithPlatform = () =>
         WEBHOOK_RETRY_BASE_MS: "300",
         WEBHOOK_SECRETS: TEST_WEBHOOK_SECRET,
         FILES_GRACE_SECONDS: "0",
+        // Plans with small limits for the tests that cross them (test/support/plans.ts).
+        PLANS: TEST_PLANS_VAR,
         TELEMETRY_URL: inject("telemetryUrl"),
         AUDIT_LOG_URL: inject("auditLogUrl"),
       },

@@ -21,6 +21,13 @@ export const PlanLimits = z.strictObject({
    * (optional in `PLANS`: 16 x `max_concurrent_jobs` when left out).
    */
   max_queued_jobs: z.number().int().min(0).optional(),
+  /**
+   * Bytes the data directory of each instance a job runs on may reach (tables, indexes, WAL, temp
+   * files), sent to env-manager with the instance's create: past it env-manager ends the job's
+   * sessions and the job fails with `quota_exceeded`. env-manager's own configured quota caps it
+   * (a plan can lower it, not raise it); left out, that quota alone applies.
+   */
+  max_data_bytes: z.number().int().min(1).optional(),
 });
 export type PlanLimits = z.infer<typeof PlanLimits>;
 
@@ -81,6 +88,18 @@ export function resolvePlan(
 /** The plan's queue cap (its `max_queued_jobs`, or 16 x `max_concurrent_jobs`). */
 export function queueCap(limits: PlanLimits): number {
   return limits.max_queued_jobs ?? 16 * limits.max_concurrent_jobs;
+}
+
+/**
+ * The instance quota a job of plan `name` asks env-manager for (undefined: none of its own). A
+ * plan the deployment no longer defines (PLANS changed since the create) asks for none.
+ */
+export function instanceQuotaOf(
+  name: string,
+  raw: string | undefined,
+): { max_data_bytes: number } | undefined {
+  const maxData = plansOf(raw)[name]?.max_data_bytes;
+  return maxData === undefined ? undefined : { max_data_bytes: maxData };
 }
 
 /** Throws `403 plan_limit` when `value` exceeds the plan's `limit`. */

@@ -33,6 +33,7 @@ import {
   webhookDeliveries,
 } from "../lifecycle/job-hooks.ts";
 import { JobLifecycle } from "../lifecycle/job-lifecycle.ts";
+import { instanceQuotaOf } from "../lifecycle/plans.ts";
 import { countLogEvents, EventBudget } from "../limits/event-budget.ts";
 import { Serial } from "../limits/serial.ts";
 import { answerClientClose, answerClientMessage, LiveHub } from "../live/hub.ts";
@@ -382,6 +383,10 @@ export class JobObject extends DurableObject<Env> {
             overrides: this.overrides,
             budgetMs: this.budgetMs,
             cachedPlan: this.takePlan(),
+            instanceQuota: instanceQuotaOf(
+              new JobLifecycle(this.#sql.sql).get().plan,
+              this.env.PLANS,
+            ),
             ...(gate.kind === "run" ? { since: gate.since } : {}),
             tailLease: (hash) => this.env.TAILS.get(this.env.TAILS.idFromName(hash)),
             setActive: (run) => {

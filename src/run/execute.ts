@@ -2,6 +2,7 @@
 // keeps dying fails visibly), arms the timeout watchdog outside PostgreSQL, makes the run
 // (job-run.ts) and ends it through its exits, and drops the instance on every way out.
 
+import type { InstanceQuota } from "../clients/contracts/env-manager.ts";
 import { finishJob } from "../jobs/finish.ts";
 import type { JobStore } from "../jobs/job-store.ts";
 import type { Emit } from "../jobs/model.ts";
@@ -39,6 +40,8 @@ export interface ExecHost {
    * here, so the wait and the run together stay within it. Default: the run's start.
    */
   since?: number;
+  /** The quota of the job's instances, from the user's plan (`max_data_bytes`), if it has one. */
+  instanceQuota?: InstanceQuota | undefined;
   /** Records (or clears) the run in progress, so cancel can abort it. */
   setActive(run: JobRun | null): void;
 }
@@ -98,6 +101,7 @@ export async function executeJob(host: ExecHost): Promise<void> {
     budgetMs: host.budgetMs,
     envManagerUrl: host.overrides.envManagerUrl ?? host.env.ENV_MANAGER_URL,
     resultMaxBytes: host.overrides.resultMaxBytes ?? resultMaxBytes(host.env.RESULT_MAX_BYTES),
+    instanceQuota: host.instanceQuota,
     plan: cached?.plan ?? null,
     prefetched: cached?.lookup ?? null,
   });

@@ -3,6 +3,7 @@
 // failed. The flow's parts (tail-lookup, layers, background-publish, head) take the run; the alarm
 // shell (execute.ts) makes one, hands it to the flow (flow.ts) and ends it through an exit.
 
+import type { InstanceQuota } from "../clients/contracts/env-manager.ts";
 import type { ContentStore } from "../jobs/content-store.ts";
 import { finishJob } from "../jobs/finish.ts";
 import type { JobRow, JobStore } from "../jobs/job-store.ts";
@@ -51,6 +52,8 @@ export interface JobRunInputs {
   envManagerUrl: string;
   /** The job's total result cap in UTF-8 bytes (RESULT_MAX_BYTES, or a test's override). */
   resultMaxBytes: number;
+  /** The quota every instance of the run is created with (the user's plan's), if any. */
+  instanceQuota?: InstanceQuota | undefined;
   /** A plan already made for this run (skips planning again), or null. */
   plan: Plan | null;
   /** The chain lookup started when the run was requested (with `plan`), or null. */
@@ -69,6 +72,7 @@ export class JobRun {
   readonly budgetMs: number;
   readonly envManagerUrl: string;
   readonly resultMaxBytes: number;
+  readonly instanceQuota: InstanceQuota | undefined;
   readonly plan: Plan | null;
   /** The instance in use, so a timeout, cancel or failure can drop it. */
   instanceId: string | null = null;
@@ -88,6 +92,7 @@ export class JobRun {
     this.budgetMs = inputs.budgetMs;
     this.envManagerUrl = inputs.envManagerUrl;
     this.resultMaxBytes = inputs.resultMaxBytes;
+    this.instanceQuota = inputs.instanceQuota;
     this.plan = inputs.plan;
     this.#tailLease = inputs.tailLease;
     this.#prefetched = inputs.prefetched;

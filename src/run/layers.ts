@@ -55,7 +55,13 @@ export async function boot(
   let waits = 0;
   const instance = await withRetry(
     "create instance",
-    () => run.platform.env.create({ from, ttl_ms, owner: run.job.job_id }),
+    () =>
+      run.platform.env.create({
+        from,
+        ttl_ms,
+        owner: run.job.job_id,
+        ...(run.instanceQuota ? { quota: run.instanceQuota } : {}),
+      }),
     run.countRetry,
     run.signal,
     {

@@ -27,6 +27,7 @@ export async function createIn(
   user: string,
   sql: string,
   extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
 ): Promise<{ jobId: string; res: Response }> {
   const requestId = uid("req");
   const jobId = await jobIdFor(user, requestId);
@@ -46,6 +47,7 @@ export async function createIn(
       head_path: "test/head.sql",
       ...extra,
     },
+    headers,
   });
   return { jobId, res };
 }

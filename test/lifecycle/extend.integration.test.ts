@@ -4,6 +4,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { call, errorOf, shortJob } from "../api/helpers.ts";
 import { waitDone } from "../jobs/helpers.ts";
+import { TEST_PLANS } from "../support/plans.ts";
 import { jobStub } from "./helpers.ts";
 
 const DAY = 24 * 3600;
@@ -41,7 +42,11 @@ describe("TTL plans", () => {
   it("refuse a plan the deployment does not define with 422 unknown_plan", async () => {
     const res = await call("/v1/jobs", { body: shortJob(), headers: { "x-user-plan": "gold" } });
     expect(res.status).toBe(422);
-    expect(await errorOf(res)).toMatchObject({ code: "unknown_plan", plans: ["free", "premium"] });
+    // The built-in plans, then the test Worker's own (its PLANS binding).
+    expect(await errorOf(res)).toMatchObject({
+      code: "unknown_plan",
+      plans: ["free", "premium", ...Object.keys(TEST_PLANS)],
+    });
   });
 });
 
