@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_INSTANCE_TTL_MS } from "../../../src/clients/contracts/env-manager.ts";
 import { PUBLISH_GRACE_MS } from "./layer-store.ts";
+import { onlineSnapshotsDefault } from "./online-snapshot.ts";
 
 export interface PoolConfig {
   /** Pre-booted instances kept per recently used source (layer or base image). */
@@ -60,6 +61,11 @@ export interface EnvManagerConfig {
   pool: PoolConfig;
   /** Format of the layers snapshots write: 2 (manifest + chunks, docs/layers.md) or 1 (one tar). */
   layerFormat: 1 | 2;
+  /**
+   * Format 2: snapshot with the server frozen for the copy instead of stopped and restarted
+   * (online-snapshot.ts); ENV_MANAGER_ONLINE_SNAPSHOTS=0 turns it off.
+   */
+  onlineSnapshots: boolean;
   /** Memory budget of the decompressed chunk cache that format-2 boots read from. */
   chunkCacheBytes: number;
   /**
@@ -111,6 +117,7 @@ export function resolveConfig(partial: EnvManagerOverrides = {}): EnvManagerConf
     defaultTtlMs: partial.defaultTtlMs ?? DEFAULT_INSTANCE_TTL_MS,
     reapIntervalMs: partial.reapIntervalMs ?? 1_000,
     layerFormat: partial.layerFormat ?? (env.ENV_MANAGER_LAYER_FORMAT === "1" ? 1 : 2),
+    onlineSnapshots: partial.onlineSnapshots ?? onlineSnapshotsDefault(env),
     chunkCacheBytes:
       partial.chunkCacheBytes ?? Number(env.ENV_MANAGER_CHUNK_CACHE_BYTES ?? 256 * 1024 * 1024),
     stagingBudgetBytes: partial.stagingBudgetBytes ?? 1024 * 1024 * 1024,

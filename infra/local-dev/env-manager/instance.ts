@@ -1,6 +1,7 @@
 // One managed PostgreSQL cluster: its own directory on fast scratch space (tmpfs), unix socket and
-// per-instance password. Boots from a packed image (base or layer), stops cleanly for snapshots,
-// restarts, cancels user queries, and notices when its postmaster dies.
+// per-instance password. Boots from a packed image (base or layer), is frozen (online-snapshot.ts)
+// or stopped cleanly for snapshots, restarts, cancels user queries, and notices when its postmaster
+// dies.
 import { randomBytes } from "node:crypto";
 import { chmod, chown, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ import { unpackDataDir } from "../postgres/pack.ts";
 import { type PgProcess, startPostgres } from "../postgres/process.ts";
 import { ADMIN_ROLE, USER_DATABASE, USER_ROLE } from "../postgres/settings.ts";
 import { pruneRecycledWal } from "../postgres/wal.ts";
+import { copyOnline, type FrozenView } from "./online-snapshot.ts";
 import type { QuotaExceeded } from "./quota-watch.ts";
 
 export type InstanceStatus = "booting" | "ready" | "snapshotting" | "restarting" | "dead";
@@ -43,6 +45,9 @@ export interface InstanceDeps {
   /** Boot a base image from its tar (format 1) even when it also carries a manifest. */
   preferTar: boolean;
 }
+
+/** How a snapshot was taken: online (frozen for `frozenMs`), or by a clean stop and why. */
+export type SnapshotWay = { online: true; frozenMs: number } | { online: false; reason: string };
 
 export function newInstanceId(): string {
   return `i-${randomBytes(8).toString("hex")}`;
@@ -163,6 +168,39 @@ export class Instance {
     after?: (copied: T) => Promise<U>,
   ): Promise<U> {
     return this.exclusive(() => this.snapshotNow(copy, after));
+  }
+
+  /**
+   * Copies the data directory with the server running (online-snapshot.ts) when the cluster allows
+   * it, else as snapshot() does. `after` runs before any later operation on the instance.
+   */
+  snapshotPreferOnline<T, U>(
+    copyFrozen: (view: FrozenView) => T,
+    copyStopped: (dataDir: string) => Promise<T>,
+    after: (copied: T) => Promise<U>,
+  ): Promise<{ value: U; way: SnapshotWay }> {
+    return this.exclusive(async () => {
+      const pid = this.pid;
+      let reason = "the server is not running";
+      if (pid !== null) {
+        const target = {
+          pid,
+          dataDir: this.dataDir,
+          socketDir: this.socketDir,
+          adminPassword: this.adminPassword,
+        };
+        const got = await copyOnline(target, copyFrozen).catch((err: Error) => ({
+          online: false as const,
+          reason: `online copy failed: ${err.message}`,
+        }));
+        if (got.online) {
+          return { value: await after(got.value), way: { online: true, frozenMs: got.frozenMs } };
+        }
+        reason = got.reason;
+      }
+      const value = await this.snapshotNow(copyStopped, after);
+      return { value, way: { online: false, reason } };
+    });
   }
 
   /** `after` runs while the server is starting again, before any later operation on the instance. */

@@ -1,17 +1,19 @@
-// A snapshot in either layer format. Format 2: stop the server, stage the files that changed since
-// the boot or the last snapshot on tmpfs, start the server again and hash the staged files
-// meanwhile (that gives the layer id), then write chunks and manifest in the background (or wait
-// for that write: `background` not set, or the staging budget used up). Format 1: stop, pack one
-// tar, answer. The server restarts in the background either way.
+// A snapshot in either layer format. Format 2: stage the files that changed since the boot or the
+// last snapshot on tmpfs, with the server frozen for the copy (online-snapshot.ts) or, when that is
+// off or the cluster needs it, stopped and started again; hash the staged files (that gives the
+// layer id), then write chunks and manifest in the background (or wait for that write:
+// `background` not set, or the staging budget used up). Format 1: stop, pack one tar, answer, and
+// restart the server in the background.
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { SnapshotResponse } from "../../../src/clients/contracts/env-manager.ts";
-import { captureSync, hashCapture } from "../layers/capture.ts";
+import { type Capture, captureSync, hashCapture } from "../layers/capture.ts";
 import type { ChunkStore } from "../layers/chunk-store.ts";
 import { logicalBytes } from "../layers/manifest.ts";
 import { EnvError } from "./errors.ts";
-import type { Instance } from "./instance.ts";
+import type { Instance, SnapshotWay } from "./instance.ts";
 import type { LayerStore, WrittenLayer } from "./layer-store.ts";
 
 export interface SnapshotDeps {
@@ -19,6 +21,8 @@ export interface SnapshotDeps {
   format: 1 | 2;
   stagingBudgetBytes: number;
   workDir: string;
+  /** Format 2: copy with the server frozen instead of stopped where the cluster allows it. */
+  online: boolean;
   /** Maps instance failures to the contract's errors. */
   guard<T>(fn: () => Promise<T>): Promise<T>;
 }
@@ -27,6 +31,7 @@ export interface SnapshotDeps {
 export interface TakenSnapshot {
   response: SnapshotResponse;
   stored: Promise<void>;
+  way: SnapshotWay;
 }
 
 export async function takeSnapshot(
@@ -44,6 +49,7 @@ export async function takeSnapshot(
   let stored: Promise<void> = Promise.resolve();
   let layerId: string;
   let sizeBytes: number;
+  let way: SnapshotWay = { online: false, reason: "format 1" };
   if (d.format === 1) {
     const tar = await d.guard(() => instance.snapshot((dataDir) => d.layers.write(dataDir, info)));
     written = tar;
@@ -54,21 +60,38 @@ export async function takeSnapshot(
     // An instance booted from a base image names the base's chunks: the first layer copies them.
     const from = instance.fileIndex?.store;
     const fallback: ChunkStore | null = from && from !== d.layers.chunks ? from : null;
-    const { hashed, cap } = await d
-      .guard(() =>
-        instance.snapshot(
-          async (dataDir) => captureSync(dataDir, staging, instance.fileIndex),
-          async (cap) => {
-            const hashed = await hashCapture(cap, d.layers.chunks.compression);
-            instance.fileIndex = { store: d.layers.chunks, files: hashed.files };
-            return { hashed, cap };
-          },
-        ),
-      )
+    const hash = async (cap: Capture) => {
+      const hashed = await hashCapture(cap, d.layers.chunks.compression);
+      instance.fileIndex = { store: d.layers.chunks, files: hashed.files };
+      return { hashed, cap };
+    };
+    // A failed online try may have staged part of the copy: the stopped copy starts afresh.
+    const copyStopped = async (dataDir: string) => {
+      rmSync(staging, { recursive: true, force: true });
+      return captureSync(dataDir, staging, instance.fileIndex);
+    };
+    const taken = await d
+      .guard(async () => {
+        if (!d.online) {
+          const value = await instance.snapshot(copyStopped, hash);
+          return { value, way: { online: false, reason: "online snapshots are off" } as const };
+        }
+        return instance.snapshotPreferOnline(
+          (view) =>
+            captureSync(view.dataDir, staging, instance.fileIndex, {
+              skip: view.skip,
+              racyFromNs: view.racyFromNs,
+            }),
+          copyStopped,
+          hash,
+        );
+      })
       .catch(async (err: unknown) => {
         await rm(staging, { recursive: true, force: true });
         throw err;
       });
+    const { hashed, cap } = taken.value;
+    way = taken.way;
     const write = d.layers.enqueue(cap, hashed, info, fallback);
     layerId = hashed.layerId;
     sizeBytes = logicalBytes(hashed.manifest);
@@ -92,5 +115,5 @@ export async function takeSnapshot(
     settings_digest: instance.source.settingsDigest,
     ms: performance.now() - t0,
   };
-  return { response, stored };
+  return { response, stored, way };
 }

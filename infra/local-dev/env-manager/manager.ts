@@ -196,10 +196,11 @@ export class EnvManager {
   async snapshot(id: string, opts: { background?: boolean } = {}): Promise<SnapshotResponse> {
     const { instance } = this.get(id);
     await refuseOverQuota(instance, this.cfg.quota.maxLayerBytes);
-    const { response, stored } = await takeSnapshot(
+    const { response, stored, way } = await takeSnapshot(
       {
         layers: this.layers,
         format: this.cfg.layerFormat,
+        online: this.cfg.onlineSnapshots,
         stagingBudgetBytes: this.cfg.stagingBudgetBytes,
         workDir: this.workDir,
         guard: (fn) => this.guard(instance, fn),
@@ -207,6 +208,12 @@ export class EnvManager {
       instance,
       opts,
     );
+    this.log.info("snapshot", {
+      instance: id,
+      layer: response.layer_id,
+      ms: Math.round(response.ms),
+      ...(way.online ? { online: true, frozen_ms: Number(way.frozenMs.toFixed(1)) } : way),
+    });
     // The next job with this tail boots from this layer: have one ready for it (once it is stored;
     // a pool refill of a layer still being written would find nothing and drop the source).
     stored.then(

@@ -1,5 +1,5 @@
-// Snapshot, part one (the server is stopped): walk the data directory, and copy only the files
-// whose size or mtime differ from the instance's file index into a staging directory on tmpfs.
+// Snapshot, part one (the server is stopped or frozen): walk the data directory, and copy only the
+// files whose size or mtime differ from the instance's file index into a staging directory on tmpfs.
 // Part two (the server is already starting again): hash the staged files into chunks and build the
 // manifest, whose hash is the layer id. Nothing here compresses or writes to the chunk store.
 import { createHash } from "node:crypto";
@@ -16,13 +16,14 @@ import {
 import { join } from "node:path";
 import { setImmediate as yieldLoop } from "node:timers/promises";
 import type { Compression } from "./chunk-store.ts";
-import { excluded, type FileIndex, type FileState } from "./file-index.ts";
+import { excluded, type FileIndex, type FileState, UNKNOWN_MTIME_NS } from "./file-index.ts";
 import { CHUNK_SIZE, encodeManifest, LAYER_FORMAT, layerIdOf, type Manifest } from "./manifest.ts";
 
 export interface CapturedFile {
   path: string;
   mode: number;
   size: number;
+  /** The mtime the instance's file index remembers (UNKNOWN_MTIME_NS: compare the file next time). */
   mtimeNs: bigint;
   /** Chunk hashes reused from the index (unchanged file), or null: staged, to be hashed. */
   chunks: string[] | null;
@@ -37,8 +38,25 @@ export interface Capture {
   stagedFiles: number;
 }
 
+export interface CaptureOptions {
+  /** Paths (relative to the data directory) not to carry, e.g. recycled WAL segments. */
+  skip?: ReadonlySet<string>;
+  /**
+   * The file-system clock when a running cluster was frozen (online-snapshot.ts). A file with an
+   * mtime at or after it may be written again after the thaw within the same clock tick, keeping
+   * size and mtime while its content changes: the index remembers no mtime for it (git's "racily
+   * clean" entries), so the next snapshot copies it again instead of reusing stale chunks.
+   */
+  racyFromNs?: bigint;
+}
+
 /** Walks a stopped cluster's data directory and stages the files that changed since `index`. */
-export function captureSync(dataDir: string, stagingDir: string, index: FileIndex | null): Capture {
+export function captureSync(
+  dataDir: string,
+  stagingDir: string,
+  index: FileIndex | null,
+  opts: CaptureOptions = {},
+): Capture {
   const out: Capture = {
     dirs: [],
     links: [],
@@ -52,7 +70,7 @@ export function captureSync(dataDir: string, stagingDir: string, index: FileInde
     const abs = rel === "" ? dataDir : join(dataDir, rel);
     for (const entry of readdirSync(abs, { withFileTypes: true })) {
       const path = rel === "" ? entry.name : `${rel}/${entry.name}`;
-      if (excluded(path)) continue;
+      if (excluded(path) || opts.skip?.has(path)) continue;
       const st = lstatSync(join(dataDir, path), { bigint: true });
       const mode = Number(st.mode & 0o7777n);
       if (st.isDirectory()) {
@@ -74,7 +92,10 @@ export function captureSync(dataDir: string, stagingDir: string, index: FileInde
           path,
           mode,
           size,
-          mtimeNs: st.mtimeNs,
+          mtimeNs:
+            opts.racyFromNs !== undefined && st.mtimeNs >= opts.racyFromNs
+              ? UNKNOWN_MTIME_NS
+              : st.mtimeNs,
           chunks: same ? known.chunks : null,
         });
       }

@@ -16,6 +16,9 @@ export interface FileIndex {
   files: Map<string, FileState>;
 }
 
+/** An mtime no file has: the file is copied and hashed at the next snapshot whatever it holds. */
+export const UNKNOWN_MTIME_NS = -1n;
+
 /** Files of a stopped cluster that a copy must not carry (runtime leftovers). */
 export function excluded(rel: string): boolean {
   if (rel === "postmaster.pid" || rel === "postmaster.opts") return true;

@@ -1,5 +1,7 @@
 // The throwaway-instance profile: how base clusters are initialized and how every instance runs.
-// Durability is off on purpose: a layer is only ever taken from a cleanly stopped cluster, and a
+// Durability is off on purpose: a layer is taken from a cleanly stopped cluster or from one frozen
+// right after a CHECKPOINT (env-manager/online-snapshot.ts: the copy reads the page cache, so fsync
+// adds nothing, and the checkpoint flushes the WAL that synchronous_commit = off holds back); a
 // crashed instance is thrown away, never recovered into a layer.
 import { createHash } from "node:crypto";
 

@@ -1,30 +1,39 @@
-// After a clean shutdown, WAL segments named after the one holding the shutdown checkpoint are
-// recycled leftovers (preallocated for reuse, stale contents). PostgreSQL recreates them on demand,
-// so dropping them before a copy shrinks a layer by up to max_wal_size at no risk.
-import { readdir, rm, stat } from "node:fs/promises";
+// WAL segments named after the one written last are recycled leftovers (preallocated for reuse,
+// stale contents). PostgreSQL recreates them on demand and recovery stops at the first page that
+// does not belong to the expected segment, so leaving them out of a copy shrinks a layer by up to
+// max_wal_size at no risk, whether the cluster was stopped cleanly or frozen (online-snapshot.ts).
+import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 const SEGMENT = /^[0-9A-F]{24}$/;
 
+/**
+ * Names of the recycled segments in `pg_wal` (not what recovery reads). The segment written last
+ * holds the newest WAL; on a tie in mtime (one clock tick) the higher name wins, since WAL is
+ * written in order: keeping one stale segment too many is harmless, dropping a live one is not.
+ */
+export function recycledSegmentsSync(dataDir: string): string[] {
+  const walDir = join(dataDir, "pg_wal");
+  const segs = readdirSync(walDir)
+    .filter((n) => SEGMENT.test(n))
+    .map((name) => ({ name, mtimeNs: statSync(join(walDir, name), { bigint: true }).mtimeNs }));
+  if (segs.length < 2) return [];
+  let current = segs[0] as { name: string; mtimeNs: bigint };
+  for (const s of segs) {
+    if (s.mtimeNs > current.mtimeNs || (s.mtimeNs === current.mtimeNs && s.name > current.name)) {
+      current = s;
+    }
+  }
+  return segs.filter((s) => s.name > current.name).map((s) => s.name);
+}
+
 /** Removes recycled future WAL segments from a cleanly stopped data directory; returns bytes freed. */
 export async function pruneRecycledWal(dataDir: string): Promise<number> {
   const walDir = join(dataDir, "pg_wal");
-  const names = (await readdir(walDir)).filter((n) => SEGMENT.test(n));
-  if (names.length < 2) return 0;
-  const stats = await Promise.all(names.map((n) => stat(join(walDir, n))));
-  // The segment written last holds the shutdown checkpoint record.
-  let newest = 0;
-  for (let i = 1; i < names.length; i++) {
-    if ((stats[i]?.mtimeMs ?? 0) > (stats[newest]?.mtimeMs ?? 0)) newest = i;
-  }
-  const current = names[newest] ?? "";
   let freed = 0;
-  await Promise.all(
-    names.map(async (name, i) => {
-      if (name <= current) return;
-      freed += stats[i]?.size ?? 0;
-      await rm(join(walDir, name));
-    }),
-  );
+  for (const name of recycledSegmentsSync(dataDir)) {
+    freed += statSync(join(walDir, name)).size;
+    rmSync(join(walDir, name));
+  }
   return freed;
 }

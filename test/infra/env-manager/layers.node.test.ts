@@ -96,9 +96,14 @@ describe("snapshot and boot from a layer", () => {
     expect(res.rows[0].n).toBe(2);
   });
 
-  it("holds a connection made during a snapshot until the server is back", async () => {
+  it("holds a connection made during a clean-stop snapshot until the server is back", async () => {
     const info = await env.call("GET", `/v1/instances/${layer.instanceId}`);
     const inst = env.handle.manager.get(layer.instanceId).instance;
+    // An unlogged table makes the snapshot stop the server (online-snapshot.ts: crash recovery
+    // would empty it); online snapshots keep the server running (online-snapshot.node.test.ts).
+    const u = await connectViaProxy(info.json.connection);
+    await u.query(`CREATE UNLOGGED TABLE scratch (n int)`);
+    await u.end();
     const snapshot = env.call("POST", `/v1/instances/${layer.instanceId}/snapshot`);
     await waitFor(() => inst.status !== "ready");
     const c = await connectViaProxy(info.json.connection);
