@@ -33,6 +33,11 @@ export interface PoolConfig {
   maxPerSource?: number;
   /** The window the take rate is measured over, in ms (default 10 s). */
   demandWindowMs?: number;
+  /**
+   * A snapshotted layer becomes a pool source only when it is its instance's latest and the
+   * instance took no other snapshot for this long (layer-preboot.ts). Default 3 s.
+   */
+  layerPrebootDelayMs?: number;
   /** Pool boots at once (default 1: refills must not take both cores from running jobs). */
   refillConcurrency?: number;
 }
@@ -133,6 +138,7 @@ export function resolveConfig(partial: EnvManagerOverrides = {}): EnvManagerConf
       maxPerSource: 5,
       demandWindowMs: 10_000,
       refillConcurrency: 2,
+      layerPrebootDelayMs: 3_000,
       ...partial.pool,
     },
     quota: {

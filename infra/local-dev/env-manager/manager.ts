@@ -22,6 +22,7 @@ import { EngineBases } from "./engine-bases.ts";
 import { EnvError } from "./errors.ts";
 import { Instance, InstanceBusyError, newInstanceId } from "./instance.ts";
 import { describeInstance, instanceIdOfAddress } from "./instance-info.ts";
+import { LatestLayerPreboot } from "./layer-preboot.ts";
 import { takeSnapshot } from "./layer-snapshot.ts";
 import { LayerStore } from "./layer-store.ts";
 import { WarmPool } from "./pool.ts";
@@ -51,6 +52,7 @@ export class EnvManager {
   readonly bases: EngineBases;
   readonly layers: LayerStore;
   readonly pool: WarmPool;
+  private readonly preboot: LatestLayerPreboot;
   /** Authenticated backend sessions kept ready for the proxy, one per instance. */
   readonly sessions = new ReadySessions();
   /** host:port of the WebSocket proxy, set by the HTTP server once it listens. */
@@ -92,6 +94,10 @@ export class EnvManager {
       },
       (key, err) => log.warn("pool_boot_failed", { source: key, ...errorFields(err) }),
     );
+    this.preboot = new LatestLayerPreboot({
+      prefer: (key) => this.pool.prefer(key),
+      delayMs: cfg.pool.layerPrebootDelayMs ?? 3_000,
+    });
     this.reaper = setInterval(() => void this.reap(), cfg.reapIntervalMs);
     this.reaper.unref();
     this.quotas = new QuotaWatch(
@@ -196,6 +202,7 @@ export class EnvManager {
   async snapshot(id: string, opts: { background?: boolean } = {}): Promise<SnapshotResponse> {
     const { instance } = this.get(id);
     await refuseOverQuota(instance, this.cfg.quota.maxLayerBytes);
+    this.preboot.snapshotStarted(id);
     const { response, stored, way } = await takeSnapshot(
       {
         layers: this.layers,
@@ -214,10 +221,11 @@ export class EnvManager {
       ms: Math.round(response.ms),
       ...(way.online ? { online: true, frozen_ms: Number(way.frozenMs.toFixed(1)) } : way),
     });
-    // The next job with this tail boots from this layer: have one ready for it (once it is stored;
-    // a pool refill of a layer still being written would find nothing and drop the source).
+    // The next job with this tail boots from this layer: have one ready for it, once it is stored
+    // (a pool refill of a layer still being written would find nothing) and only if it is the
+    // instance's latest (layer-preboot.ts: a job with a layer per step).
     stored.then(
-      () => this.pool.prefer(`layer:${response.layer_id}`),
+      () => this.preboot.stored(id, response.layer_id),
       () => {},
     );
     return response;
@@ -274,6 +282,7 @@ export class EnvManager {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.reaper);
+    this.preboot.close();
     this.quotas.stop();
     await this.pool.close();
     await this.layers.drain();
