@@ -24,7 +24,8 @@ const BAR = 20;
 function describeStep(d: Record<string, unknown>): string | null {
   switch (d.state) {
     case "reused":
-      return `reused   ${d.reused_steps} step(s) from layer ${String(d.layer_id ?? "").slice(0, 12)}`;
+      // A partial report (the user's own prefix of a longer reused layer) names no layer.
+      return `reused   ${d.reused_steps} step(s) from ${typeof d.layer_id === "string" ? `layer ${d.layer_id.slice(0, 12)}` : "a cached layer"}`;
     case "replayed":
       return `replayed ${d.index}/${d.of} ${d.path}${typeof d.ms === "number" ? ` (${Math.round(d.ms)} ms)` : ""}`;
     case "published":

@@ -24,3 +24,4 @@ export { AdmissionObject } from "./objects/admission-object.ts";
 export { FileIndexObject } from "./objects/file-index-object.ts";
 export { JobObject } from "./objects/job-object.ts";
 export { TailObject } from "./objects/tail-object.ts";
+export { TenantObject } from "./objects/tenant-object.ts";

@@ -389,6 +389,7 @@ export class JobObject extends DurableObject<Env> {
             ),
             ...(gate.kind === "run" ? { since: gate.since } : {}),
             tailLease: (hash) => this.env.TAILS.get(this.env.TAILS.idFromName(hash)),
+            tenantLedger: (user) => this.env.TENANTS.get(this.env.TENANTS.idFromName(user)),
             setActive: (run) => {
               this.active = run;
             },

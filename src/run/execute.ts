@@ -11,6 +11,7 @@ import { leasedContent } from "../lifecycle/content-lease.ts";
 import { resultMaxBytes } from "../limits/limits.ts";
 import type { Plan } from "../planner/plan.ts";
 import { runEnded, runStarted } from "../telemetry/job-telemetry.ts";
+import type { TenantLedger } from "../tenant/reuse-report.ts";
 import { AbortedError, describeFailure } from "./failure.ts";
 import { runFlow } from "./flow.ts";
 import { JobRun, MAX_ATTEMPTS, type PrefetchedLookup, type TailLease } from "./job-run.ts";
@@ -40,6 +41,8 @@ export interface ExecHost {
    * here, so the wait and the run together stay within it. Default: the run's start.
    */
   since?: number;
+  /** The ledger of a user's own tail prefixes (a TenantObject), for the reuse report. */
+  tenantLedger?(userId: string): TenantLedger;
   /** The quota of the job's instances, from the user's plan (`max_data_bytes`), if it has one. */
   instanceQuota?: InstanceQuota | undefined;
   /** Records (or clears) the run in progress, so cancel can abort it. */
@@ -102,6 +105,7 @@ export async function executeJob(host: ExecHost): Promise<void> {
     envManagerUrl: host.overrides.envManagerUrl ?? host.env.ENV_MANAGER_URL,
     resultMaxBytes: host.overrides.resultMaxBytes ?? resultMaxBytes(host.env.RESULT_MAX_BYTES),
     instanceQuota: host.instanceQuota,
+    tenant: host.tenantLedger?.(job.user_id) ?? null,
     plan: cached?.plan ?? null,
     prefetched: cached?.lookup ?? null,
   });

@@ -12,6 +12,7 @@ import { roundMs } from "../jobs/model.ts";
 import { planTree } from "../jobs/planning.ts";
 import { ResultWriter } from "../jobs/result-pages.ts";
 import { RESULT_LIMITS } from "../limits/limits.ts";
+import { reportableReuse } from "../tenant/reuse-report.ts";
 import { forgetTail } from "../warm/tail-memory.ts";
 import { LayerPublisher } from "./background-publish.ts";
 import { AbortedError, checkAborted, StepFailure } from "./failure.ts";
@@ -68,6 +69,15 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
   }
   const lease = leader ? run.tailLease(plan.tailHash) : null;
   const publisher = new LayerPublisher(run);
+  // Steps of the tail the instance holds (restored or replayed so far): the user ran them, and
+  // the ledger learns so when the flow ends (not when it continues in the next alarm, whose
+  // report must still tell this job's own replays apart from the reuse it started with).
+  let done = found.reused;
+  let continued = false;
+  let recorded: Promise<void> | null = null;
+  const record = async (n: number) => {
+    if (n > 0) await run.tenant?.record(tail.slice(0, n).map((s) => s.hash)).catch(() => {});
+  };
   try {
     const conn: PgConnection = instance.connection;
     advance(run, "running");
@@ -76,11 +86,35 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
     let layerId = found.layerId;
     let parent = found.reused > 0 ? (tail[found.reused - 1]?.hash ?? null) : null;
     let lastLayered = found.reused;
-    if (found.reused > 0) {
-      emit("step", { state: "reused", reused_steps: found.reused, layer_id: found.layerId });
+    // Steps an earlier alarm of this job replayed count as replayed, not as reused.
+    const carried = Math.min(job.carried_steps, found.reused);
+    // Reused steps the user may be told of: those of a prefix they ran before. The others are
+    // reported as replayed ones (events, counts, hit), though the instance booted from their layer.
+    const reusedHere = found.reused - carried;
+    const shown = await reportableReuse(
+      run.tenant,
+      tail.slice(0, reusedHere).map((s) => s.hash),
+    );
+    const hidden = carried === 0 ? tail.slice(shown, reusedHere) : [];
+    if (shown > 0 && carried === 0) {
+      emit("step", {
+        state: "reused",
+        reused_steps: shown,
+        ...(shown === found.reused ? { layer_id: found.layerId } : {}),
+      });
     }
-    if (found.reused < tail.length) {
+    if (found.reused < tail.length || hidden.length > 0) {
       const replay = await run.stage("tail_replay", async () => {
+        for (const step of hidden) {
+          emit("step", {
+            index: step.index,
+            of: tail.length,
+            path: step.path,
+            stage: step.stage,
+            state: "replayed",
+            ms: 0,
+          });
+        }
         for (const step of tail.slice(found.reused)) {
           checkAborted(run.signal);
           const t0 = performance.now();
@@ -99,6 +133,7 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
             if (run.signal.aborted) throw new AbortedError(String(run.signal.reason));
             throw new StepFailure("tail", err);
           }
+          done = step.index;
           emit("step", {
             index: step.index,
             of: tail.length,
@@ -135,16 +170,17 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
         }
         return "done";
       });
-      if (replay === "continue") return { kind: "continue" };
+      if (replay === "continue") {
+        continued = true;
+        return { kind: "continue" };
+      }
     }
-    // Steps an earlier alarm of this job replayed count as replayed, not as reused.
-    const carried = Math.min(job.carried_steps, found.reused);
-    const replayed = tail.length - found.reused + carried;
+    const replayed = tail.length - shown;
     const snapshot: SnapshotInfo = {
       tail_hash: plan.tailHash,
       layer_id: tail.length === 0 ? null : layerId,
       hit: replayed === 0,
-      reused_steps: found.reused - carried,
+      reused_steps: shown,
       replayed_steps: replayed,
       tail_steps: tail.length,
       cache_available: found.cacheOk,
@@ -155,6 +191,8 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
     // last step's write is still pending here; earlier ones overlapped the following steps.
     await publisher.settle();
     store.update({ snapshot, cache_hit: snapshot.hit });
+    // The whole tail is the user's from now on; the ledger learns it while the head runs.
+    recorded = record(tail.length);
     if (lease) await lease.release(job.job_id).catch(() => {});
 
     checkAborted(run.signal);
@@ -234,5 +272,6 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
     // Whatever ended the run, layers already snapshotted still get published.
     await publisher.settle();
     if (lease) await lease.release(job.job_id).catch(() => {});
+    await (recorded ?? (continued ? null : record(done)));
   }
 }

@@ -12,6 +12,7 @@ import { isTerminal } from "../jobs/state-machine.ts";
 import { attributeFailure, scrubError } from "../limits/attribution.ts";
 import type { Plan } from "../planner/plan.ts";
 import { stageSpan } from "../telemetry/job-telemetry.ts";
+import type { TenantLedger } from "../tenant/reuse-report.ts";
 import { AbortedError, describeFailure } from "./failure.ts";
 import type { LookupMatch, Platform } from "./platform.ts";
 
@@ -52,6 +53,8 @@ export interface JobRunInputs {
   envManagerUrl: string;
   /** The job's total result cap in UTF-8 bytes (RESULT_MAX_BYTES, or a test's override). */
   resultMaxBytes: number;
+  /** The user's ledger of prefixes they ran: what the job may report as reused (null: none). */
+  tenant?: TenantLedger | null;
   /** The quota every instance of the run is created with (the user's plan's), if any. */
   instanceQuota?: InstanceQuota | undefined;
   /** A plan already made for this run (skips planning again), or null. */
@@ -73,6 +76,7 @@ export class JobRun {
   readonly envManagerUrl: string;
   readonly resultMaxBytes: number;
   readonly instanceQuota: InstanceQuota | undefined;
+  readonly tenant: TenantLedger | null;
   readonly plan: Plan | null;
   /** The instance in use, so a timeout, cancel or failure can drop it. */
   instanceId: string | null = null;
@@ -93,6 +97,7 @@ export class JobRun {
     this.envManagerUrl = inputs.envManagerUrl;
     this.resultMaxBytes = inputs.resultMaxBytes;
     this.instanceQuota = inputs.instanceQuota;
+    this.tenant = inputs.tenant ?? null;
     this.plan = inputs.plan;
     this.#tailLease = inputs.tailLease;
     this.#prefetched = inputs.prefetched;

@@ -79,9 +79,10 @@ export async function boot(
   run.setInstance(instance.instance_id);
   run.store.update({ instance_id: instance.instance_id });
   instanceBooted(instance.boot.source, instance.boot.ms);
-  run.emit("log", {
-    message: `instance booted from ${instance.boot.source} in ${roundMs(instance.boot.ms)} ms`,
-  });
+  // The source (pool, layer, base) is not named to the user: booting from a layer they never
+  // built would tell them another user ran their tail (src/tenant/reuse-report.ts). Operators
+  // see it in instanceBooted's metric.
+  run.emit("log", { message: `instance booted in ${roundMs(instance.boot.ms)} ms` });
   return instance;
 }
 

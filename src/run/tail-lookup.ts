@@ -92,7 +92,9 @@ export async function awaitTail(
     const answer = await lease.acquire(run.job.job_id, ttl);
     if (answer.granted && !waited) return { found, leader: true };
     if (!answer.granted && !waited) {
-      run.emit("log", { message: "another job is replaying this tail: waiting for its layer" });
+      // Not "another job is replaying this tail": that job may be another user's, and the user
+      // may only learn of their own (src/tenant/reuse-report.ts).
+      run.emit("log", { message: "waiting for this tail's layer" });
       waited = true;
     }
     let layer: Awaited<ReturnType<Platform["cache"]["getByHash"]>>;

@@ -40,8 +40,16 @@ export interface Submitted {
   user: string;
 }
 
+/**
+ * The user of every job a test file submits without naming one (this module is loaded once per
+ * test file): a job reports reused steps only for prefixes its own user ran before
+ * (src/tenant/reuse-report.ts), so a file's second run of a tail must come from the same user.
+ * Tests about several users name each one.
+ */
+export const FILE_USER = uid("user");
+
 export async function submit(body: Record<string, unknown>): Promise<Submitted> {
-  const user = typeof body.user_id === "string" ? body.user_id : uid("user");
+  const user = typeof body.user_id === "string" ? body.user_id : FILE_USER;
   const full = { request_id: uid("req"), ...body, user_id: user };
   const res = await call("/v1/jobs", { body: full });
   if (res.status !== 202) throw new Error(`create: ${res.status} ${await res.text()}`);
