@@ -6,6 +6,7 @@ import { AppError } from "../errors.ts";
 import { finishJob } from "../jobs/finish.ts";
 import type { JobStore } from "../jobs/job-store.ts";
 import type { Emit, QueuePlace } from "../jobs/model.ts";
+import { isTerminal } from "../jobs/state-machine.ts";
 import { queueCap, resolvePlan } from "../lifecycle/plans.ts";
 import { DEFAULT_POOL } from "./config.ts";
 import { JobSlot } from "./job-slot.ts";
@@ -20,6 +21,15 @@ export type Gate =
   | { kind: "run"; since: number; leaseMs: number }
   | { kind: "wait"; until: number }
   | { kind: "timed_out" };
+
+/** Who asks to run, under which plan and pool: what `enter` needs. */
+export interface Entry {
+  jobId: string;
+  userId: string;
+  planName: string;
+  timeoutMs: number;
+  pool?: string | undefined;
+}
 
 export class JobAdmission {
   readonly slot: JobSlot;
@@ -73,6 +83,47 @@ export class JobAdmission {
   /** The create or run that entered failed after all: its place is given back. */
   async abandon(): Promise<void> {
     await this.release();
+  }
+
+  /**
+   * A create or run: enters the queue first when `entry` is given (a full queue refuses before
+   * `work` stores anything), then does `work`; if it fails before the job took the place
+   * (`holds()` is false), the place is given back.
+   */
+  async enterFor<T>(entry: Entry | null, work: () => Promise<T>, holds: () => boolean): Promise<T> {
+    if (entry)
+      await this.enter(entry.jobId, entry.userId, entry.planName, entry.timeoutMs, entry.pool);
+    try {
+      return await work();
+    } catch (err) {
+      if (entry && !holds()) await this.abandon();
+      throw err;
+    }
+  }
+
+  /**
+   * The alarm's admission step: runs `execute` once the job may (`since`: when it asked to run,
+   * for a gated job), renewing its slot's lease meanwhile. Answers when to look again if the job
+   * must wait for a slot; null once it ran or timed out in the queue.
+   */
+  async whenAdmitted(
+    execute: (since: number | undefined) => Promise<void>,
+  ): Promise<{ waitUntil: number } | null> {
+    const gate = await this.gate();
+    if (gate.kind === "wait") return { waitUntil: gate.until };
+    if (gate.kind === "timed_out") return null;
+    const stopRenewing = gate.kind === "run" ? this.renewWhileRunning(gate.leaseMs) : () => {};
+    try {
+      await execute(gate.kind === "run" ? gate.since : undefined);
+    } finally {
+      stopRenewing();
+    }
+    return null;
+  }
+
+  /** After a run: a job that ended gives its slot back (one still running or continuing keeps it). */
+  async releaseIfEnded(): Promise<void> {
+    if (isTerminal(this.store.job()?.status ?? "completed")) await this.release();
   }
 
   /** From the alarm, before the run: may the job run now, or when does it look again? */

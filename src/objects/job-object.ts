@@ -155,26 +155,26 @@ export class JobObject extends DurableObject<Env> {
       // stored; a repeated create of an existing job is answered as before.
       const { body } = input;
       const entering = !this.store.job() && body.mode === "short";
-      if (entering) {
-        await this.admission.enter(
-          input.job_id,
-          body.user_id,
-          userPlan,
-          body.timeout_ms,
-          this.overrides.admissionPool,
-        );
-      }
-      const { plan, ...out } = await createJob(
-        this.store,
-        input,
-        this.emit,
-        now,
-        leasedContent(this.env, now + input.body.job_ttl * 1000, input.body.user_id),
-        this.checkPlan,
-      ).catch(async (err: unknown) => {
-        if (entering && !this.store.job()) await this.admission.abandon();
-        throw err;
-      });
+      const entry = {
+        jobId: input.job_id,
+        userId: body.user_id,
+        planName: userPlan,
+        timeoutMs: body.timeout_ms,
+        pool: this.overrides.admissionPool,
+      };
+      const { plan, ...out } = await this.admission.enterFor(
+        entering ? entry : null,
+        () =>
+          createJob(
+            this.store,
+            input,
+            this.emit,
+            now,
+            leasedContent(this.env, now + body.job_ttl * 1000, body.user_id),
+            this.checkPlan,
+          ),
+        () => this.store.job() !== null,
+      );
       if (out.created) new JobLifecycle(this.#sql.sql).init(userPlan, input.body.webhook);
       if (plan) this.plan = this.cachePlan(plan);
       if (out.created) await this.schedule();
@@ -199,28 +199,27 @@ export class JobObject extends DurableObject<Env> {
     return capture(async () => {
       const job = ownedJob(this.store, user);
       const entering = !job.run_requested && !isTerminal(job.status);
-      if (entering) {
-        const plan = new JobLifecycle(this.#sql.sql).get().plan;
-        await this.admission.enter(
-          job.job_id,
-          job.user_id,
-          plan,
-          job.timeout_ms,
-          this.overrides.admissionPool,
-        );
-      }
-      const out = await requestRun(
-        this.store,
-        user,
-        body,
-        this.emit,
-        Date.now(),
-        leasedContent(this.env, this.#expiresAt(), user),
-        this.checkPlan,
-      ).catch(async (err: unknown) => {
-        if (entering && !this.store.job()?.run_requested) await this.admission.abandon();
-        throw err;
-      });
+      const entry = {
+        jobId: job.job_id,
+        userId: job.user_id,
+        planName: new JobLifecycle(this.#sql.sql).get().plan,
+        timeoutMs: job.timeout_ms,
+        pool: this.overrides.admissionPool,
+      };
+      const out = await this.admission.enterFor(
+        entering ? entry : null,
+        () =>
+          requestRun(
+            this.store,
+            user,
+            body,
+            this.emit,
+            Date.now(),
+            leasedContent(this.env, this.#expiresAt(), user),
+            this.checkPlan,
+          ),
+        () => this.store.job()?.run_requested === true,
+      );
       if (out.plan) this.plan = this.cachePlan(out.plan);
       if (out.started) await this.schedule();
       if (out.started) this.startNow();
@@ -365,41 +364,18 @@ export class JobObject extends DurableObject<Env> {
       // Another start (the queue's wake-up, create's startNow) got here during the await above.
       if (this.active || this.#running) return;
       this.#running = true;
-      let stopRenewing = () => {};
+      let waiting: { waitUntil: number } | null;
       try {
-        const gate = await this.admission.gate();
-        if (gate.kind === "wait") {
-          // Waiting in `pending` for a slot: the alarm looks again (the queue also wakes us).
-          await this.ctx.storage.setAlarm(gate.until);
-          return;
-        }
-        if (gate.kind === "run" || gate.kind === "ungated") {
-          if (gate.kind === "run") stopRenewing = this.admission.renewWhileRunning(gate.leaseMs);
-          await executeJob({
-            env: this.env,
-            ctx: this.ctx,
-            store: this.store,
-            emit: this.emit,
-            overrides: this.overrides,
-            budgetMs: this.budgetMs,
-            cachedPlan: this.takePlan(),
-            instanceQuota: instanceQuotaOf(
-              new JobLifecycle(this.#sql.sql).get().plan,
-              this.env.PLANS,
-            ),
-            ...(gate.kind === "run" ? { since: gate.since } : {}),
-            tailLease: (hash) => this.env.TAILS.get(this.env.TAILS.idFromName(hash)),
-            tenantLedger: (user) => this.env.TENANTS.get(this.env.TENANTS.idFromName(user)),
-            setActive: (run) => {
-              this.active = run;
-            },
-          });
-        }
+        waiting = await this.admission.whenAdmitted((since) => this.#execute(since));
       } finally {
-        stopRenewing();
         this.#running = false;
       }
-      if (isTerminal(this.store.job()?.status ?? "completed")) await this.admission.release();
+      if (waiting) {
+        // Waiting in `pending` for a slot: the alarm looks again (the queue also wakes us).
+        await this.ctx.storage.setAlarm(waiting.waitUntil);
+        return;
+      }
+      await this.admission.releaseIfEnded();
       // The plan holds every file's text: keep it only while the job may still need it.
       if (isTerminal(this.store.job()?.status ?? "completed")) {
         this.plan = null;
@@ -408,6 +384,26 @@ export class JobObject extends DurableObject<Env> {
       this.ctx.waitUntil(flushTelemetry());
     }
     await this.schedule();
+  }
+
+  /** One run of the job in this alarm (`since`: when it asked to run, if admission gated it). */
+  #execute(since: number | undefined): Promise<void> {
+    return executeJob({
+      env: this.env,
+      ctx: this.ctx,
+      store: this.store,
+      emit: this.emit,
+      overrides: this.overrides,
+      budgetMs: this.budgetMs,
+      cachedPlan: this.takePlan(),
+      instanceQuota: instanceQuotaOf(new JobLifecycle(this.#sql.sql).get().plan, this.env.PLANS),
+      ...(since !== undefined ? { since } : {}),
+      tailLease: (hash) => this.env.TAILS.get(this.env.TAILS.idFromName(hash)),
+      tenantLedger: (user) => this.env.TENANTS.get(this.env.TENANTS.idFromName(user)),
+      setActive: (run) => {
+        this.active = run;
+      },
+    });
   }
 
   /** The cached plan for this alarm; its prefetched lookup is only good for the first one. */
