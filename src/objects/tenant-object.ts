@@ -1,8 +1,9 @@
 // TenantObject: one Durable Object per user (named by user_id), the ledger of tail prefixes that
 // user ran (src/tenant/reuse-report.ts): a job may report reused steps only for prefixes in it.
 // It keeps hashes only (h_i, which name a prefix without its content), at most MAX_PREFIXES per
-// user: past it the least recently run leave, and a later reuse of them is reported as replay
-// (the report errs on the side of saying less, never more).
+// user: past it the least recently recorded leave (a tail the user already had in full is not
+// recorded again), and a later reuse of them is reported as replay (the report errs on the side
+// of saying less, never more).
 import { DurableObject } from "cloudflare:workers";
 import type { TenantLedger } from "../tenant/reuse-report.ts";
 

@@ -20,7 +20,7 @@ import { runHead, stoppingError } from "./head.ts";
 import type { FlowResult, JobRun } from "./job-run.ts";
 import { boot, publishLayer, publishPoints } from "./layers.ts";
 import { runStep } from "./script.ts";
-import { awaitTail, isLayerGone, lookup } from "./tail-lookup.ts";
+import { awaitTail, isLayerGone, type Lookup, lookup } from "./tail-lookup.ts";
 
 function advance(run: JobRun, status: "preparing" | "running" | "publishing"): void {
   if (run.store.transition(status)) run.emit("status", { status });
@@ -38,6 +38,15 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
   let { found, leader } = await run.stage("snapshot_lookup", async () =>
     awaitTail(run, plan, await lookup(run, plan)),
   );
+  // Steps an earlier alarm of this job replayed count as replayed, not as reused. Of the steps
+  // this run reuses, the report may show those of a prefix the user ran before; the others are
+  // reported as replayed (src/tenant/reuse-report.ts). Asked while the instance boots.
+  const shownFor = (f: Lookup) =>
+    reportableReuse(
+      run.tenant,
+      tail.slice(0, f.reused - Math.min(job.carried_steps, f.reused)).map((s) => s.hash),
+    );
+  let shownReuse = shownFor(found);
   let instance: Awaited<ReturnType<typeof boot>>;
   try {
     checkAborted(run.signal);
@@ -56,6 +65,7 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
     ({ found, leader } = await run.stage("snapshot_lookup", async () =>
       awaitTail(run, plan, await lookup(run, plan)),
     ));
+    shownReuse = shownFor(found);
     try {
       instance = await run.stage("instance_boot", () => boot(run, plan, found));
     } catch (again) {
@@ -86,15 +96,11 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
     let layerId = found.layerId;
     let parent = found.reused > 0 ? (tail[found.reused - 1]?.hash ?? null) : null;
     let lastLayered = found.reused;
-    // Steps an earlier alarm of this job replayed count as replayed, not as reused.
     const carried = Math.min(job.carried_steps, found.reused);
-    // Reused steps the user may be told of: those of a prefix they ran before. The others are
-    // reported as replayed ones (events, counts, hit), though the instance booted from their layer.
     const reusedHere = found.reused - carried;
-    const shown = await reportableReuse(
-      run.tenant,
-      tail.slice(0, reusedHere).map((s) => s.hash),
-    );
+    const shown = await shownReuse;
+    // Reused steps not shown are reported as replayed ones (events, counts, hit), though the
+    // instance booted from their layer.
     const hidden = carried === 0 ? tail.slice(shown, reusedHere) : [];
     if (shown > 0 && carried === 0) {
       emit("step", {
@@ -191,8 +197,9 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
     // last step's write is still pending here; earlier ones overlapped the following steps.
     await publisher.settle();
     store.update({ snapshot, cache_hit: snapshot.hit });
-    // The whole tail is the user's from now on; the ledger learns it while the head runs.
-    recorded = record(tail.length);
+    // The whole tail is the user's from now on; the ledger learns it while the head runs (a tail
+    // the ledger already had in full is not written again).
+    recorded = shown === tail.length ? Promise.resolve() : record(tail.length);
     if (lease) await lease.release(job.job_id).catch(() => {});
 
     checkAborted(run.signal);
