@@ -10,6 +10,8 @@ export interface SetCaps {
   maxSets: number;
   /** UTF-8 bytes of the kept sets' metadata (command, tag, file, column names and types). */
   maxMetaBytes: number;
+  /** Error entries kept per job, all heads together (a head in continue mode may fail often). */
+  maxErrors?: number;
 }
 
 /** No set cap: for callers (engine tests) that only bound rows. */
@@ -40,6 +42,9 @@ export class ResultBudget {
   metaBytes = 0;
   /** Sets that ran (and printed, for psql output) but were not kept once a set cap was reached. */
   droppedSets = 0;
+  keptErrors = 0;
+  /** Error entries counted but not kept once the error cap was reached. */
+  droppedErrors = 0;
 
   constructor(maxBytes: number, sets: SetCaps = UNCAPPED) {
     this.maxBytes = maxBytes;
@@ -72,6 +77,16 @@ export class ResultBudget {
     }
     this.keptSets++;
     this.metaBytes += metaBytes;
+    return true;
+  }
+
+  /** Keeps one more error entry if the error cap allows it; otherwise counts it as dropped. */
+  takeError(): boolean {
+    if (this.keptErrors >= (this.sets.maxErrors ?? Number.POSITIVE_INFINITY)) {
+      this.droppedErrors++;
+      return false;
+    }
+    this.keptErrors++;
     return true;
   }
 

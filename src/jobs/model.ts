@@ -316,7 +316,7 @@ export const JobResult = HeadResult.partial({ errors: true, on_error: true }).ex
     .boolean()
     .optional()
     .describe(
-      "true when the job's total result cap (max_bytes) dropped rows or its set cap (max_sets) dropped sets",
+      "true when the job's total result cap (max_bytes) dropped rows, its set cap (max_sets) dropped sets, or its error cap (max_errors) dropped errors",
     ),
   stored_bytes: z
     .number()
@@ -331,6 +331,13 @@ export const JobResult = HeadResult.partial({ errors: true, on_error: true }).ex
     .optional()
     .describe("result sets that ran but were not kept: the job's set cap (max_sets) was reached"),
   max_sets: z.number().int().optional().describe("result sets kept per job at most"),
+  /** Present once the error cap was reached: later errors happened but are not listed. */
+  dropped_errors: z
+    .number()
+    .int()
+    .optional()
+    .describe("error entries not kept in `errors`: the job's error cap (max_errors) was reached"),
+  max_errors: z.number().int().optional().describe("error entries kept per job at most"),
   max_set_meta_bytes: z
     .number()
     .int()

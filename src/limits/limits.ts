@@ -50,6 +50,8 @@ export const RESULT_LIMITS = {
    */
   maxSets: 1000,
   maxSetMetaBytes: 2 * 1024 * 1024,
+  /** Error entries (`errors`) kept per job, all heads together; later ones are counted. */
+  maxErrors: 1000,
   /** UTF-8 bytes of row values the job view carries, all sets together. */
   viewBytes: 1024 * 1024,
   /** Rows the job view carries, all sets together. */

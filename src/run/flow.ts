@@ -209,6 +209,7 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
     const budget = new ResultBudget(run.resultMaxBytes, {
       maxSets: RESULT_LIMITS.maxSets,
       maxMetaBytes: RESULT_LIMITS.maxSetMetaBytes,
+      maxErrors: RESULT_LIMITS.maxErrors,
     });
     const writer = new ResultWriter(store, job.job_id);
     store.clearResult();
@@ -247,7 +248,7 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
       ...(job.head_options.heads
         ? { sets: [], heads: results }
         : (({ path: _path, ...one }) => one)(results[0]!)),
-      truncated: budget.exhausted || budget.droppedSets > 0,
+      truncated: budget.exhausted || budget.droppedSets > 0 || budget.droppedErrors > 0,
       stored_bytes: budget.used,
       max_bytes: budget.maxBytes,
       ...(budget.droppedSets > 0
@@ -256,6 +257,9 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
             max_sets: budget.sets.maxSets,
             max_set_meta_bytes: budget.sets.maxMetaBytes,
           }
+        : {}),
+      ...(budget.droppedErrors > 0
+        ? { dropped_errors: budget.droppedErrors, max_errors: RESULT_LIMITS.maxErrors }
         : {}),
     };
     // Stored before a stopped head fails the job: the result sets before the error are kept.

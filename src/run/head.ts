@@ -68,7 +68,7 @@ export async function runHead(input: HeadInput): Promise<HeadResult> {
       // Without `json` the sets are not reported: their rows are neither stored nor kept.
       ...(json ? { resultBudget: input.budget } : {}),
       // Kept sets are bounded with or without json: the session holds every set it keeps.
-      setBudget: input.budget,
+      viewBudget: input.budget,
       onSet: (set) => {
         if (!json) {
           set.rows = [];

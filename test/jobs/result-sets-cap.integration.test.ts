@@ -2,7 +2,9 @@
 // than RESULT_LIMITS.maxSets, and heads whose sets' metadata (here, wide column lists) passes
 // maxSetMetaBytes. Past either cap the head keeps running (later statements still print and still
 // report errors), the sets are dropped and the job's result says so: `truncated`, `dropped_sets`,
-// `max_sets`. The real caps are crossed, not lowered ones.
+// `max_sets`. The error entries of a head in continue mode are capped the same way
+// (RESULT_LIMITS.maxErrors: `dropped_errors`, `max_errors`). The real caps are crossed, not
+// lowered ones.
 import { describe, expect, it } from "vitest";
 import type { ResultSet } from "../../src/jobs/model.ts";
 import { RESULT_LIMITS } from "../../src/limits/limits.ts";
@@ -113,5 +115,32 @@ describe("result sets per job", () => {
       max_sets: RESULT_LIMITS.maxSets,
     });
     expect(b!.output).toContain("end of b");
+  });
+
+  it("a head failing more than max_errors times keeps the first errors and counts the rest", async () => {
+    const total = RESULT_LIMITS.maxErrors + 5;
+    const lines = Array.from({ length: total }, (_, i) => `SELECT ${i + 1} / 0;`);
+    lines.push("SELECT 'done' AS mark;");
+    const view = await runToEnd({
+      project_tree: {
+        "init/01.sql": `CREATE TABLE e_${tag()} (i int);`,
+        "test/fails.sql": `${lines.join("\n")}\n`,
+      },
+      head_path: "test/fails.sql",
+      on_error: "continue",
+    });
+    expect(view.status).toBe("completed");
+    const result = view.result!;
+    expect(result.errors).toHaveLength(RESULT_LIMITS.maxErrors);
+    expect(result.errors![0]).toMatchObject({ sqlstate: "22012", line: 1 });
+    expect(result.errors!.at(-1)).toMatchObject({ line: RESULT_LIMITS.maxErrors });
+    expect(result).toMatchObject({
+      truncated: true,
+      dropped_errors: 5,
+      max_errors: RESULT_LIMITS.maxErrors,
+    });
+    // The head went on past the cap: its last statement's set is there.
+    expect(result.sets.map((s) => s.rows)).toEqual([[["done"]]]);
+    expect(result.dropped_sets).toBeUndefined();
   });
 });

@@ -26,10 +26,12 @@ export interface PsqlRunOptions extends Omit<RunScriptOptions, "batching" | "col
   /** The job's result budget: the statements' rows draw on it (internal queries do not). */
   resultBudget?: ResultBudget;
   /**
-   * The job's cap on kept result sets (`ResultBudget.takeSet`): a set past it still runs and
-   * prints, but is neither kept nor handed to `onSet`. Applies with or without `resultBudget`.
+   * The job's caps on what the view keeps: result sets (`ResultBudget.takeSet`) and error entries
+   * (`takeError`). A set or error past them still runs, prints and counts (psql's variables, the
+   * stop under ON_ERROR_STOP), but is not kept (a set is not handed to `onSet`). Applies with or
+   * without `resultBudget`.
    */
-  setBudget?: ResultBudget;
+  viewBudget?: ResultBudget;
   /**
    * Sees each result set as it completes, before the next statement runs: the caller may store
    * its rows elsewhere and replace `set.rows` with fewer, so a head never holds all its rows.

@@ -198,7 +198,7 @@ export class PsqlSession {
 
   /** Whether the job's set cap keeps `set`; a dropped set's rows go back to the row budget. */
   private keepSet(set: HeadResultSet): boolean {
-    const budget = this.opts.setBudget;
+    const budget = this.opts.viewBudget;
     if (!budget || budget.takeSet(setMetaBytes(set))) return true;
     if (this.opts.resultBudget)
       this.opts.resultBudget.giveBack(set.rows.reduce((n, row) => n + rowBytes(row), 0));
@@ -316,7 +316,8 @@ export class PsqlSession {
     };
     for (const k of ["sqlstate", "detail", "hint", "where"] as const)
       if (e[k] !== undefined) entry[k] = e[k];
-    this.errors.push(entry);
+    // Past the job's error cap the entry is counted, not kept (it still prints and may stop).
+    if (this.opts.viewBudget?.takeError() !== false) this.errors.push(entry);
     if (text !== null) this.out.write(this.prefix() + (text ?? `${e.message}\n`));
     const stop = this.vars.get("ON_ERROR_STOP");
     if (
