@@ -56,8 +56,18 @@ export class BatchQuery {
     });
   }
 
+  /**
+   * Pipelining (psql/pipeline.ts): the Query messages this submittable writes when the Client makes
+   * it active, instead of its own text: the lead of a pipeline writes every member's, the others
+   * none (theirs are already on the wire; the Client still hands each its own replies in order).
+   */
+  sends: string[] | undefined;
+  /** Called when the Client makes this query active: its replies are the ones arriving now. */
+  onActive: (() => void) | undefined;
+
   submit(connection: WireConnection): void {
-    connection.query(this.text);
+    this.onActive?.();
+    for (const text of this.sends ?? [this.text]) connection.query(text);
   }
 
   handleRowDescription(msg: ProtocolMessage): void {

@@ -39,6 +39,24 @@ export async function execQuery(
   onResult: (r: QueryResultSet) => void,
   signal?: AbortSignal,
 ): Promise<QueryOutcome & { copyBytes: number }> {
+  const q = prepareQuery(text, copyData, caps, onResult, signal);
+  client.query(q as unknown as Submittable);
+  return await outcomeOf(q);
+}
+
+export async function outcomeOf(q: BatchQuery): Promise<QueryOutcome & { copyBytes: number }> {
+  const outcome = await q.done;
+  return { ...outcome, copyBytes: q.copyBytes };
+}
+
+/** The submittable execQuery sends (pipeline.ts sends several before awaiting any). */
+export function prepareQuery(
+  text: string,
+  copyData: (i: number) => string | undefined,
+  caps: QueryCaps,
+  onResult: (r: QueryResultSet) => void,
+  signal?: AbortSignal,
+): BatchQuery {
   let fields: FieldDescription[] = [];
   let rows: (string | null)[][] = [];
   let bytes = 0;
@@ -91,7 +109,5 @@ export async function execQuery(
     },
     signal,
   );
-  client.query(q as unknown as Submittable);
-  const outcome = await q.done;
-  return { ...outcome, copyBytes: q.copyBytes };
+  return q;
 }

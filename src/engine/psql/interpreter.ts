@@ -5,7 +5,7 @@
 // ends the script. Either way the result sets before the error are kept. It can also produce the
 // exact text psql -X -q prints (with -a's echo of input lines).
 import { ScriptError, type SourceLocation } from "../errors.ts";
-import { Expander } from "../expand.ts";
+import { Expander, type Step } from "../expand.ts";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS } from "../result-builder.ts";
 import type { ScriptStats } from "../types.ts";
 import type { SqlUnit } from "../units.ts";
@@ -14,6 +14,7 @@ import { expectedPaths, type TestVerdict, verdict } from "./expected-output.ts";
 import { runMeta } from "./meta.ts";
 import type { HeadError, PsqlRunOptions } from "./options.ts";
 import { PsqlOutput } from "./output.ts";
+import { MAX_IN_FLIGHT, StatementScanner } from "./pipeline.ts";
 import { refusedCommand } from "./refused.ts";
 import type { HeadResultSet } from "./result-set.ts";
 import { PsqlSession } from "./session.ts";
@@ -60,13 +61,22 @@ export async function runPsqlScript(opts: PsqlRunOptions): Promise<PsqlRunResult
   session = new PsqlSession(opts, exp, out, caps);
   exp.vars.set("ON_ERROR_STOP", opts.onError === "continue" ? "off" : "on");
   const entry = { file: opts.entry, line: 1, column: 1 };
+  // Under "continue" plain statements are sent ahead (pipeline.ts); under "stop" never.
+  const scanner =
+    opts.onError === "continue" && opts.pipeline !== false
+      ? new StatementScanner((p) => exp.fileText(p))
+      : undefined;
+  // Steps already expanded (pulled to be sent ahead), run before the expander's next one.
+  const queued: Step[] = [];
   try {
-    await session.open(opts.database, entry);
+    const first = scanner?.plainAfter(opts.entry, 0, 1) ?? 0;
+    await session.open(opts.database, entry, first > 0);
     const steps = exp.steps();
     for (;;) {
-      let next: IteratorResult<import("../expand.ts").Step>;
+      let next: IteratorResult<Step>;
       try {
-        next = steps.next();
+        const q = queued.shift();
+        next = q ? { done: false, value: q } : steps.next();
       } catch (e) {
         // The expander stops at a script error (missing include, bad \if): psql would report it
         // and, without ON_ERROR_STOP, go on; the expansion cannot resume, so the script ends here.
@@ -83,6 +93,11 @@ export async function runPsqlScript(opts: PsqlRunOptions): Promise<PsqlRunResult
       session.checkAbort(unit);
       if (unit.kind === "sql") {
         skipCopyData(out, unit, step.file);
+        // A script may `\set ON_ERROR_STOP on` itself: from then on, nothing is sent ahead.
+        const stops = stopOnError(session.vars.get("ON_ERROR_STOP"));
+        if (scanner && !stops && !session.pipelining && !unit.send && !unit.copy) {
+          sendAhead(session, scanner, step, steps, queued);
+        }
         await session.sql(unit);
       } else if (unit.kind === "echo") {
         out.write(`${unit.text}\n`);
@@ -126,6 +141,33 @@ export async function runPsqlScript(opts: PsqlRunOptions): Promise<PsqlRunResult
     if (v) result.test = v;
   }
   return result;
+}
+
+/**
+ * Sends `step`'s statement and the plain ones after it (pulled from the expander into `queued`:
+ * expanding them now reads no state the statements in flight change) in one round trip.
+ */
+function sendAhead(
+  session: PsqlSession,
+  scanner: StatementScanner,
+  step: Step,
+  steps: Iterator<Step>,
+  queued: Step[],
+): void {
+  const units: SqlUnit[] = [step.unit as SqlUnit];
+  // The pending session setup is one of the MAX_IN_FLIGHT messages.
+  const room = MAX_IN_FLIGHT - 1 - (session.hasPendingSetup ? 1 : 0);
+  const n = queued.length > 0 ? 0 : scanner.plainAfter(step.file, step.offset, room);
+  for (let i = 0; i < n; i++) {
+    const r = steps.next();
+    if (r.done) break;
+    queued.push(r.value);
+    const u = r.value.unit;
+    // The scanner's count is of plain statements; anything else found is run, not sent ahead.
+    if (u?.kind !== "sql" || u.send || u.copy || units.length < queued.length) continue;
+    units.push(u);
+  }
+  if (units.length > 1 || session.hasPendingSetup) session.sendAhead(units);
 }
 
 export function stopOnError(value: string | undefined): boolean {

@@ -7,6 +7,11 @@ import type { HeadResultSet } from "./result-set.ts";
 export interface PsqlRunOptions extends Omit<RunScriptOptions, "batching" | "collectResults"> {
   /** `stop` (default): the first error ends the script (psql's ON_ERROR_STOP). */
   onError?: "stop" | "continue";
+  /**
+   * false: never send statements ahead (psql/pipeline.ts), one round trip per statement; the
+   * tests compare the two. Pipelining applies only under "continue" anyway.
+   */
+  pipeline?: boolean;
   /** Produce psql's text output. */
   psqlOutput?: boolean;
   /** `all`: echo input lines as `psql -a` does. */

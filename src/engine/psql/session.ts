@@ -13,7 +13,14 @@ import { sessionSetupSql } from "../session.ts";
 import type { ScriptStats } from "../types.ts";
 import type { ConnectUnit, SqlUnit } from "../units.ts";
 import { rowBytes } from "../utf8.ts";
-import { execQuery, type QueryCaps, type QueryResultSet } from "./exec-query.ts";
+import {
+  execQuery,
+  outcomeOf,
+  prepareQuery,
+  type QueryCaps,
+  type QueryOutcome,
+  type QueryResultSet,
+} from "./exec-query.ts";
 import {
   formatServerMessage,
   type ServerMessage,
@@ -22,6 +29,7 @@ import {
 } from "./messages.ts";
 import type { HeadError, PsqlRunOptions } from "./options.ts";
 import type { PsqlOutput } from "./output.ts";
+import { type AheadQuery, sendPipelined } from "./pipeline.ts";
 import { defaultPrintSettings, type PrintSettings } from "./print-settings.ts";
 import { printResult } from "./print-table.ts";
 import { type HeadResultSet, headResultSet, printable } from "./result-set.ts";
@@ -48,6 +56,14 @@ export class PsqlSession {
   /** The last query sent (`\g` with an empty buffer resends it, `\p` prints it). */
   lastQuery = "";
   private current: SourceLocation = { file: "", line: 0, column: 0 };
+  /** The session setup, not yet sent: it rides in front of the first statements (pipeline.ts). */
+  private pendingSetup: { text: string; at: SourceLocation } | undefined;
+  /** The session setup, sent ahead and not yet read. */
+  private setupAhead: { query: AheadQuery; at: SourceLocation } | undefined;
+  /** Statements sent ahead, not yet reached by the script. */
+  private readonly ahead = new Map<SqlUnit, AheadQuery>();
+  /** The query sent ahead whose replies are arriving now (its notices are kept for later). */
+  private receiving: AheadQuery | undefined;
   readonly opts: PsqlRunOptions;
   readonly exp: Expander;
   readonly out: PsqlOutput;
@@ -80,15 +96,26 @@ export class PsqlSession {
     return this.opts.inputName === undefined ? "" : `psql:${this.opts.inputName}:${this.lineno}: `;
   }
 
-  async open(database: string | undefined, at: SourceLocation): Promise<void> {
+  /**
+   * Connects and sets the session up. With `deferSetup` the setup is only sent with the first
+   * statements (one round trip for both); the caller makes sure they read no variable it sets.
+   */
+  async open(database: string | undefined, at: SourceLocation, deferSetup = false): Promise<void> {
     const next = await connectAt(this.opts.connect, database, at);
     await this.resolveTypeNames();
     await this.close();
     this.client = next;
     this.stats.connects++;
-    next.on("notice", (n) => this.notice(n as unknown as ServerMessage));
+    next.on("notice", (n) => {
+      if (this.receiving) this.receiving.events.push({ notice: n as unknown as ServerMessage });
+      else this.notice(n as unknown as ServerMessage);
+    });
     this.current = at;
     const setup = `${sessionSetupSql(this.opts.settings, this.opts.seed)}; SELECT current_user, current_setting('server_version'), current_setting('server_version_num'), version(), current_setting('server_encoding')`;
+    if (deferSetup) {
+      this.pendingSetup = { text: setup, at };
+      return;
+    }
     const rows: (string | null)[][] = [];
     this.stats.round_trips++;
     const outcome = await execQuery(
@@ -98,6 +125,10 @@ export class PsqlSession {
       this.caps,
       (r) => rows.push(r.rows[0] ?? []),
     );
+    this.applySetup(outcome, rows, at);
+  }
+
+  private applySetup(outcome: QueryOutcome, rows: (string | null)[][], at: SourceLocation): void {
     if (!outcome.ok) {
       throw new ScriptError(
         isDbError(outcome.error) ? "sql_error" : "connection_error",
@@ -150,6 +181,75 @@ export class PsqlSession {
     return v === "never" || v === "always" ? v : "errors";
   }
 
+  /**
+   * Sends `units` (plain statements, in script order, the first one about to run) and the pending
+   * session setup in one round trip; `sql()` then reads each one's replies instead of sending it.
+   */
+  sendAhead(units: SqlUnit[]): void {
+    const list: AheadQuery[] = [];
+    const pending = this.pendingSetup;
+    if (pending) {
+      const setup: AheadQuery = { query: undefined!, events: [] };
+      setup.query = prepareQuery(
+        pending.text,
+        () => undefined,
+        this.caps,
+        (r) => setup.events.push({ result: r }),
+      );
+      this.setupAhead = { query: setup, at: pending.at };
+      this.pendingSetup = undefined;
+      list.push(setup);
+    }
+    const caps = this.queryCaps();
+    for (const u of units) {
+      const a: AheadQuery = { query: undefined!, events: [] };
+      a.query = prepareQuery(
+        u.text,
+        () => undefined,
+        caps,
+        (r) => a.events.push({ result: r }),
+      );
+      this.ahead.set(u, a);
+      list.push(a);
+    }
+    if (list.length === 0) return;
+    this.stats.round_trips++;
+    sendPipelined(
+      this.client!,
+      list.map((a) => a.query),
+      (i) => {
+        this.receiving = list[i];
+      },
+    );
+  }
+
+  get hasPendingSetup(): boolean {
+    return this.pendingSetup !== undefined;
+  }
+
+  /** Whether statements sent ahead are still unread (nothing else may be sent meanwhile). */
+  get pipelining(): boolean {
+    return this.ahead.size > 0;
+  }
+
+  private queryCaps(): QueryCaps {
+    return this.opts.resultBudget ? { ...this.caps, total: this.opts.resultBudget } : this.caps;
+  }
+
+  /** Reads the setup sent ahead (as open() would have), or sends it now if it is still pending. */
+  private async finishSetup(): Promise<void> {
+    if (this.pendingSetup) this.sendAhead([]);
+    const s = this.setupAhead;
+    if (!s) return;
+    this.setupAhead = undefined;
+    const outcome = await outcomeOf(s.query.query);
+    const rows: (string | null)[][] = [];
+    for (const e of s.query.events)
+      if ("result" in e) rows.push(e.result.rows[0] ?? []);
+      else this.notice(e.notice);
+    this.applySetup(outcome, rows, s.at);
+  }
+
   /** Runs one statement unit (with its `\g`-family command, if any). */
   async sql(unit: SqlUnit, print: PrintSettings = this.print): Promise<QueryResultSet[]> {
     this.current = unit;
@@ -158,28 +258,44 @@ export class PsqlSession {
     const shown = send === "gx" ? { ...print, expanded: "on" as const } : print;
     const results: QueryResultSet[] = [];
     const copies = unit.copy ? [unit.copy.data] : [];
-    this.stats.round_trips++;
+    await this.finishSetup();
     this.stats.batches++;
     const t0 = Date.now();
-    const outcome = await execQuery(
-      this.client!,
-      unit.text,
-      (i) => copies[i],
-      this.opts.resultBudget ? { ...this.caps, total: this.opts.resultBudget } : this.caps,
-      (r) => {
-        results.push(r);
-        this.stats.statements++;
-        const set = headResultSet(r, unit);
-        if (this.keepSet(set)) {
-          this.opts.onSet?.(set);
-          this.sets.push(set);
-        }
-        if (send === "gset" || send === "gexec") return;
-        if (r.copyOut !== undefined) this.out.write(r.copyOut);
-        else if (r.fields.length > 0) this.out.write(printResult(printable(r), shown));
-      },
-      this.opts.signal,
-    );
+    const onResult = (r: QueryResultSet) => {
+      results.push(r);
+      this.stats.statements++;
+      const set = headResultSet(r, unit);
+      if (this.keepSet(set)) {
+        this.opts.onSet?.(set);
+        this.sets.push(set);
+      }
+      if (send === "gset" || send === "gexec") return;
+      if (r.copyOut !== undefined) this.out.write(r.copyOut);
+      else if (r.fields.length > 0) this.out.write(printResult(printable(r), shown));
+    };
+    const ahead = this.ahead.get(unit);
+    let outcome: QueryOutcome & { copyBytes: number };
+    if (ahead) {
+      // Sent ahead: its replies are (being) kept; they are replayed here, in the script's order.
+      this.ahead.delete(unit);
+      outcome = await outcomeOf(ahead.query);
+      // The last one read: later notices belong to whatever runs next.
+      if (this.ahead.size === 0) this.receiving = undefined;
+      for (const e of ahead.events)
+        if ("result" in e) onResult(e.result);
+        else this.notice(e.notice);
+    } else {
+      this.stats.round_trips++;
+      this.receiving = undefined;
+      outcome = await execQuery(
+        this.client!,
+        unit.text,
+        (i) => copies[i],
+        this.queryCaps(),
+        onResult,
+        this.opts.signal,
+      );
+    }
     this.stats.copy_bytes += outcome.copyBytes;
     if (this.timing) this.out.write(`Time: ${(Date.now() - t0).toFixed(3)} ms\n`);
     const last = results.at(-1);

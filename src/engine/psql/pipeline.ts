@@ -1,0 +1,113 @@
+// Pipelining a head's statements (issue 13): with on_error "continue" psql runs every statement as
+// its own simple Query whatever the ones before did, so the plain statements that follow the one
+// running now can be written to the WebSocket before its reply arrives, and the session setup can
+// ride in front of the first of them. PostgreSQL answers Query messages strictly in order, each
+// ending with its ReadyForQuery, and the driver's Client hands every ReadyForQuery to its active
+// query and then activates the next queued one: so one submittable writes all the messages and
+// the others (queued behind it, writing nothing) each receive their own replies.
+//
+// "Plain" means nothing between here and the statement's end could read state the statements in
+// flight change: no meta-command (\gset, \if, \echo :ROW_COUNT, ...), no variable (:x, :'x',
+// ROW_COUNT and ERROR change after every statement), no COPY (its inline data is taken by the
+// expander only after the next token), and the text is in the same file (no include boundary).
+// Under "stop" nothing is sent ahead: a statement after an error must never run, and only psql's
+// own per-statement Query gives that (joining statements into one Query would put them in one
+// implicit transaction, which changes what an error rolls back).
+import type { Client, Submittable } from "@neondatabase/serverless";
+import type { BatchQuery } from "../batch-query.ts";
+import { lex, type Token } from "../lexer.ts";
+import type { QueryResultSet } from "./exec-query.ts";
+import type { ServerMessage } from "./messages.ts";
+
+/** At most this many Query messages are written before the first of them is answered. */
+export const MAX_IN_FLIGHT = 64;
+
+/** What arrived for a query sent ahead, in arrival order (replayed when the script reaches it). */
+export type AheadEvent = { result: QueryResultSet } | { notice: ServerMessage };
+
+export interface AheadQuery {
+  query: BatchQuery;
+  events: AheadEvent[];
+}
+
+/** Finds the plain statements after a point of a file, lexing each file once. */
+export class StatementScanner {
+  private readonly tokens = new Map<string, Token[]>();
+  private readonly text: (file: string) => string | undefined;
+
+  constructor(text: (file: string) => string | undefined) {
+    this.text = text;
+  }
+
+  /**
+   * How many complete plain statements (each ended by `;`) start at `offset` of `file`, at most
+   * `max`. It stops, without counting, at the first statement that is not plain, and at an empty
+   * statement (the expander yields no unit for it, so counting it would pull one too many).
+   */
+  plainAfter(file: string, offset: number, max: number): number {
+    const toks = this.of(file);
+    if (!toks) return 0;
+    let lo = 0;
+    let hi = toks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (toks[mid]!.start < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    let n = 0;
+    let empty = true;
+    for (let i = lo; i < toks.length && n < max; i++) {
+      const t = toks[i]!;
+      switch (t.kind) {
+        case "meta":
+        case "variable":
+        case "copy_data":
+          return n;
+        case "semicolon":
+          if (empty) return n;
+          n++;
+          empty = true;
+          break;
+        case "space":
+        case "line_comment":
+        case "block_comment":
+          break;
+        case "word":
+          if (empty && t.text.toLowerCase() === "copy") return n;
+          empty = false;
+          break;
+        default:
+          empty = false;
+      }
+    }
+    return n;
+  }
+
+  private of(file: string): Token[] | undefined {
+    let toks = this.tokens.get(file);
+    if (!toks) {
+      const text = this.text(file);
+      if (text === undefined) return undefined;
+      toks = lex(text);
+      this.tokens.set(file, toks);
+    }
+    return toks;
+  }
+}
+
+/**
+ * Queues `queries` on `client` so that the first writes all their Query messages at once (one
+ * round trip for all); `onActive(i)` runs when the i-th one's replies start arriving. The Client
+ * must have no other query queued behind them until they are answered.
+ */
+export function sendPipelined(
+  client: Client,
+  queries: BatchQuery[],
+  onActive: (i: number) => void,
+): void {
+  queries.forEach((q, i) => {
+    q.sends = i === 0 ? queries.map((x) => x.text) : [];
+    q.onActive = () => onActive(i);
+  });
+  for (const q of queries) client.query(q as unknown as Submittable);
+}
