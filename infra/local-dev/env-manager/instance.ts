@@ -16,6 +16,7 @@ import { unpackDataDir } from "../postgres/pack.ts";
 import { type PgProcess, startPostgres } from "../postgres/process.ts";
 import { ADMIN_ROLE, USER_DATABASE, USER_ROLE } from "../postgres/settings.ts";
 import { pruneRecycledWal } from "../postgres/wal.ts";
+import { EnvError } from "./errors.ts";
 import { copyOnline, type FrozenView } from "./online-snapshot.ts";
 import type { QuotaExceeded } from "./quota-watch.ts";
 
@@ -189,10 +190,11 @@ export class Instance {
           socketDir: this.socketDir,
           adminPassword: this.adminPassword,
         };
-        const got = await copyOnline(target, copyFrozen).catch((err: Error) => ({
-          online: false as const,
-          reason: `online copy failed: ${err.message}`,
-        }));
+        // A refusal (EnvError: too large) stands; anything else is retried by the clean stop.
+        const got = await copyOnline(target, copyFrozen).catch((err: Error) => {
+          if (err instanceof EnvError) throw err;
+          return { online: false as const, reason: `online copy failed: ${err.message}` };
+        });
         if (got.online) {
           return { value: await after(got.value), way: { online: true, frozenMs: got.frozenMs } };
         }

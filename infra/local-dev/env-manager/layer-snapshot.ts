@@ -9,7 +9,13 @@ import { rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { SnapshotResponse } from "../../../src/clients/contracts/env-manager.ts";
-import { type Capture, captureSync, hashCapture } from "../layers/capture.ts";
+import {
+  type Capture,
+  type CaptureOptions,
+  CaptureTooLargeError,
+  captureSync,
+  hashCapture,
+} from "../layers/capture.ts";
 import type { ChunkStore } from "../layers/chunk-store.ts";
 import { logicalBytes } from "../layers/manifest.ts";
 import { EnvError } from "./errors.ts";
@@ -21,6 +27,8 @@ export interface SnapshotDeps {
   format: 1 | 2;
   stagingBudgetBytes: number;
   workDir: string;
+  /** A data directory over this many bytes is not snapshotted (413 layer_too_large). */
+  maxLayerBytes: number;
   /** Format 2: copy with the server frozen instead of stopped where the cluster allows it. */
   online: boolean;
   /** Maps instance failures to the contract's errors. */
@@ -65,10 +73,25 @@ export async function takeSnapshot(
       instance.fileIndex = { store: d.layers.chunks, files: hashed.files };
       return { hashed, cap };
     };
+    const capture = (dataDir: string, o: CaptureOptions) => {
+      try {
+        return captureSync(dataDir, staging, instance.fileIndex, {
+          ...o,
+          maxBytes: d.maxLayerBytes,
+        });
+      } catch (err) {
+        if (!(err instanceof CaptureTooLargeError)) throw err;
+        throw new EnvError(
+          413,
+          "layer_too_large",
+          `the data directory is more than max_layer_bytes (${d.maxLayerBytes} bytes)`,
+        );
+      }
+    };
     // A failed online try may have staged part of the copy: the stopped copy starts afresh.
     const copyStopped = async (dataDir: string) => {
       rmSync(staging, { recursive: true, force: true });
-      return captureSync(dataDir, staging, instance.fileIndex);
+      return capture(dataDir, {});
     };
     const taken = await d
       .guard(async () => {
@@ -77,11 +100,7 @@ export async function takeSnapshot(
           return { value, way: { online: false, reason: "online snapshots are off" } as const };
         }
         return instance.snapshotPreferOnline(
-          (view) =>
-            captureSync(view.dataDir, staging, instance.fileIndex, {
-              skip: view.skip,
-              racyFromNs: view.racyFromNs,
-            }),
+          (view) => capture(view.dataDir, { skip: view.skip, racyFromNs: view.racyFromNs }),
           copyStopped,
           hash,
         );

@@ -201,13 +201,16 @@ export class EnvManager {
   /** Snapshots an instance into a new layer (layer-snapshot.ts: both formats). */
   async snapshot(id: string, opts: { background?: boolean } = {}): Promise<SnapshotResponse> {
     const { instance } = this.get(id);
-    await refuseOverQuota(instance, this.cfg.quota.maxLayerBytes);
+    // Format 2 checks max_layer_bytes during its own walk of the data directory (capture.ts).
+    const format2 = this.cfg.layerFormat === 2;
+    await refuseOverQuota(instance, format2 ? null : this.cfg.quota.maxLayerBytes);
     this.preboot.snapshotStarted(id);
     const { response, stored, way } = await takeSnapshot(
       {
         layers: this.layers,
         format: this.cfg.layerFormat,
         online: this.cfg.onlineSnapshots,
+        maxLayerBytes: this.cfg.quota.maxLayerBytes,
         stagingBudgetBytes: this.cfg.stagingBudgetBytes,
         workDir: this.workDir,
         guard: (fn) => this.guard(instance, fn),

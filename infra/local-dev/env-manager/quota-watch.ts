@@ -95,7 +95,8 @@ export async function checkQuota(w: Watched): Promise<QuotaExceeded | null> {
  */
 export async function refuseOverQuota(
   w: Pick<Watched, "dataDir" | "exceeded">,
-  maxLayerBytes: number,
+  /** null: the caller measures the data directory itself (a format-2 snapshot's walk). */
+  maxLayerBytes: number | null,
 ): Promise<void> {
   if (w.exceeded) {
     throw new EnvError(
@@ -104,6 +105,7 @@ export async function refuseOverQuota(
       `the instance exceeded ${w.exceeded.limit} (${w.exceeded.used_bytes} of ${w.exceeded.max_bytes} bytes)`,
     );
   }
+  if (maxLayerBytes === null) return;
   const used = await dirBytes(w.dataDir);
   if (used > maxLayerBytes) {
     throw new EnvError(

@@ -48,6 +48,16 @@ export interface CaptureOptions {
    * clean" entries), so the next snapshot copies it again instead of reusing stale chunks.
    */
   racyFromNs?: bigint;
+  /** Refuse (CaptureTooLargeError) once the files walked so far hold more bytes than this. */
+  maxBytes?: number;
+}
+
+export class CaptureTooLargeError extends Error {
+  readonly maxBytes: number;
+  constructor(maxBytes: number) {
+    super(`the data directory holds more than ${maxBytes} bytes`);
+    this.maxBytes = maxBytes;
+  }
 }
 
 /** Walks a stopped cluster's data directory and stages the files that changed since `index`. */
@@ -66,6 +76,7 @@ export function captureSync(
     stagedFiles: 0,
   };
   mkdirSync(stagingDir, { recursive: true, mode: 0o700 });
+  let total = 0;
   const walk = (rel: string): void => {
     const abs = rel === "" ? dataDir : join(dataDir, rel);
     for (const entry of readdirSync(abs, { withFileTypes: true })) {
@@ -81,6 +92,12 @@ export function captureSync(
         out.links.push({ path, target: readlinkSync(join(dataDir, path)) });
       } else if (st.isFile()) {
         const size = Number(st.size);
+        total += size;
+        // Checked as the walk goes (not by a walk of its own first): what is staged before the
+        // refusal stays under the limit, and a snapshot within it walks the directory once.
+        if (opts.maxBytes !== undefined && total > opts.maxBytes) {
+          throw new CaptureTooLargeError(opts.maxBytes);
+        }
         const known = index?.files.get(path);
         const same = known && known.size === size && known.mtimeNs === st.mtimeNs;
         if (!same) {

@@ -22,9 +22,15 @@ function stateOf(pid: number): string | null {
 
 /** Direct children of `pid`: /proc/<pid>/task/<tid>/children, or a scan of /proc without it. */
 function childrenOf(pid: number): number[] {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return []; // Exited: nothing of it left to freeze.
+  }
   try {
     const out: number[] = [];
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    for (const tid of tids) {
       const text = readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim();
       if (text) out.push(...text.split(/\s+/).map(Number));
     }
@@ -46,43 +52,51 @@ function childrenOf(pid: number): number[] {
   return out;
 }
 
-/**
- * Stops `pid` and waits until it is stopped ('T'/'t') or can no longer run ('Z'/'X' or gone).
- * kill() only queues the signal: a process runs on until the kernel next schedules it, possibly
- * finishing a write() it was in (writes to tmpfs are not interrupted by a stop signal).
- */
-function stopAndWait(pid: number, deadline: number): void {
+/** Queues SIGSTOP for `pid`; false if it has exited already. */
+function sendStop(pid: number): boolean {
   try {
     process.kill(pid, "SIGSTOP");
+    return true;
   } catch {
-    return; // Already exited.
+    return false;
   }
-  for (;;) {
-    const s = stateOf(pid);
-    if (s === null || s === "T" || s === "t" || s === "Z" || s === "X") return;
-    if (Date.now() > deadline) throw new Error(`process ${pid} did not stop (state ${s})`);
-    // A synchronous pause of 50 us: leaves the core to the process that has to act on the signal.
+}
+
+/**
+ * Waits until each of `pids` is stopped ('T'/'t') or can no longer run ('Z'/'X' or gone). kill()
+ * only queues the signal: a process runs on until the kernel next schedules it, possibly finishing
+ * a write() it was in (writes to tmpfs are not interrupted by a stop signal). All of them are
+ * signalled before the wait, so on a loaded machine their scheduling delays overlap.
+ */
+function waitStopped(pids: number[], deadline: number): void {
+  let left = pids;
+  while (left.length > 0) {
+    left = left.filter((pid) => {
+      const s = stateOf(pid);
+      return !(s === null || s === "T" || s === "t" || s === "Z" || s === "X");
+    });
+    if (left.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`processes ${left.join(", ")} did not stop`);
+    // A synchronous pause of 50 us: leaves the core to the processes that act on the signal.
     Atomics.wait(PAUSE, 0, 0, 0.05);
   }
 }
 
 /**
- * Freezes the postmaster first, so it cannot fork anything new, then its descendants; once the
- * postmaster is stopped any fork it made has returned, so the descendants listed then are all.
- * Returns every pid it stopped, for thaw().
+ * Freezes the postmaster first, so it cannot fork anything new, then its descendants, a generation
+ * at a time; once the postmaster is stopped any fork it made has returned, so the descendants
+ * listed then are all. Returns every pid it stopped, for thaw().
  */
 export function freezeTree(postmasterPid: number): number[] {
   const deadline = Date.now() + STOP_TIMEOUT_MS;
   const stopped: number[] = [];
   try {
-    stopAndWait(postmasterPid, deadline);
-    stopped.push(postmasterPid);
-    const queue = childrenOf(postmasterPid);
-    while (queue.length > 0) {
-      const pid = queue.shift() as number;
-      stopAndWait(pid, deadline);
-      stopped.push(pid);
-      queue.push(...childrenOf(pid));
+    let generation = [postmasterPid];
+    while (generation.length > 0) {
+      const signalled = generation.filter(sendStop);
+      stopped.push(...signalled);
+      waitStopped(signalled, deadline);
+      generation = signalled.flatMap(childrenOf);
     }
     return stopped;
   } catch (err) {
