@@ -1,41 +1,27 @@
 // Expands a psql script into the units to run, with no I/O: lexes the entry file, follows `\i`/`\ir`
 // through the file map (cycles detected), applies `\set`/`\unset`, `\if`/`\elif`/`\else`/`\endif`
 // and `\restrict`, interpolates variables, cuts statements at psql's statement boundaries and
-// attaches COPY inline data. Everything psql would reject or that needs a shell or the local file
-// system is a ScriptError at its file:line, raised before any SQL runs.
+// attaches COPY inline data (the meta-commands themselves are in meta-script.ts). Everything psql
+// would reject or that needs a shell or the local file system is a ScriptError at its file:line,
+// raised before any SQL runs.
 
 import { BranchStack } from "./conditionals.ts";
-import { connectTarget } from "./connect-target.ts";
 import { SCRIPT_ENV_DEFAULTS, serverCopyFromProject } from "./copy-file.ts";
-import { copyMetaUnit } from "./copy-meta.ts";
 import { ScriptError, type ScriptErrorCode, type SourceLocation } from "./errors.ts";
-import { INCLUDE_META, includeTarget } from "./includes.ts";
 import { copyPayload, isCopyFromStdin, lex, lexTokens, type Token } from "./lexer.ts";
-import { MetaArgError, parseMetaArgs, splitMeta } from "./meta-args.ts";
-import { applyVariableMeta, VARIABLE_META } from "./meta-variables.ts";
+import { handleMeta, type MetaHost, type MetaOptions } from "./meta-script.ts";
 import { normalizePath } from "./paths.ts";
-import { isRuntimeMeta, isSendMeta, splitMetaLine } from "./runtime-meta.ts";
+import { splitMetaLine } from "./runtime-meta.ts";
 import { LineIndex, type Locator } from "./source-map.ts";
 import { StatementBuffer } from "./statement-buffer.ts";
 import type { SqlUnit, Unit } from "./units.ts";
-import { parseBool, quoteIdent, quoteLiteral } from "./variables.ts";
+import { quoteIdent, quoteLiteral } from "./variables.ts";
 
-export interface ExpandOptions {
+export interface ExpandOptions extends MetaOptions {
   /** Project path -> file text. Keys are normalized (`./a/../b.sql` finds `b.sql`). */
   files: ReadonlyMap<string, string>;
   entry: string;
   variables?: Readonly<Record<string, string>>;
-  /** Nesting limit for includes (psql has none; a runaway include chain is a script error). */
-  maxIncludeDepth?: number;
-  /**
-   * The interpreter's mode: meta-commands that need the server or the output (`\gset`, `\pset`,
-   * `\d`, ...) become `meta` units (or a statement's `send`) instead of `unsupported_command`.
-   */
-  runtime?: boolean;
-  /** Errors psql reports and goes on after (the interpreter prints them); without it they throw. */
-  onSoftError?: (e: ScriptError, psqlText: string) => void;
-  /** What `\\getenv` reads (the job's variables plus SCRIPT_ENV_DEFAULTS). */
-  env?: Readonly<Record<string, string>>;
 }
 
 /** A unit with where its last token ends (for psql -a's echo of input lines); no unit: a position. */
@@ -58,20 +44,20 @@ export function expandScript(opts: ExpandOptions): ExpandedScript {
   return new Expander(opts).run();
 }
 
-export class Expander {
-  private readonly files = new Map<string, string>();
+export class Expander implements MetaHost {
+  readonly files = new Map<string, string>();
   /** psql variables; the interpreter sets them between steps (\gset, ROW_COUNT, ...). */
   readonly vars = new Map<string, string>();
-  private readonly branches = new BranchStack();
-  private readonly units: Unit[] = [];
+  readonly branches = new BranchStack();
+  readonly units: Unit[] = [];
   private readonly visited: string[] = [];
   private readonly lineIndexes = new Map<string, LineIndex>();
-  private restrictKey: string | undefined;
+  restrictKey: string | undefined;
   /** The unit yielded last: COPY inline data (the next token) attaches to it. */
   private lastUnit: Unit | undefined;
-  private quit = false;
+  quit = false;
 
-  private readonly opts: ExpandOptions;
+  readonly opts: ExpandOptions;
 
   constructor(opts: ExpandOptions) {
     this.opts = opts;
@@ -173,7 +159,7 @@ export class Expander {
     if (tok.kind === "meta") {
       let include: string | undefined;
       for (const part of splitMetaLine(tok)) {
-        include = this.meta(part, path, buf, stack, entryDepth) ?? include;
+        include = handleMeta(this, part, path, buf, stack, entryDepth) ?? include;
         if (this.quit) break;
       }
       return include;
@@ -227,7 +213,7 @@ export class Expander {
     }
   }
 
-  private flush(buf: StatementBuffer, send?: SqlUnit["send"]): void {
+  flush(buf: StatementBuffer, send?: SqlUnit["send"]): void {
     if (buf.hasContent && buf.start && this.active) {
       const segs = buf.cut(this.files);
       const unit: SqlUnit = {
@@ -257,149 +243,5 @@ export class Expander {
     unit.segments = [{ text: found.text, file: unit.file, offset, verbatim: false }];
     unit.words = [...unit.words, "stdin"];
     unit.copy = { data: this.files.get(found.path) ?? "", file: found.path, line: 1 };
-  }
-
-  private meta(
-    tok: Token,
-    path: string,
-    buf: StatementBuffer,
-    stack: string[],
-    entryDepth: number,
-  ): string | undefined {
-    const where = this.locate(path, tok.start);
-    const { name, rest } = splitMeta(tok.text);
-    const args = (): string[] => {
-      try {
-        return parseMetaArgs(rest, (v) => this.vars.get(v));
-      } catch (e) {
-        if (e instanceof MetaArgError) this.fail("unsupported_command", e.message, where);
-        throw e;
-      }
-    };
-    const stripSemis = (s: string) => s.replace(/;+$/, "");
-
-    const isConditional = this.branches.handle(
-      name,
-      where,
-      entryDepth,
-      () => this.condition(args(), where, `\\${name}`),
-      (message) => this.fail("script_error", message, where),
-    );
-    if (isConditional) return;
-    if (!this.active) return;
-
-    if (this.restrictKey !== undefined && name !== "unrestrict") {
-      this.fail("script_error", `\\${name}: not allowed in restricted mode (\\restrict)`, where);
-    }
-    const failHere = (code: ScriptErrorCode, message: string): never =>
-      this.fail(code, message, where);
-    if (VARIABLE_META.has(name)) {
-      applyVariableMeta(name, args(), { vars: this.vars, env: this.opts.env, fail: failHere });
-      return;
-    }
-    if (INCLUDE_META.has(name)) {
-      const [target] = args().map(stripSemis);
-      return includeTarget(name, target, {
-        path,
-        stack,
-        hasFile: (f) => this.files.has(f),
-        maxDepth: this.opts.maxIncludeDepth ?? 32,
-        fail: failHere,
-      });
-    }
-    switch (name) {
-      case "restrict": {
-        const [key] = args();
-        if (!key) this.fail("script_error", "\\restrict: missing required argument", where);
-        this.restrictKey = key;
-        return;
-      }
-      case "unrestrict": {
-        const [key] = args();
-        if (this.restrictKey === undefined || key !== this.restrictKey) {
-          this.fail("script_error", "\\unrestrict: key does not match \\restrict", where);
-        }
-        this.restrictKey = undefined;
-        return;
-      }
-      case "echo":
-      case "qecho":
-      case "warn": {
-        const a = args();
-        const noNewline = a[0] === "-n";
-        this.units.push({
-          kind: "echo",
-          command: name,
-          text: (noNewline ? a.slice(1) : a).join(" "),
-          ...where,
-        });
-        return;
-      }
-      case "c":
-      case "connect": {
-        const database = connectTarget(args().map(stripSemis));
-        if (database === null) {
-          this.fail(
-            "unsupported_command",
-            `\\${name}: only a database of the same instance is supported (name or "dbname=...")`,
-            where,
-          );
-        }
-        this.units.push({ kind: "connect", database, ...where });
-        return;
-      }
-      case "copy": {
-        const unit = copyMetaUnit(rest, path, tok.start, where, (f) => this.files.get(f));
-        if (typeof unit === "string") this.fail("unsupported_command", unit, where);
-        this.units.push(unit);
-        return;
-      }
-      case "q":
-      case "quit":
-        this.flush(buf);
-        this.quit = true;
-        return;
-    }
-    if (this.opts.runtime && isSendMeta(name)) {
-      // `\g`-family: the query buffer is sent with this command (an empty buffer: psql resends
-      // the previous query, which the interpreter knows).
-      const send = { name, args: args() };
-      if (buf.hasContent) this.flush(buf, send);
-      else {
-        buf.reset();
-        this.units.push({ kind: "meta", name, args: send.args, rest, buffer: "", ...where });
-      }
-      return;
-    }
-    if (this.opts.runtime && isRuntimeMeta(name)) {
-      const buffer = buf.text(this.files);
-      if (name === "r" || name === "reset") buf.reset();
-      this.units.push({ kind: "meta", name, args: args(), rest, buffer, ...where });
-      return;
-    }
-    if (this.opts.runtime) {
-      // The interpreter reports it where it stands (psql: "invalid command").
-      this.units.push({ kind: "meta", name, args: [], rest, buffer: "", ...where });
-      return;
-    }
-    this.fail("unsupported_command", `\\${name}: meta-command not supported`, where);
-  }
-
-  private condition(args: string[], where: SourceLocation, what: string): boolean {
-    const expr = args.join(" ");
-    const value = parseBool(expr);
-    if (value === undefined) {
-      if (this.opts.onSoftError) {
-        // psql reports it and takes the branch as false.
-        const text = `unrecognized value "${expr}" for "${what} expression": Boolean expected`;
-        this.opts.onSoftError(
-          new ScriptError("script_error", `${where.file}:${where.line}: ${text}`, where),
-          text,
-        );
-        return false;
-      }
-      this.fail("script_error", `${what}: "${expr}" is not a boolean`, where);
-    }
-    return value;
   }
 }
