@@ -42,9 +42,11 @@ export class TenantObject extends DurableObject<Env> implements TenantLedger {
       );
     }
     const count = Number(this.#sql.exec("SELECT count(*) AS n FROM prefixes").one().n);
+    // Oldest first; within one record (one timestamp) the first inserted, so a tail's shorter
+    // prefixes leave before its longer ones.
     if (count > MAX_PREFIXES) {
       this.#sql.exec(
-        "DELETE FROM prefixes WHERE hash IN (SELECT hash FROM prefixes ORDER BY used_at LIMIT ?)",
+        "DELETE FROM prefixes WHERE hash IN (SELECT hash FROM prefixes ORDER BY used_at, rowid LIMIT ?)",
         count - MAX_PREFIXES,
       );
     }
