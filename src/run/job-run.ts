@@ -14,7 +14,12 @@ import type { Plan } from "../planner/plan.ts";
 import { stageSpan } from "../telemetry/job-telemetry.ts";
 import type { TenantLedger } from "../tenant/reuse-report.ts";
 import { AbortedError, describeFailure } from "./failure.ts";
-import type { LookupMatch, Platform } from "./platform.ts";
+import {
+  isEnvManagerDown,
+  type LookupMatch,
+  type Platform,
+  waitForEnvManager,
+} from "./platform.ts";
 
 /** Interrupted runs (eviction, crash) resumed before the job fails with `internal`. */
 export const MAX_ATTEMPTS = 3;
@@ -168,7 +173,26 @@ export class JobRun {
       return;
     }
     const share = await attributeFailure(this.platform.env, this.instanceId, err);
-    if (share?.retryable && this.attempt < MAX_ATTEMPTS) {
+    // env-manager itself is gone (killed, restarting): booting again at once would fail the same
+    // way, so wait for it to answer, then retry; only if it stays away is the job failed, and
+    // then as the platform's env_unavailable, never as the user's tail_error/head_error.
+    const envDown = share?.error.code === "env_unavailable" || (!share && isEnvManagerDown(err));
+    if (envDown && this.attempt < MAX_ATTEMPTS) {
+      emit("log", {
+        level: "warning",
+        message: "env-manager is unreachable (a platform failure); waiting for it to come back",
+      });
+      if (await waitForEnvManager(this.platform, this.signal, this.deadline)) {
+        emit("log", {
+          level: "warning",
+          message: `env-manager answers again; booting again from the last layer (attempt ${this.attempt + 1} of ${MAX_ATTEMPTS})`,
+        });
+        store.update({ retries: current.retries + 1 });
+        return;
+      }
+      // Timed out or canceled meanwhile: ended as any aborted run is (above).
+      if (this.signal.aborted) return this.fail(err);
+    } else if (share?.retryable && this.attempt < MAX_ATTEMPTS) {
       emit("log", {
         level: "warning",
         message: `${share.error.message}; booting again from the last layer (attempt ${this.attempt + 1} of ${MAX_ATTEMPTS})`,

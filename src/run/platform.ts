@@ -126,3 +126,45 @@ export async function releaseInstance(
     // Already gone; env-manager's TTL reaper is the last resort.
   }
 }
+
+/**
+ * How long a job waits for a lost env-manager to answer /healthz again before it fails with
+ * `env_unavailable`: a restarted env-manager is back within seconds, and failing at once would
+ * end every running job of the fleet for one service restart.
+ */
+export const ENV_RECOVERY = { maxWaitMs: 60_000, baseMs: 250, maxStepMs: 5000 } as const;
+
+/** env-manager did not answer (connection failed, 5xx): not a full fleet (429), which waits in
+ * withRetry, nor anything the user's SQL did. */
+export function isEnvManagerDown(err: unknown): boolean {
+  const inner = err instanceof Error && err.cause instanceof AppError ? err.cause : err;
+  return (
+    inner instanceof AppError &&
+    inner.code === "env_unavailable" &&
+    inner.details.upstream_status !== 429
+  );
+}
+
+/**
+ * Polls env-manager's /healthz with exponential back-off until it answers (true), or
+ * ENV_RECOVERY.maxWaitMs, `until` or the signal end the wait (false).
+ */
+export async function waitForEnvManager(
+  platform: Platform,
+  signal: AbortSignal,
+  until: number,
+): Promise<boolean> {
+  const end = Math.min(until, Date.now() + ENV_RECOVERY.maxWaitMs);
+  for (let i = 0; !signal.aborted; i++) {
+    try {
+      await platform.env.health();
+      return true;
+    } catch {
+      // Still down (or restarting): wait and ask again.
+    }
+    const step = Math.min(ENV_RECOVERY.maxStepMs, ENV_RECOVERY.baseMs * 2 ** i);
+    if (Date.now() + step >= end) return false;
+    await sleep(step, signal);
+  }
+  return false;
+}
