@@ -28,7 +28,7 @@ import { LayerStore } from "./layer-store.ts";
 import { WarmPool } from "./pool.ts";
 import { QuotaWatch, refuseOverQuota } from "./quota-watch.ts";
 import { ReadySessions } from "./ready-sessions.ts";
-import { claimWorkDir, releaseWorkDir } from "./work-dir.ts";
+import { claimWorkDir, releaseWorkDir, watchOwnerDeath } from "./work-dir.ts";
 
 interface Live {
   instance: Instance;
@@ -60,6 +60,8 @@ export class EnvManager {
   private readonly runAs: RunAs | null;
   /** This process's own scratch directory, `<cfg.workDir>/<pid>`. */
   private readonly workDir: string;
+  /** Stops this process's postmasters if it dies without closing (work-dir.ts). */
+  private readonly deathWatch: ReturnType<typeof watchOwnerDeath>;
   private readonly live = new Map<string, Live>();
   private pending = 0;
   /** Layers being unpacked right now (in use although no instance is registered yet). */
@@ -79,6 +81,7 @@ export class EnvManager {
     this.cfg = cfg;
     this.log = log;
     this.workDir = workDir;
+    this.deathWatch = watchOwnerDeath(workDir);
     this.bases = bases;
     this.binaries = bases.engines.default;
     this.runAs = runAs;
@@ -291,6 +294,8 @@ export class EnvManager {
     await this.layers.drain();
     const ids = [...this.live.keys()];
     await Promise.all(ids.map((id) => this.destroy(id)));
+    // A clean close stopped every instance: the watch has nothing left to do.
+    this.deathWatch.kill();
     await releaseWorkDir(this.workDir).catch(() => {});
   }
 

@@ -2,6 +2,7 @@
 // one process), so two env-managers never touch each other's instances. A process that died without
 // cleaning up leaves `<root>/<dead pid>-*/`; the next start stops the postmasters it left running
 // and removes the directory.
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -40,6 +41,36 @@ export async function sweepLeftovers(root: string): Promise<number> {
     removed++;
   }
   return removed;
+}
+
+/**
+ * The parent-death watch: a small shell that holds a pipe from this process and, once the pipe
+ * closes (this process exited, SIGKILL included, which no exit hook sees), stops every postmaster
+ * under `dir` (SIGQUIT, read from postmaster.pid, checked to be a postgres process) and removes
+ * the directory. Without it, a killed env-manager that is never restarted leaves its PostgreSQL
+ * servers running for good. Detached, so the kill of a process group does not take it along.
+ */
+const WATCH_SCRIPT = `read _ || true
+for f in "$0"/*/data/postmaster.pid; do
+  pid=$(head -n 1 "$f" 2>/dev/null)
+  if [ -n "$pid" ] && [ "$(cat /proc/$pid/comm 2>/dev/null)" = postgres ]; then kill -QUIT "$pid"; fi
+done
+# Give the servers up to 10 s to exit before their directory goes.
+n=0
+while [ $n -lt 100 ] && ls "$0"/*/data/postmaster.pid >/dev/null 2>&1; do sleep 0.1; n=$((n+1)); done
+rm -rf "$0"`;
+
+export function watchOwnerDeath(dir: string): ChildProcess {
+  const child = spawn("/bin/sh", ["-c", WATCH_SCRIPT, dir], {
+    stdio: ["pipe", "ignore", "ignore"],
+    detached: true,
+  });
+  // Neither the watcher nor its pipe keeps this process alive.
+  child.unref();
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  child.on("error", () => {});
+  child.stdin?.on("error", () => {});
+  return child;
 }
 
 export async function claimWorkDir(root: string): Promise<string> {
