@@ -2,9 +2,11 @@
 // described as psql's describeOneTableDetails prints it without `+`: the titled column table
 // (Column, Type, Collation, Nullable, Default) and, for tables, the footers Indexes, Check
 // constraints, Foreign-key constraints, Referenced by, Triggers, and the inheritance and partition
-// lines (Partition of, Partition key, Inherits, Number of ...). Other kinds (sequences,
-// indexes, ...) and `\d+ NAME` are reported as not supported. Written after psql 18's describe.c.
+// lines (Partition of, Partition key, Inherits, Number of ...); sequences in describe-sequence.ts.
+// Other kinds (indexes, ...) and `\d+ NAME` are reported as not supported. Written after psql
+// 18's describe.c.
 import type { MetaUnit } from "../units.ts";
+import { describeSequence } from "./describe-sequence.ts";
 import { execQuery } from "./exec-query.ts";
 import { patternClause } from "./name-pattern.ts";
 import { printResult } from "./print-table.ts";
@@ -50,6 +52,11 @@ export async function describeObjects(s: PsqlSession, u: MetaUnit, pattern: stri
       return;
     }
     for (const [oid, schema, name, kind] of found) {
+      if (kind === "S") {
+        const run = (sql: string) => query(s, sql);
+        s.out.write(await describeSequence(run, oid!, schema!, name!, s.print));
+        continue;
+      }
       const title = TITLES[kind ?? ""];
       if (!title) {
         s.metaError(
