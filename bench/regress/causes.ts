@@ -39,3 +39,20 @@ export function classify(expected: string, got: string): Cause {
   if (/^Time: /.test(act)) return { cause: "timing output (\\timing)", sample };
   return { cause: "other (first difference shown)", sample };
 }
+
+const SUPERUSER =
+  /^(?:psql:[^\n]*: )?ERROR: {2}(must be superuser|permission denied to|permission denied for|must be owner)/;
+
+/**
+ * The first superuser/privilege error in `got` whose line `expected` does not have (pg_regress runs
+ * as a superuser, the platform's role is not one), or undefined.
+ */
+export function stoppedBySuperuser(expected: string, got: string): string | undefined {
+  const have = new Set(expected.split("\n"));
+  for (const line of got.split("\n")) {
+    if (SUPERUSER.test(line) && !have.has(line.replace(/^psql:[^:]*:\d+: /, ""))) {
+      return line.slice(0, 100);
+    }
+  }
+  return undefined;
+}

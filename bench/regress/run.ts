@@ -5,19 +5,24 @@
 // files as project files), how many print exactly expected/NAME.out or one of its alternatives
 // (NAME_1.out, ...). pg_regress's settings: PGTZ=America/Los_Angeles, PGDATESTYLE="Postgres, MDY",
 // lc_messages=C, the database named "regression". Prints counts and the first differing line of
-// each mismatch grouped by a guessed cause; BENCH_REGRESS_ONLY=a,b limits the files.
+// each mismatch grouped by a guessed cause; BENCH_REGRESS_ONLY=a,b limits the files. A file whose
+// output has a superuser/privilege error its expected output lacks is counted apart (the platform
+// role is not a superuser, pg_regress's is), so the identical count is also given without them.
+// BENCH_REGRESS_DUMP=DIR writes NAME.diff (unified, against the closest expected file) for each
+// file that differs, for looking at the causes.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startPlatform } from "../../infra/local-dev/platform.ts";
 import { createEnvManagerClient } from "../../src/clients/env-manager.ts";
 import { connectPg } from "../../src/clients/pg.ts";
+import { verdict } from "../../src/engine/psql/expected-output.ts";
 import { runPsqlScript } from "../../src/engine/psql/interpreter.ts";
 import { refusedCommand } from "../../src/engine/psql/refused.ts";
 import { runScript } from "../../src/engine/runner.ts";
 import { DEFAULT_SESSION_SETTINGS } from "../../src/planner/settings.ts";
-import { classify } from "./causes.ts";
+import { classify, stoppedBySuperuser } from "./causes.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const CORPUS = resolve(
@@ -52,7 +57,15 @@ const settings = {
   bytea_output: "hex",
   timezone_abbreviations: "Default",
 };
-const env = { PG_ABS_SRCDIR: "/project", PG_ABS_BUILDDIR: "/project" };
+// What pg_regress puts in the environment of psql (the scripts read it with \getenv).
+const env = {
+  PG_ABS_SRCDIR: "/project",
+  PG_ABS_BUILDDIR: "/project",
+  PG_LIBDIR: "/usr/lib/postgresql/lib",
+  PG_DLSUFFIX: ".so",
+};
+const dumpDir = process.env.BENCH_REGRESS_DUMP;
+if (dumpDir) await mkdir(dumpDir, { recursive: true });
 
 const dataDir = await mkdtemp(join(tmpdir(), "bench-regress-"));
 const token = "bench-regress";
@@ -87,6 +100,7 @@ try {
 
   let accepted = 0;
   let identical = 0;
+  let superuser = 0;
   const causes = new Map<string, string[]>();
   const t1 = Date.now();
   for (const t of tests) {
@@ -130,7 +144,18 @@ try {
       identical++;
       continue;
     }
-    const cause = classify(expected[0] ?? "", output);
+    if (dumpDir) {
+      const v = verdict(
+        output,
+        expected.map((text, i) => ({ path: `expected/${t}${i ? `_${i}` : ""}.out`, text })),
+      );
+      await writeFile(join(dumpDir, `${t}.diff`), v?.diff ?? output);
+    }
+    const su = stoppedBySuperuser(expected[0] ?? "", output);
+    if (su) superuser++;
+    const cause = su
+      ? { cause: "stopped by needing a superuser", sample: su }
+      : classify(expected[0] ?? "", output);
     const list = causes.get(cause.cause) ?? [];
     list.push(`${t}: ${cause.sample}`);
     causes.set(cause.cause, list);
@@ -145,6 +170,9 @@ try {
   console.log(`accepted (not refused before running): ${accepted} / ${tests.length}`);
   console.log(
     `output identical to expected/*.out (or an alternative): ${identical} / ${tests.length}`,
+  );
+  console.log(
+    `stopped by needing a superuser: ${superuser}; identical excluding them: ${identical} / ${tests.length - superuser}`,
   );
   for (const [cause, list] of [...causes].sort((a, b) => b[1].length - a[1].length)) {
     console.log(`\n${list.length}  ${cause}`);
