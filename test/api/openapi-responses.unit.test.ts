@@ -1,5 +1,6 @@
 // Every route of the Worker, called for each status it can be made to answer without a platform
-// (jobs created here fail `env_unavailable`), and each real answer checked against the OpenAPI
+// (jobs created here fail: a job that cannot reach env-manager waits for it to come back, so
+// their 1 s timeout_ms ends that wait instead of the 60 s ENV_RECOVERY cap), and each real answer checked against the OpenAPI
 // document: an undocumented status, content type or body shape fails. The completed-job views,
 // events and live answers that need PostgreSQL are in openapi-responses.integration.test.ts.
 import { exports } from "cloudflare:workers";
@@ -15,6 +16,8 @@ import { OpenApiCheck } from "../support/openapi-check.ts";
 import { type CallOptions, call, createJob, shortJob, TOKEN, uid } from "./helpers.ts";
 
 const DAY = 24 * 3600;
+/** Short enough that a job waiting for the absent env-manager ends well within a test's 30 s. */
+const FAIL_FAST_MS = 1000;
 const check = await OpenApiCheck.load();
 
 /** Calls `path` and checks the answer against `METHOD template`; returns the status and body. */
@@ -31,12 +34,17 @@ async function digestOf(text: string): Promise<string> {
 
 async function longJob() {
   const user = uid("user");
-  const jobId = await createJob({ request_id: uid("req"), user_id: user, mode: "long" });
+  const jobId = await createJob({
+    request_id: uid("req"),
+    user_id: user,
+    mode: "long",
+    timeout_ms: FAIL_FAST_MS,
+  });
   return { user, jobId };
 }
 
 async function failedJob() {
-  const body = shortJob();
+  const body = { ...shortJob(), timeout_ms: FAIL_FAST_MS };
   const user = body.user_id as string;
   const jobId = await createJob(body);
   await waitDone(jobId, user);
