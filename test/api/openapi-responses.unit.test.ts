@@ -44,7 +44,7 @@ async function longJob() {
 }
 
 async function failedJob() {
-  const body = { ...shortJob(), timeout_ms: FAIL_FAST_MS };
+  const body: Record<string, unknown> = { ...shortJob(), timeout_ms: FAIL_FAST_MS };
   const user = body.user_id as string;
   const jobId = await createJob(body);
   await waitDone(jobId, user);
