@@ -15,6 +15,10 @@ beforeAll(async () => {
   env = await startTestEnv({
     pool: {
       perSource: 1,
+      // A fixed size: without it the default maxPerSource (5) let a take's demand ask for 2-3
+      // instances (one boot's time is ~1-3 s here), and whether the check below saw exactly one
+      // depended on how fast the second refill booted. Demand sizing has its own test below.
+      maxPerSource: 1,
       recentSources: 2,
       maxTotal: 2,
       memoryBudgetBytes: 1 << 30,
