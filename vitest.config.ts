@@ -17,6 +17,8 @@ const workers = (extra: Record<string, string> = {}) =>
         ...extra,
         ENV_MANAGER_URL: NO_PLATFORM,
         SNAPSHOT_CACHE_URL: NO_PLATFORM,
+        // No env-manager will ever come back: a job fails at once instead of waiting 60 s for it.
+        ENV_RECOVERY_MAX_WAIT_MS: "0",
         // Metrics and traces off: nothing to export to (the integration project checks them).
         TELEMETRY_URL: "",
         AUDIT_LOG_URL: NO_PLATFORM,

@@ -15,6 +15,8 @@ export interface PlatformOverrides {
 export interface Platform {
   env: EnvManagerClient;
   cache: SnapshotCacheClient;
+  /** Longest wait for a lost env-manager to come back (`ENV_RECOVERY_MAX_WAIT_MS`). */
+  envRecoveryMaxWaitMs: number;
 }
 
 export function platformFor(env: Env, overrides: PlatformOverrides = {}): Platform {
@@ -28,6 +30,7 @@ export function platformFor(env: Env, overrides: PlatformOverrides = {}): Platfo
       token: env.PLATFORM_TOKEN,
       timeoutMs: 3000,
     }),
+    envRecoveryMaxWaitMs: envRecoveryMaxWaitMs(env.ENV_RECOVERY_MAX_WAIT_MS),
   };
 }
 
@@ -134,6 +137,17 @@ export async function releaseInstance(
  */
 export const ENV_RECOVERY = { maxWaitMs: 60_000, baseMs: 250, maxStepMs: 5000 } as const;
 
+/**
+ * The `ENV_RECOVERY_MAX_WAIT_MS` var (ms, 0 = fail at once), else ENV_RECOVERY.maxWaitMs. The unit
+ * tests, which have no env-manager at all, set it to 0 so their jobs fail fast.
+ */
+export function envRecoveryMaxWaitMs(value: string | undefined): number {
+  const n = Number(value);
+  return value !== undefined && value.trim() !== "" && Number.isSafeInteger(n) && n >= 0
+    ? n
+    : ENV_RECOVERY.maxWaitMs;
+}
+
 /** env-manager did not answer (connection failed, 5xx): not a full fleet (429), which waits in
  * withRetry, nor anything the user's SQL did. */
 export function isEnvManagerDown(err: unknown): boolean {
@@ -147,14 +161,14 @@ export function isEnvManagerDown(err: unknown): boolean {
 
 /**
  * Polls env-manager's /healthz with exponential back-off until it answers (true), or
- * ENV_RECOVERY.maxWaitMs, `until` or the signal end the wait (false).
+ * the platform's envRecoveryMaxWaitMs, `until` or the signal end the wait (false).
  */
 export async function waitForEnvManager(
   platform: Platform,
   signal: AbortSignal,
   until: number,
 ): Promise<boolean> {
-  const end = Math.min(until, Date.now() + ENV_RECOVERY.maxWaitMs);
+  const end = Math.min(until, Date.now() + platform.envRecoveryMaxWaitMs);
   for (let i = 0; !signal.aborted; i++) {
     try {
       await platform.env.health();
