@@ -15,7 +15,14 @@ import type { JobObject } from "../objects/job-object.ts";
 import { noteJob } from "../telemetry/http-telemetry.ts";
 import { requireGateway, userFromHeader } from "./auth.ts";
 import { eventStreamResponse, ticketAnswer, wantsEventStream } from "./live-routes.ts";
-import { apiRoutes, errors, json, openApiRoute, tooManyJobs } from "./openapi-route.ts";
+import {
+  apiRoutes,
+  errors,
+  json,
+  openApiRoute,
+  tooManyJobs,
+  tooManySubscribers,
+} from "./openapi-route.ts";
 import {
   AppendBody,
   AppendResponse,
@@ -214,6 +221,7 @@ openApiRoute(
       },
       204: { description: "SSE only: the job is over and no event is left after the cursor" },
       ...errors(400, 401, 404),
+      ...tooManySubscribers,
     },
   }),
   async (c) => {

@@ -10,7 +10,7 @@ import { LIVE_PAGE } from "../live/page.ts";
 import { LIVE_AFTER_HEADER, LIVE_USER_HEADER } from "../live/subscribe.ts";
 import type { JobObject } from "../objects/job-object.ts";
 import { issueTicket, parseCursor, subscriberOf } from "./live-access.ts";
-import { apiRoutes, errors, openApiRoute } from "./openapi-route.ts";
+import { apiRoutes, errors, openApiRoute, tooManySubscribers } from "./openapi-route.ts";
 import { JobParams, type TicketResponse } from "./schemas.ts";
 
 type JobStub = DurableObjectStub<JobObject>;
@@ -51,6 +51,7 @@ openApiRoute(
     responses: {
       101: { description: "switching protocols" },
       ...errors(400, 401, 403, 404, 426, 503),
+      ...tooManySubscribers,
     },
   }),
   async (c) => {

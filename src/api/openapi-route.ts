@@ -111,6 +111,14 @@ export function errors<const S extends ErrorStatus[]>(...statuses: S) {
   };
 }
 
+/** 429 too_many_subscribers: the job has as many live subscribers as it takes (docs/limits.md). */
+export const tooManySubscribers = {
+  429: json(
+    ErrorBody,
+    "too_many_subscribers: the job has as many WebSocket subscribers or SSE streams as it takes at once; `limit_name` and `limit` say which",
+  ),
+};
+
 /** 429 too_many_jobs: the admission queue is full (docs/limits.md); Retry-After says when. */
 export const tooManyJobs = {
   429: {

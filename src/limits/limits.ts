@@ -11,6 +11,16 @@ export const LIVE_LIMITS = {
    * reason (hibernatable sockets have no send backpressure; the client reconnects with ?after=).
    */
   wsReplayEvents: 500,
+  /**
+   * Hibernatable WebSocket subscribers of one job at once; past it an upgrade answers 429
+   * `too_many_subscribers`. Each connect may send a replay page (up to 500 events of 8 KiB).
+   */
+  maxSockets: 100,
+  /**
+   * SSE streams of one job at once (each keeps the object awake and holds up to one page, 200
+   * events of at most 8 KiB, while its consumer is slow: 10 streams stay within ~32 MB).
+   */
+  maxStreams: 10,
 } as const;
 
 /** Stored events per job: the log is capped, the rest (status, stages, steps) is bounded by them. */

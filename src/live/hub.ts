@@ -46,6 +46,8 @@ export class LiveHub {
    * so kept in memory; an open stream keeps the DO awake).
    */
   readonly #sseWaiters = new Set<() => void>();
+  /** SSE streams open now, waiting or sending (capped by LIVE_LIMITS.maxStreams). */
+  #streams = 0;
 
   constructor(ctx: DurableObjectState) {
     this.#ctx = ctx;
@@ -93,8 +95,21 @@ export class LiveHub {
   openEventStream(read: ReadEvents, after: number): ReadableStream<Uint8Array> {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const writer = writable.getWriter();
-    void this.#pump(writer, read, after).catch(() => writer.abort().catch(() => {}));
+    this.#streams++;
+    void this.#pump(writer, read, after)
+      .catch(() => writer.abort().catch(() => {}))
+      .finally(() => this.#streams--);
     return readable;
+  }
+
+  /** Whether one more WebSocket subscriber may join (LIVE_LIMITS.maxSockets). */
+  socketsFull(): boolean {
+    return this.#ctx.getWebSockets(SOCKET_TAG).length >= LIVE_LIMITS.maxSockets;
+  }
+
+  /** Whether one more SSE stream may open (LIVE_LIMITS.maxStreams). */
+  streamsFull(): boolean {
+    return this.#streams >= LIVE_LIMITS.maxStreams;
   }
 
   async #pump(
@@ -108,7 +123,7 @@ export class LiveHub {
       // an event stored in between would be published to a waiter that is already listening.
       const page = read(cursor, LIVE_LIMITS.ssePageEvents);
       if (page.length === 0) {
-        await new Promise<void>((wake) => this.#sseWaiters.add(wake));
+        await this.#nextEvent(writer);
         continue;
       }
       cursor = page.at(-1)?.seq ?? cursor;
@@ -117,6 +132,24 @@ export class LiveHub {
         await writer.close();
         return;
       }
+    }
+  }
+
+  /**
+   * Waits for the next published event, or throws when the consumer went away meanwhile (the
+   * stream was canceled: its writer's `closed` rejects), so a gone client frees its place under
+   * LIVE_LIMITS.maxStreams without waiting for an event that may never come.
+   */
+  async #nextEvent(writer: WritableStreamDefaultWriter<Uint8Array>): Promise<void> {
+    let wake: () => void = () => {};
+    const woken = new Promise<void>((resolve) => {
+      wake = resolve;
+      this.#sseWaiters.add(resolve);
+    });
+    try {
+      await Promise.race([woken, writer.closed]);
+    } finally {
+      this.#sseWaiters.delete(wake);
     }
   }
 
@@ -135,10 +168,6 @@ export class LiveHub {
     const waiters = [...this.#sseWaiters];
     this.#sseWaiters.clear();
     for (const wake of waiters) wake();
-  }
-
-  subscriberCount(): number {
-    return this.#ctx.getWebSockets(SOCKET_TAG).length + this.#sseWaiters.size;
   }
 }
 
