@@ -41,7 +41,7 @@ export function classify(expected: string, got: string): Cause {
 }
 
 const SUPERUSER =
-  /^(?:psql:[^\n]*: )?ERROR: {2}(must be superuser|permission denied to|permission denied for|must be owner)/;
+  /^(?:psql:[^\n]*: )?ERROR: {2}(must be superuser|permission denied to|permission denied for|must be owner|must be able to SET ROLE)/;
 
 /**
  * The first superuser/privilege error in `got` whose line `expected` does not have (pg_regress runs

@@ -4,7 +4,10 @@
 // echo "all" mode on a fresh copy of a database that test_setup.sql built as the tail (its data
 // files as project files), how many print exactly expected/NAME.out or one of its alternatives
 // (NAME_1.out, ...). pg_regress's settings: PGTZ=America/Los_Angeles, PGDATESTYLE="Postgres, MDY",
-// lc_messages=C, the database named "regression". Prints counts and the first differing line of
+// PGOPTIONS="-c intervalstyle=postgres_verbose", lc_messages=C, the database named "regression".
+// pg_regress's psql gets those at connection start, so RESET goes back to them: here they are also
+// the database's defaults (ALTER DATABASE ... SET), as pg_regress's own ALTER DATABASE does for
+// lc_monetary, bytea_output and the rest. Prints counts and the first differing line of
 // each mismatch grouped by a guessed cause; BENCH_REGRESS_ONLY=a,b limits the files. A file whose
 // output has a superuser/privilege error its expected output lacks is counted apart (the platform
 // role is not a superuser, pg_regress's is), so the identical count is also given without them.
@@ -54,9 +57,17 @@ const settings = {
   ...DEFAULT_SESSION_SETTINGS,
   TimeZone: "America/Los_Angeles",
   DateStyle: "Postgres, MDY",
+  IntervalStyle: "postgres_verbose",
   bytea_output: "hex",
   timezone_abbreviations: "Default",
 };
+// What a session of the database starts with (and RESET returns to); lc_messages is the server's
+// already (C) and only a superuser may set it.
+const databaseDefaults = (db: string) =>
+  Object.entries(settings)
+    .filter(([k]) => k !== "lc_messages")
+    .map(([k, v]) => `ALTER DATABASE ${db} SET ${k} = '${v}';`)
+    .join(" ");
 // What pg_regress puts in the environment of psql (the scripts read it with \getenv).
 const env = {
   PG_ABS_SRCDIR: "/project",
@@ -83,7 +94,9 @@ try {
       seed: 0,
       connect: (db) => connectPg(conn, db ?? conn.database),
     });
-  await admin("CREATE DATABASE regress_tail TEMPLATE template0;");
+  await admin(
+    `CREATE DATABASE regress_tail TEMPLATE template0; ${databaseDefaults("regress_tail")}`,
+  );
   // The tail: test_setup.sql. The platform's role is not a superuser, so its tablespace statements
   // fail; a tail step would stop there, so the setup runs in continue mode and its errors are listed.
   const t0 = Date.now();
@@ -120,7 +133,7 @@ try {
     let output = "";
     try {
       await admin(
-        "DROP DATABASE IF EXISTS regression WITH (FORCE); CREATE DATABASE regression TEMPLATE regress_tail;",
+        `DROP DATABASE IF EXISTS regression WITH (FORCE); CREATE DATABASE regression TEMPLATE regress_tail; ${databaseDefaults("regression")}`,
       );
       const res = await runPsqlScript({
         files,
