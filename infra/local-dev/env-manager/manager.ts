@@ -1,6 +1,8 @@
-// The instance table: creates instances (pool first, then layer or base image), enforces the cap
-// and per-instance TTLs (reaper), notices deaths, snapshots into layer storage, and answers which
-// layers are in use. HTTP-free: server.ts and the tests call it directly.
+// The env-manager's front: creates instances (pool first, then layer or base image), snapshots
+// them into layer storage, restarts, cancels and destroys them, and answers which layers are in
+// use. HTTP-free: server.ts and the tests call it directly. The instance table with its cap and
+// TTL reaper (instance-table.ts), fresh boots (instance-boot.ts) and what a failed instance
+// operation answers (instance-guard.ts) live in their own files.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type {
@@ -11,7 +13,6 @@ import type {
   InstanceSummary,
   SnapshotResponse,
 } from "../../../src/clients/contracts/env-manager.ts";
-import type { Image } from "../postgres/base-image.ts";
 import type { PgBinaries } from "../postgres/binaries.ts";
 import { findEngines } from "../postgres/engines.ts";
 import { ensureRunAsUser, type RunAs } from "../postgres/os-user.ts";
@@ -20,8 +21,11 @@ import { errorFields, type ServiceLog, serviceLog } from "../service-log.ts";
 import type { EnvManagerConfig } from "./config.ts";
 import { EngineBases } from "./engine-bases.ts";
 import { EnvError } from "./errors.ts";
-import { Instance, InstanceBusyError, newInstanceId } from "./instance.ts";
+import type { Instance } from "./instance.ts";
+import { InstanceBooter } from "./instance-boot.ts";
+import { guardInstanceOperation } from "./instance-guard.ts";
 import { describeInstance, instanceIdOfAddress } from "./instance-info.ts";
+import { InstanceTable, type LiveInstance } from "./instance-table.ts";
 import { LatestLayerPreboot } from "./layer-preboot.ts";
 import { takeSnapshot } from "./layer-snapshot.ts";
 import { LayerStore } from "./layer-store.ts";
@@ -29,14 +33,6 @@ import { WarmPool } from "./pool.ts";
 import { QuotaWatch, refuseOverQuota } from "./quota-watch.ts";
 import { ReadySessions } from "./ready-sessions.ts";
 import { claimWorkDir, releaseWorkDir, watchOwnerDeath } from "./work-dir.ts";
-
-interface Live {
-  instance: Instance;
-  createdAt: number;
-  expiresAt: number;
-  /** The caller's label of who holds it (the Worker's job id), for orphan sweeps. */
-  owner: string | null;
-}
 
 export interface Created {
   instance: Instance;
@@ -57,17 +53,14 @@ export class EnvManager {
   readonly sessions = new ReadySessions();
   /** host:port of the WebSocket proxy, set by the HTTP server once it listens. */
   wsProxy = "";
-  private readonly runAs: RunAs | null;
   /** This process's own scratch directory, `<cfg.workDir>/<pid>`. */
   private readonly workDir: string;
   /** Stops this process's postmasters if it dies without closing (work-dir.ts). */
   private readonly deathWatch: ReturnType<typeof watchOwnerDeath>;
-  private readonly live = new Map<string, Live>();
+  private readonly live: InstanceTable;
+  private readonly booter: InstanceBooter;
   private pending = 0;
-  /** Layers being unpacked right now (in use although no instance is registered yet). */
-  private readonly bootingLayers = new Set<string>();
   private closing = false;
-  private readonly reaper: NodeJS.Timeout;
   private readonly quotas: QuotaWatch;
   private readonly log: ServiceLog;
 
@@ -84,14 +77,20 @@ export class EnvManager {
     this.deathWatch = watchOwnerDeath(workDir);
     this.bases = bases;
     this.binaries = bases.engines.default;
-    this.runAs = runAs;
     this.digest = settingsDigest(this.binaries.major);
     this.layers = new LayerStore(cfg.dataDir, cfg.chunkCacheBytes, log, cfg.publishGraceMs);
+    this.booter = new InstanceBooter({
+      layers: this.layers,
+      bases,
+      runAs,
+      workDir,
+      layerFormat: cfg.layerFormat,
+    });
     // A pooled instance waits with a ready session (and its type names known) for its first client.
     this.pool = new WarmPool(
       cfg.pool,
       async (key) => {
-        const inst = await this.bootFresh(key, true);
+        const inst = await this.booter.boot(key, true);
         if (inst) await this.sessions.prestart(inst);
         return inst;
       },
@@ -101,12 +100,11 @@ export class EnvManager {
       prefer: (key) => this.pool.prefer(key),
       delayMs: cfg.pool.layerPrebootDelayMs ?? 3_000,
     });
-    this.reaper = setInterval(() => void this.reap(), cfg.reapIntervalMs);
-    this.reaper.unref();
-    this.quotas = new QuotaWatch(
-      () => [...this.live.values()].map((l) => l.instance),
-      cfg.quota.watchIntervalMs,
-    );
+    this.live = new InstanceTable({
+      maxInstances: cfg.maxInstances,
+      reapIntervalMs: cfg.reapIntervalMs,
+    });
+    this.quotas = new QuotaWatch(() => this.live.instances(), cfg.quota.watchIntervalMs);
   }
 
   /**
@@ -146,7 +144,7 @@ export class EnvManager {
   ): Promise<Created> {
     if (this.closing) throw new EnvError(503, "unavailable", "env-manager is shutting down", 5);
     const key = "layer_id" in from ? `layer:${from.layer_id}` : await this.bases.resolve(from.base);
-    this.admit();
+    this.live.admit(this.pending);
     const t0 = performance.now();
     this.pending++;
     try {
@@ -157,7 +155,7 @@ export class EnvManager {
         instance = pooled;
         source = "pool";
       } else {
-        const booted = await this.bootFresh(key);
+        const booted = await this.booter.boot(key);
         if (!booted)
           throw new EnvError(404, "layer_not_found", `from.layer_id: no layer ${key.slice(6)}`);
         instance = booted;
@@ -169,28 +167,20 @@ export class EnvManager {
         this.cfg.quota.maxDataBytes,
         quota.max_data_bytes ?? Number.POSITIVE_INFINITY,
       );
-      this.register(instance, ttlMs, owner);
+      this.live.register(instance, ttlMs, owner);
       return { instance, boot: { source, ms: performance.now() - t0 } };
     } finally {
       this.pending--;
     }
   }
 
-  get(id: string): Live {
-    const entry = this.live.get(id);
-    if (!entry) throw new EnvError(404, "instance_not_found", `instance ${id} does not exist`);
-    return entry;
+  get(id: string): LiveInstance {
+    return this.live.get(id);
   }
 
   /** Every live instance and its owner (GET /v1/instances). */
   list(): InstanceSummary[] {
-    return [...this.live.values()].map(({ instance, createdAt, expiresAt, owner }) => ({
-      instance_id: instance.id,
-      state: instance.status === "booting" ? "restarting" : instance.status,
-      owner,
-      created_at: new Date(createdAt).toISOString(),
-      expires_at: new Date(expiresAt).toISOString(),
-    }));
+    return this.live.list();
   }
 
   info(id: string): InstanceInfo {
@@ -254,30 +244,26 @@ export class EnvManager {
     return this.guard(instance, () => instance.cancel());
   }
 
-  async destroy(id: string): Promise<boolean> {
-    const entry = this.live.get(id);
-    if (!entry) return false;
-    this.live.delete(id);
-    await entry.instance.destroy();
-    return true;
+  destroy(id: string): Promise<boolean> {
+    return this.live.destroy(id);
   }
 
   /** The instance a proxied `host:port` names, if it is one of ours. */
   resolveAddress(address: string): Instance | null {
     const id = instanceIdOfAddress(address);
-    return id ? (this.live.get(id)?.instance ?? null) : null;
+    return id ? (this.live.find(id)?.instance ?? null) : null;
   }
 
   /** Layers that must not be deleted: sources of live or pooled instances, copies in progress. */
   layersInUse(): string[] {
     const ids = new Set<string>(this.layers.busyNames());
-    for (const { instance } of this.live.values()) {
+    for (const instance of this.live.instances()) {
       if (instance.source.layerId) ids.add(instance.source.layerId);
     }
     for (const key of this.pool.sources()) {
       if (key.startsWith("layer:")) ids.add(key.slice(6));
     }
-    for (const key of this.bootingLayers) ids.add(key);
+    for (const key of this.booter.layersBooting()) ids.add(key);
     return [...ids].sort();
   }
 
@@ -287,131 +273,19 @@ export class EnvManager {
 
   async close(): Promise<void> {
     this.closing = true;
-    clearInterval(this.reaper);
+    this.live.stopReaping();
     this.preboot.close();
     this.quotas.stop();
     await this.pool.close();
     await this.layers.drain();
-    const ids = [...this.live.keys()];
+    const ids = this.live.ids();
     await Promise.all(ids.map((id) => this.destroy(id)));
     // A clean close stopped every instance: the watch has nothing left to do.
     this.deathWatch.kill();
     await releaseWorkDir(this.workDir).catch(() => {});
   }
 
-  private admit(): void {
-    const running = [...this.live.values()].filter((l) => l.instance.status !== "dead").length;
-    if (running + this.pending < this.cfg.maxInstances) return;
-    let soonest = Number.POSITIVE_INFINITY;
-    for (const l of this.live.values()) soonest = Math.min(soonest, l.expiresAt);
-    const retry = Number.isFinite(soonest) ? Math.ceil((soonest - Date.now()) / 1000) : 5;
-    throw new EnvError(
-      429,
-      "instance_limit",
-      `all ${this.cfg.maxInstances} instances are in use; retry later`,
-      Math.min(Math.max(retry, 1), 60),
-    );
-  }
-
-  /** Boots an instance of a source outside the pool (also the pool's refill function). */
-  private async bootFresh(key: string, background = false): Promise<Instance | null> {
-    let image: Image;
-    let layerId: string | null = null;
-    let binaries: PgBinaries;
-    let digest: string;
-    if (key.startsWith("layer:")) {
-      layerId = key.slice(6);
-      const layer = await this.layers.open(layerId);
-      if (!layer) return null;
-      image = layer.image;
-      binaries = this.bases.binariesFor(layer.meta.engine);
-      digest = layer.meta.settings_digest;
-    } else {
-      const source = this.bases.source(key);
-      if (!source) return null;
-      image = await this.bases.image(source).catch((err: Error & { code?: unknown }) => {
-        // A server error while creating the extensions is the request's fault, not ours.
-        if (
-          typeof err.code === "string" &&
-          /^[0-9A-Z]{5}$/.test(err.code) &&
-          Object.keys(source.extensions).length > 0
-        ) {
-          throw new EnvError(422, "extension_failed", `from.base.extensions: ${err.message}`);
-        }
-        throw new EnvError(503, "boot_failed", `could not make the base image: ${err.message}`, 1);
-      });
-      binaries = source.binaries;
-      digest = source.digest;
-    }
-    const engine = binaries.engine;
-    const instance = new Instance(
-      {
-        binaries,
-        runAs: this.runAs,
-        workDir: this.workDir,
-        chunkCache: this.layers.cache,
-        preferTar: this.cfg.layerFormat === 1,
-      },
-      newInstanceId(),
-      image,
-      { layerId, engine, settingsDigest: digest },
-    );
-    if (layerId) this.bootingLayers.add(layerId);
-    try {
-      await instance.boot(image, { background });
-    } catch (err) {
-      await instance.destroy();
-      throw new EnvError(
-        503,
-        "boot_failed",
-        `could not boot an instance: ${(err as Error).message}`,
-        1,
-      );
-    } finally {
-      if (layerId) this.bootingLayers.delete(layerId);
-    }
-    return instance;
-  }
-
-  private register(instance: Instance, ttlMs: number, owner: string | null): void {
-    const now = Date.now();
-    this.live.set(instance.id, { instance, createdAt: now, expiresAt: now + ttlMs, owner });
-    instance.onDeath = () => {
-      // Kept in the table (state "dead") until destroyed or expired, so callers can see it died.
-    };
-  }
-
-  private async guard<T>(instance: Instance, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof InstanceBusyError) {
-        throw new EnvError(
-          409,
-          err.status === "dead" ? "instance_dead" : "instance_busy",
-          `instance ${instance.id} is ${err.status}`,
-        );
-      }
-      if (err instanceof EnvError) throw err;
-      // The server went away under the operation (killed, destroyed meanwhile, crashed).
-      if (instance.status === "dead" || !this.live.has(instance.id)) {
-        throw new EnvError(409, "instance_dead", `instance ${instance.id} is dead`);
-      }
-      this.log.error("instance_operation_failed", {
-        instance_id: instance.id,
-        job_id: this.live.get(instance.id)?.owner,
-        status: 503,
-        code: "instance_failed",
-        ...errorFields(err),
-      });
-      throw new EnvError(503, "instance_failed", `instance ${instance.id}: operation failed`, 1);
-    }
-  }
-
-  private async reap(): Promise<void> {
-    const now = Date.now();
-    for (const [id, l] of this.live) {
-      if (l.expiresAt <= now) await this.destroy(id).catch(() => {});
-    }
+  private guard<T>(instance: Instance, fn: () => Promise<T>): Promise<T> {
+    return guardInstanceOperation(this.live, this.log, instance, fn);
   }
 }
