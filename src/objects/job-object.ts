@@ -7,7 +7,7 @@ import { checkEngineAtCreate } from "../engines/check.ts";
 import { appendPart, type CreateInput, createJob, requestRun } from "../jobs/commands.ts";
 import { finishJob } from "../jobs/finish.ts";
 import { JobStore, ownedJob } from "../jobs/job-store.ts";
-import { buildView } from "../jobs/job-view.ts";
+import { logsPage } from "../jobs/logs-page.ts";
 import { applyMigrations } from "../jobs/migrations.ts";
 import type {
   AppendBody,
@@ -20,7 +20,8 @@ import type {
 import { capture, type Outcome } from "../jobs/outcome.ts";
 import { type PageQuery, readResultPage } from "../jobs/result-pages.ts";
 import { isTerminal } from "../jobs/state-machine.ts";
-import { type CountedSql, countWrites, ViewMemo } from "../jobs/write-counter.ts";
+import { ViewAnswer } from "../jobs/view-answer.ts";
+import { type CountedSql, countWrites } from "../jobs/write-counter.ts";
 import { leasedContent } from "../lifecycle/content-lease.ts";
 import {
   type ExtendInput,
@@ -51,8 +52,8 @@ export class JobObject extends DurableObject<Env> {
   readonly store: JobStore;
   /** This object's SQLite handle, counting writes (every table is read and written through it). */
   readonly #sql: CountedSql;
-  /** The last job view built, served again until a write (polling reads no tables: issue 13). */
-  readonly #view: ViewMemo<NonNullable<ReturnType<typeof buildView>>>;
+  /** `GET /v1/jobs/{id}`: the memoized view and its long polls (src/jobs/view-answer.ts). */
+  readonly #view: ViewAnswer;
   /** The execution running in this instance's alarm, if any (memory only: gone on eviction). */
   active: JobRun | null = null;
   /** The plan made when the run was requested, so the alarm need not plan again (memory only). */
@@ -73,8 +74,6 @@ export class JobObject extends DurableObject<Env> {
    * before the first await, so a second start finds it and only re-arms the heartbeat.
    */
   #running = false;
-  /** Long-poll waiters of `view(..., waitMs)`, woken by the terminal status event. */
-  readonly #waiters = new Set<() => void>();
   readonly #creates = new Serial();
   /** Caps the stored log events (src/limits/event-budget.ts). */
   readonly #events = new EventBudget<Parameters<Emit>[0]>(() => countLogEvents(this.#sql.sql));
@@ -83,17 +82,16 @@ export class JobObject extends DurableObject<Env> {
     this.publish(this.store.addEvent(type, data));
     if (type === "status" && data.terminal === true) {
       queueTerminalWebhook(this.store);
-      for (const wake of this.#waiters) wake();
-      this.#waiters.clear();
+      this.#view.finished();
     }
   };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = countWrites(ctx.storage.sql);
-    this.#view = new ViewMemo(this.#sql);
     applyMigrations(this.#sql.sql);
     this.store = new JobStore(this.#sql.sql);
+    this.#view = new ViewAnswer(this.#sql, this.store);
     this.budgetMs = Number(env.ALARM_BUDGET_MS) || 600_000;
     this.live = new LiveHub(ctx);
     this.admission = new JobAdmission(env, this.store, this.emit);
@@ -155,15 +153,8 @@ export class JobObject extends DurableObject<Env> {
       // stored; a repeated create of an existing job is answered as before.
       const { body } = input;
       const entering = !this.store.job() && body.mode === "short";
-      const entry = {
-        jobId: input.job_id,
-        userId: body.user_id,
-        planName: userPlan,
-        timeoutMs: body.timeout_ms,
-        pool: this.overrides.admissionPool,
-      };
       const { plan, ...out } = await this.admission.enterFor(
-        entering ? entry : null,
+        entering ? this.#entry(input.job_id, body.user_id, userPlan, body.timeout_ms) : null,
         () =>
           createJob(
             this.store,
@@ -199,15 +190,9 @@ export class JobObject extends DurableObject<Env> {
     return capture(async () => {
       const job = ownedJob(this.store, user);
       const entering = !job.run_requested && !isTerminal(job.status);
-      const entry = {
-        jobId: job.job_id,
-        userId: job.user_id,
-        planName: new JobLifecycle(this.#sql.sql).get().plan,
-        timeoutMs: job.timeout_ms,
-        pool: this.overrides.admissionPool,
-      };
+      const planName = new JobLifecycle(this.#sql.sql).get().plan;
       const out = await this.admission.enterFor(
-        entering ? entry : null,
+        entering ? this.#entry(job.job_id, job.user_id, planName, job.timeout_ms) : null,
         () =>
           requestRun(
             this.store,
@@ -229,31 +214,7 @@ export class JobObject extends DurableObject<Env> {
 
   /** The job view; with `waitMs`, answers as soon as the job ends or after `waitMs` (long poll). */
   async view(user: string, waitMs = 0) {
-    return capture(async () => {
-      const memo = this.#view.get(user);
-      if (memo && (waitMs <= 0 || isTerminal(memo.status))) return memo;
-      const job = ownedJob(this.store, user);
-      if (waitMs > 0 && !isTerminal(job.status)) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, waitMs);
-          function done() {
-            clearTimeout(timer);
-            resolve();
-          }
-          this.#waiters.add(done);
-        });
-      }
-      const again = this.#view.get(user);
-      if (again) return again;
-      const writes = this.#sql.writes();
-      ownedJob(this.store, user);
-      const view = buildView(this.store);
-      if (!view) throw new Error("job vanished");
-      // A pending job's queue place lives in the admission object: not kept.
-      if (view.status === "pending") view.queue = await this.admission.place();
-      else this.#view.put(user, writes, view);
-      return view;
-    });
+    return capture(() => this.#view.answer(user, waitMs, () => this.admission.place()));
   }
 
   /** `GET /v1/jobs/{id}/result`: one page of a stored result set (src/jobs/result-pages.ts). */
@@ -265,18 +226,7 @@ export class JobObject extends DurableObject<Env> {
   }
 
   async logs(user: string, after: number, limit: number): Promise<Outcome<LogsResponse>> {
-    return capture(() => {
-      const job = ownedJob(this.store, user);
-      const events = this.store.events(after, limit);
-      const next = events.at(-1)?.seq ?? after;
-      return {
-        job_id: job.job_id,
-        status: job.status,
-        events,
-        next_after: next,
-        done: isTerminal(job.status) && next >= this.store.lastSeq(),
-      };
-    });
+    return capture(() => logsPage(this.store, user, after, limit));
   }
 
   async cancel(user: string) {
@@ -318,6 +268,11 @@ export class JobObject extends DurableObject<Env> {
   /** For the orphan sweep: does this job still hold instance `instanceId`? */
   async holdsInstance(instanceId: string): Promise<boolean> {
     return holdsInstance(this.store, instanceId);
+  }
+
+  /** What the job asks admission for when it first asks to run (src/admission/job-admission.ts). */
+  #entry(jobId: string, userId: string, planName: string, timeoutMs: number) {
+    return { jobId, userId, planName, timeoutMs, pool: this.overrides.admissionPool };
   }
 
   #expiresAt(): number {
