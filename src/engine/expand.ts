@@ -137,6 +137,8 @@ export class Expander implements MetaHost {
       }
       if (this.quit) {
         if (held) yield held;
+        // psql -a has echoed the `\quit` line (and the lines before it) when it read them.
+        yield { file: path, offset: tok.end };
         return;
       }
     }

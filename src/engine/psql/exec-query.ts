@@ -11,6 +11,8 @@ export interface QueryResultSet {
   fields: FieldDescription[];
   rows: (string | null)[][];
   tag: string;
+  /** The server described rows (PGRES_TUPLES_OK): printed as a table even with no columns. */
+  tuples: boolean;
   /** Rows dropped by the caps. */
   truncated: boolean;
   /** COPY ... TO STDOUT text, as the server sent it. */
@@ -58,6 +60,7 @@ export function prepareQuery(
   signal?: AbortSignal,
 ): BatchQuery {
   let fields: FieldDescription[] = [];
+  let tuples = false;
   let rows: (string | null)[][] = [];
   let bytes = 0;
   let truncated = false;
@@ -69,6 +72,7 @@ export function prepareQuery(
     {
       rowDescription: (f) => {
         fields = f;
+        tuples = true;
       },
       dataRow: (values) => {
         if (truncated || rows.length >= caps.maxRows) {
@@ -84,9 +88,10 @@ export function prepareQuery(
         rows.push(values);
       },
       commandComplete: (tag) => {
-        const r: QueryResultSet = { fields, rows, tag, truncated };
+        const r: QueryResultSet = { fields, rows, tag, tuples, truncated };
         if (copyOut !== undefined) r.copyOut = copyOut + decoder.decode();
         fields = [];
+        tuples = false;
         rows = [];
         bytes = 0;
         truncated = false;

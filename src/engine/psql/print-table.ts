@@ -35,8 +35,38 @@ export function displayWidth(s: string): number {
   return w;
 }
 
+/**
+ * The printed lines of a value in the aligned formats, as psql's pg_wcsformat makes them: a tab
+ * becomes spaces up to the next multiple of 8 columns of its line, `\r` prints as `\r`, any other
+ * control character as `\xNN`.
+ */
 function lines(s: string): string[] {
-  return s.split("\n");
+  const out = s.split("\n");
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: psql rewrites exactly these
+  if (!/[\x00-\x09\x0b-\x1f\x7f]/.test(s)) return out;
+  return out.map((l) => {
+    let r = "";
+    let w = 0;
+    for (const ch of l) {
+      const c = ch.codePointAt(0)!;
+      if (ch === "\t") {
+        do {
+          r += " ";
+          w++;
+        } while (w % 8 !== 0);
+      } else if (ch === "\r") {
+        r += "\\r";
+        w += 2;
+      } else if (c < 0x20 || c === 0x7f) {
+        r += `\\x${c.toString(16).toUpperCase().padStart(2, "0")}`;
+        w += 4;
+      } else {
+        r += ch;
+        w += displayWidth(ch);
+      }
+    }
+    return r;
+  });
 }
 
 function footer(n: number): string {
@@ -58,6 +88,7 @@ function cellText(v: string | null, p: PrintSettings): string {
 function printAligned(r: PrintableResult, p: PrintSettings): string {
   const b = p.border;
   const n = r.columns.length;
+  if (n === 0) return printNoColumns(r, p);
   const right = r.columns.map((c) => NUMERIC_OIDS.has(c.typeOid));
   const widths = r.columns.map((c) =>
     p.tuplesOnly ? 0 : Math.max(0, ...lines(c.name).map(displayWidth)),
@@ -126,6 +157,18 @@ function printAligned(r: PrintableResult, p: PrintSettings): string {
     }
   }
   if (b === 2 && !p.tuplesOnly) out += rule();
+  if (!p.tuplesOnly && p.footer) out += `${footer(r.rows.length)}\n`;
+  return `${out}\n`;
+}
+
+/**
+ * A result with no columns (`SELECT;`): psql's aligned printer draws no header line and no cells,
+ * only the rule (`--` with border 1) and the footer.
+ */
+function printNoColumns(r: PrintableResult, p: PrintSettings): string {
+  let out = p.title && !p.tuplesOnly ? `${p.title}\n` : "";
+  const rule = p.border === 0 ? "\n" : p.border === 1 ? "--\n" : "+--+\n";
+  if (!p.tuplesOnly) out += p.border === 2 ? rule + rule : rule;
   if (!p.tuplesOnly && p.footer) out += `${footer(r.rows.length)}\n`;
   return `${out}\n`;
 }

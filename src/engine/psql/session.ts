@@ -261,6 +261,13 @@ export class PsqlSession {
     await this.finishSetup();
     this.stats.batches++;
     const t0 = Date.now();
+    // psql fetches the next result before it prints one (to know whether it is the last), so the
+    // notices of statement i+1 of a `\;` query come out before the table of statement i.
+    let held: string | undefined;
+    const flush = () => {
+      if (held !== undefined) this.out.write(held);
+      held = undefined;
+    };
     const onResult = (r: QueryResultSet) => {
       results.push(r);
       this.stats.statements++;
@@ -269,9 +276,11 @@ export class PsqlSession {
         this.opts.onSet?.(set);
         this.sets.push(set);
       }
+      flush();
       if (send === "gset" || send === "gexec") return;
+      // COPY TO STDOUT is written as it arrives (HandleCopyResult), not held.
       if (r.copyOut !== undefined) this.out.write(r.copyOut);
-      else if (r.fields.length > 0) this.out.write(printResult(printable(r), shown));
+      else if (r.tuples) held = printResult(printable(r), shown);
     };
     const ahead = this.ahead.get(unit);
     let outcome: QueryOutcome & { copyBytes: number };
@@ -296,6 +305,7 @@ export class PsqlSession {
         this.opts.signal,
       );
     }
+    flush();
     this.stats.copy_bytes += outcome.copyBytes;
     if (this.timing) this.out.write(`Time: ${(Date.now() - t0).toFixed(3)} ms\n`);
     const last = results.at(-1);

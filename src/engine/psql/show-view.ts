@@ -15,7 +15,9 @@ function literal(s: string): string {
 }
 
 export async function showView(s: PsqlSession, u: MetaUnit): Promise<void> {
-  const name = u.args.join(" ");
+  // psql reads the name as the rest of the line without its trailing semicolons
+  // (psql_scan_slash_option with OT_WHOLE_LINE and semicolon = true).
+  const name = u.args.join(" ").replace(/[;\s]+$/, "");
   if (name === "") {
     s.metaError(u, "\\sv: view name is required");
     return;

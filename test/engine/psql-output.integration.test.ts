@@ -1,0 +1,94 @@
+// psql's output details against a real PostgreSQL from the local platform: a result with no
+// columns, the order of a `\;` query's notices and tables, tabs and control characters in aligned
+// cells, `\sv NAME;`, and the echo of a `\quit` line. The expected texts are real psql's, copied
+// byte for byte from PostgreSQL's regression suite (expected/errors.out lines 19-22,
+// transactions.out 1076-1083, sqljson_jsontable.out 1139-1147,
+// collate.linux.utf8_1.out 6-11) or, where marked, from psql's print.c rules.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectPg } from "../../src/clients/pg.ts";
+import { runPsqlScript } from "../../src/engine/psql/interpreter.ts";
+import { DEFAULT_SESSION_SETTINGS } from "../../src/planner/settings.ts";
+import { createTestInstance, type TestInstance } from "../support/instance.ts";
+
+let inst: TestInstance;
+beforeAll(async () => {
+  inst = await createTestInstance();
+});
+afterAll(async () => {
+  await inst?.destroy();
+});
+
+async function psqlText(script: string, echo = false): Promise<string> {
+  const res = await runPsqlScript({
+    files: new Map([["t.sql", script]]),
+    entry: "t.sql",
+    settings: { ...DEFAULT_SESSION_SETTINGS },
+    seed: 0,
+    connect: (d) => connectPg(inst.connection, d),
+    psqlOutput: true,
+    onError: "continue",
+    ...(echo ? { echo: "all" as const } : {}),
+  });
+  return res.output ?? "";
+}
+
+describe("psql's printing", () => {
+  it("prints a result without columns as its rule and footer", async () => {
+    expect(await psqlText("select;\n", true)).toBe("select;\n--\n(1 row)\n\n");
+  });
+
+  it("prints a notice of the next statement of a \\; query before the table", async () => {
+    expect(await psqlText("SELECT 1\\; COMMIT\\; VACUUM;\n", true)).toBe(
+      `SELECT 1\\; COMMIT\\; VACUUM;
+WARNING:  there is no transaction in progress
+ ?column? 
+----------
+        1
+(1 row)
+
+ERROR:  VACUUM cannot run inside a transaction block
+`,
+    );
+  });
+
+  it("expands tabs to the next multiple of 8 and shows control characters as \\xNN", async () => {
+    // prepare.out: a statement text holding tabs, as pg_prepared_statements returns it.
+    const out = await psqlText(
+      "SELECT E'PREPARE q AS\\n\\tSELECT 1;' AS statement, E'a\\x01b\\rc' AS c;\n",
+    );
+    // 8 columns for the tab, 4 for \x01, 2 for \r (print.c's pg_wcsformat), widths and centring
+    // as in the other tables; the same rule lays out prepare.out's pg_prepared_statements table.
+    expect(out).toBe(`     statement     |     c     
+-------------------+-----------
+ PREPARE q AS     +| a\\x01b\\rc
+         SELECT 1; | 
+(1 row)
+
+`);
+  });
+
+  it("reads \\sv's name without its trailing semicolon", async () => {
+    const out = await psqlText(
+      `CREATE VIEW json_table_view8 AS SELECT * from JSON_TABLE('"a"', '$' COLUMNS (a text PATH '$'));
+\\sv json_table_view8;
+`,
+    );
+    expect(out).toBe(`CREATE OR REPLACE VIEW public.json_table_view8 AS
+ SELECT a
+   FROM JSON_TABLE(
+            '"a"'::text, '$' AS json_table_path_0
+            COLUMNS (
+                a text PATH '$'
+            )
+        )
+`);
+  });
+
+  it("echoes the \\if and \\quit lines that end the script", async () => {
+    const out = await psqlText(
+      "SELECT true AS skip_test \\gset\n\\if :skip_test\n\\quit\n\\endif\nSELECT 2;\n",
+      true,
+    );
+    expect(out).toBe("SELECT true AS skip_test \\gset\n\\if :skip_test\n\\quit\n");
+  });
+});
