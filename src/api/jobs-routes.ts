@@ -4,8 +4,8 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { JOB_ID_PATTERN, jobIdFor } from "../jobs/job-id.ts";
+import { DEFAULTS } from "../jobs/job-input.ts";
 import { jobLinks } from "../jobs/job-view.ts";
-import { DEFAULTS } from "../jobs/model.ts";
 import { notFound, unwrap } from "../jobs/outcome.ts";
 import { leasedContent } from "../lifecycle/content-lease.ts";
 import { admitCreate, PLAN_HEADER } from "../lifecycle/plans.ts";

@@ -1,20 +1,24 @@
 // Zod schemas of the public HTTP API: the query strings and the request and response bodies the
 // routes declare (src/api/*-routes.ts), each named once here with `.meta({ id })`: that id is the
 // schema's name under `components.schemas` of the OpenAPI document generated from the routes.
-// The job's own vocabulary (what a job is given, statuses, stages, events, results, errors, the
-// view) lives in the jobs room (src/jobs/model.ts); the edge names the parts it serves.
+// The job's own vocabulary lives in the jobs room: what a job is given in src/jobs/job-input.ts,
+// its statuses, stages, events, results, errors and view in src/jobs/model.ts; the edge names the
+// parts it serves.
 import { z } from "zod";
 import { BLOB_LIMITS, DIGEST_PATTERN } from "../jobs/blob-upload.ts";
+import * as input from "../jobs/job-input.ts";
+import { JOB_LIMITS } from "../jobs/job-input.ts";
 import * as model from "../jobs/model.ts";
-import { JOB_LIMITS, JobStatus } from "../jobs/model.ts";
+import { JobStatus } from "../jobs/model.ts";
 import { RESULT_LIMITS } from "../limits/limits.ts";
 
-export { DEFAULTS, JobEvent, JobStatus, ProjectTree } from "../jobs/model.ts";
+export { DEFAULTS, ProjectTree } from "../jobs/job-input.ts";
+export { JobEvent, JobStatus } from "../jobs/model.ts";
 
-export const CreateJobBody = model.CreateJobBody.meta({ id: "CreateJobBody" });
-export const AppendBody = model.AppendBody.meta({ id: "AppendBody" });
-export const RunBody = model.RunBody.meta({ id: "RunBody" });
-export const ExtendBody = model.ExtendBody.meta({ id: "ExtendBody" });
+export const CreateJobBody = input.CreateJobBody.meta({ id: "CreateJobBody" });
+export const AppendBody = input.AppendBody.meta({ id: "AppendBody" });
+export const RunBody = input.RunBody.meta({ id: "RunBody" });
+export const ExtendBody = input.ExtendBody.meta({ id: "ExtendBody" });
 export const JobView = model.JobView.meta({ id: "JobView" });
 export const LogsResponse = model.LogsResponse.meta({ id: "LogsResponse" });
 export const ResultPage = model.ResultPage.meta({ id: "ResultPage" });

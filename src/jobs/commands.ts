@@ -7,17 +7,15 @@ import type { Plan } from "../planner/plan.ts";
 import { stageDone } from "../telemetry/job-telemetry.ts";
 import { type ContentStore, rememberContent, storeResolver } from "./content-store.ts";
 import { canonicalJson, contentDigest, type Digest, digestOnce, sha256Hex } from "./job-id.ts";
-import { type JobRow, type JobStore, ownedJob, type StoredEntry } from "./job-store.ts";
 import {
   type AppendBody,
   type CreateJobBody,
-  type Emit,
-  type HeadOptions,
   JOB_LIMITS,
   type ProjectTree,
   type RunBody,
-  roundMs,
-} from "./model.ts";
+} from "./job-input.ts";
+import { type JobRow, type JobStore, ownedJob, type StoredEntry } from "./job-store.ts";
+import { type Emit, type HeadOptions, roundMs } from "./model.ts";
 import { planTree, validatePart } from "./planning.ts";
 import { isTerminal } from "./state-machine.ts";
 

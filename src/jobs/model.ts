@@ -1,83 +1,14 @@
-// The job's own vocabulary as zod schemas: what a job is given (create, part, run: strict, unknown
-// fields are rejected), its statuses, stages, events, results, errors and view. The record room
-// (src/jobs), the run room (src/run), the live room and the objects use these; the HTTP edge
-// (src/api/schemas.ts) builds its request and response schemas from them, never the other way.
+// The job's vocabulary as zod schemas: its statuses, stages, events, results, errors and view, and
+// the answers built from them (logs, result pages, extend, webhook deliveries). What a job is given
+// (create, part, run, extend bodies) is in job-input.ts. The record room (src/jobs), the run room
+// (src/run), the live room and the objects use these; the HTTP edge (src/api/schemas.ts) builds its
+// request and response schemas from them, never the other way.
 import { z } from "zod";
+import { Echo, OnError, OutputKind, WebhookEvent } from "./job-input.ts";
 
-/** Limits of what a job is given, checked before the planner sees the tree. */
-export const JOB_LIMITS = {
-  maxIdLength: 200,
-  maxVariables: 100,
-  maxVariableBytes: 64 * 1024,
-  maxTelemetryEntries: 32,
-  maxParts: 1000,
-  /** Heads of one job (`heads`, after folders are expanded). */
-  maxHeads: 100,
-} as const;
-
-export const DEFAULTS = {
-  snapshotTtl: 7 * 24 * 3600,
-  jobTtl: 24 * 3600,
-  timeoutMs: 60_000,
-} as const;
-
-const Id = z
-  .string()
-  .min(1)
-  .max(JOB_LIMITS.maxIdLength)
-  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
-
-/** A file of the project tree: its text, `{ content }`, or `{ etag }` (see docs/project-format.md). */
-export const TreeEntry = z.union([
-  z.string(),
-  z.strictObject({ content: z.string() }),
-  z.strictObject({ etag: z.string() }),
-]);
-export const ProjectTree = z.record(z.string(), TreeEntry);
-export type ProjectTree = z.infer<typeof ProjectTree>;
-
-export const Variables = z
-  .record(
-    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "variable names are letters, digits and _"),
-    z.string().max(JOB_LIMITS.maxVariableBytes),
-  )
-  .refine((v) => Object.keys(v).length <= JOB_LIMITS.maxVariables, {
-    message: `at most ${JOB_LIMITS.maxVariables} variables`,
-  });
-
-/** The terminal events a job's webhook may subscribe to (docs/lifecycle.md). */
-export const WEBHOOK_EVENTS = ["job.completed", "job.failed", "job.canceled"] as const;
-export const WebhookEvent = z.enum(WEBHOOK_EVENTS);
-export type WebhookEvent = z.infer<typeof WebhookEvent>;
-
-/** `webhook` of a create body: where the job's terminal events are delivered, signed. */
-export const WebhookSpec = z.strictObject({
-  url: z.string().min(1).max(2048),
-  events: z.array(WebhookEvent).min(1).max(WEBHOOK_EVENTS.length).optional(),
-});
-export type WebhookSpec = z.infer<typeof WebhookSpec>;
-
-/** `on_error` of a head: psql's ON_ERROR_STOP on (`stop`) or off (`continue`). Tail steps always stop. */
-export const OnError = z.enum(["stop", "continue"]);
-export type OnError = z.infer<typeof OnError>;
-
-/** What a head's result carries: `json` (result sets as rows), `psql` (the text psql prints). */
-export const OutputKind = z.enum(["json", "psql"]);
-export type OutputKind = z.infer<typeof OutputKind>;
-/** `output`: one kind or both (`"psql"`, `["json", "psql"]`); normalized to a list without repeats. */
-export const Output = z
-  .union([OutputKind, z.array(OutputKind).min(1).max(OutputKind.options.length)])
-  .transform((v) => [...new Set(Array.isArray(v) ? v : [v])]);
-
-/** `echo`: `all` echoes the input lines into the psql text, as `psql -a` does. */
-export const Echo = z.enum(["none", "all"]);
-export type Echo = z.infer<typeof Echo>;
-
-/** `heads`: several heads on one tail; an entry ending in `/` stands for every .sql file under it. */
-export const Heads = z
-  .array(z.string().min(1).max(1024))
-  .min(1)
-  .max(JOB_LIMITS.maxHeads, { message: `at most ${JOB_LIMITS.maxHeads} heads` });
+// Kept importable from here for src/objects/job-object.ts (owned by another session this evening);
+// new code imports them from job-input.ts.
+export { AppendBody, RunBody } from "./job-input.ts";
 
 /** How the head(s) run, as stored with the job (`heads` already expanded and checked). */
 export interface HeadOptions {
@@ -86,115 +17,6 @@ export interface HeadOptions {
   echo?: Echo;
   heads?: string[];
 }
-
-const headFields = {
-  on_error: OnError.optional().describe(
-    "head only: stop at the first error (psql ON_ERROR_STOP) or run every statement; default stop, continue for a head with an expected output file",
-  ),
-  output: Output.optional().describe(
-    'what the result carries: "json" (result sets), "psql" (the text psql -X -q prints) or both; default json',
-  ),
-  echo: Echo.optional().describe('"all": input lines in the psql text, as psql -a; default none'),
-  heads: Heads.optional().describe(
-    "instead of head_path: several heads on one tail, each in its own session; dir/ stands for its .sql files",
-  ),
-};
-
-const oneHeadField = {
-  message: "give head_path or heads, not both",
-  path: ["heads"],
-};
-
-export const CreateJobBody = z
-  .strictObject({
-    request_id: Id,
-    user_id: Id,
-    mode: z.enum(["short", "long"]).default("short"),
-    project_tree: ProjectTree.optional(),
-    head_path: z.string().min(1).optional(),
-    variables: Variables.default({}),
-    snapshot_ttl: z
-      .number()
-      .int()
-      .min(60)
-      .max(90 * 24 * 3600)
-      .default(DEFAULTS.snapshotTtl),
-    job_ttl: z
-      .number()
-      .int()
-      .min(60)
-      .max(30 * 24 * 3600)
-      .default(DEFAULTS.jobTtl),
-    timeout_ms: z.number().int().min(100).max(900_000).default(DEFAULTS.timeoutMs),
-    telemetry_context: z
-      .record(z.string(), z.string().max(1024))
-      .refine((v) => Object.keys(v).length <= JOB_LIMITS.maxTelemetryEntries, {
-        message: `at most ${JOB_LIMITS.maxTelemetryEntries} entries`,
-      })
-      .default({}),
-    webhook: WebhookSpec.optional(),
-    ...headFields,
-  })
-  .refine((b) => b.head_path === undefined || b.heads === undefined, oneHeadField);
-export type CreateJobBody = z.infer<typeof CreateJobBody>;
-
-/** `POST /v1/jobs/{id}/extend`: seconds from now, each within the user's plan. */
-export const ExtendBody = z
-  .strictObject({
-    job_ttl: z.number().int().min(60).optional(),
-    snapshot_ttl: z.number().int().min(60).optional(),
-  })
-  .refine((b) => b.job_ttl !== undefined || b.snapshot_ttl !== undefined, {
-    message: "give job_ttl, snapshot_ttl or both",
-  });
-export type ExtendBody = z.infer<typeof ExtendBody>;
-
-export const ExtendResponse = z.object({
-  job_id: z.string(),
-  plan: z.string(),
-  expires_at: z.string(),
-  layers_pinned_until: z.string().nullable(),
-});
-export type ExtendResponse = z.infer<typeof ExtendResponse>;
-
-export const WebhookDeliveries = z.object({
-  job_id: z.string(),
-  messages: z.array(
-    z.object({
-      webhook_id: z.string(),
-      event_type: WebhookEvent,
-      state: z.enum(["pending", "delivered", "failed"]),
-      attempts: z.number().int(),
-      next_attempt_at: z.string().nullable(),
-    }),
-  ),
-  attempts: z.array(
-    z.object({
-      webhook_id: z.string(),
-      event_type: WebhookEvent,
-      at: z.string(),
-      status_code: z.number().int().nullable(),
-      duration_ms: z.number(),
-      error: z.string().nullable(),
-    }),
-  ),
-});
-export type WebhookDeliveries = z.infer<typeof WebhookDeliveries>;
-
-export const AppendBody = z.strictObject({
-  part: z.number().int().min(1).max(JOB_LIMITS.maxParts),
-  project_tree: ProjectTree,
-});
-export type AppendBody = z.infer<typeof AppendBody>;
-
-export const RunBody = z
-  .strictObject({
-    head_path: z.string().min(1).optional(),
-    variables: Variables.optional(),
-    ...headFields,
-  })
-  .refine((b) => b.head_path === undefined || b.heads === undefined, oneHeadField);
-export type RunBody = z.infer<typeof RunBody>;
 
 export const JobStatus = z.enum([
   "pending",
@@ -459,6 +281,38 @@ export const LogsResponse = z.object({
   done: z.boolean(),
 });
 export type LogsResponse = z.infer<typeof LogsResponse>;
+
+export const ExtendResponse = z.object({
+  job_id: z.string(),
+  plan: z.string(),
+  expires_at: z.string(),
+  layers_pinned_until: z.string().nullable(),
+});
+export type ExtendResponse = z.infer<typeof ExtendResponse>;
+
+export const WebhookDeliveries = z.object({
+  job_id: z.string(),
+  messages: z.array(
+    z.object({
+      webhook_id: z.string(),
+      event_type: WebhookEvent,
+      state: z.enum(["pending", "delivered", "failed"]),
+      attempts: z.number().int(),
+      next_attempt_at: z.string().nullable(),
+    }),
+  ),
+  attempts: z.array(
+    z.object({
+      webhook_id: z.string(),
+      event_type: WebhookEvent,
+      at: z.string(),
+      status_code: z.number().int().nullable(),
+      duration_ms: z.number(),
+      error: z.string().nullable(),
+    }),
+  ),
+});
+export type WebhookDeliveries = z.infer<typeof WebhookDeliveries>;
 
 /** Codes a run ends with (besides a planner's 4xx codes, which pass through as they are). */
 export const RunErrorCode = z.enum([

@@ -3,9 +3,10 @@
 // limits, layer pins, content leases), and what the job holds (for the orphan sweep). Plain
 // functions over the job's storage; the object calls them from its entry points.
 import type { SnapshotCacheClient } from "../clients/snapshot-cache.ts";
+import type { ExtendBody } from "../jobs/job-input.ts";
 import { type JobStore, ownedJob } from "../jobs/job-store.ts";
 import { jobLinks, jobMetrics } from "../jobs/job-view.ts";
-import type { ExtendBody, ExtendResponse, JobStatus, WebhookDeliveries } from "../jobs/model.ts";
+import type { ExtendResponse, JobStatus, WebhookDeliveries } from "../jobs/model.ts";
 import { isTerminal } from "../jobs/state-machine.ts";
 import { contentLease } from "./content-lease.ts";
 import { JobLifecycle } from "./job-lifecycle.ts";

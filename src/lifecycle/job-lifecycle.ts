@@ -1,7 +1,7 @@
 // What a job keeps for its lifecycle beside the job row: the user's plan, its webhook and how long
 // its layers are pinned. One row in its own table (a JobObject migration), so lifecycle features
 // do not widen the job record.
-import { WEBHOOK_EVENTS, type WebhookSpec } from "../jobs/model.ts";
+import { WEBHOOK_EVENTS, type WebhookSpec } from "../jobs/job-input.ts";
 import type { WebhookSubscription } from "./webhooks/dispatch.ts";
 
 export const LIFECYCLE_SCHEMA = `CREATE TABLE job_lifecycle (

@@ -6,7 +6,7 @@
 
 import { type ContentStore, rememberContent } from "../jobs/content-store.ts";
 import { digestOnce } from "../jobs/job-id.ts";
-import type { ProjectTree } from "../jobs/model.ts";
+import type { ProjectTree } from "../jobs/job-input.ts";
 import { BODY_LIMITS } from "./limits.ts";
 
 type Entry = ProjectTree[string];

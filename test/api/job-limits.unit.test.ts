@@ -1,8 +1,8 @@
-// The caps of what a job is given (JOB_LIMITS in src/jobs/model.ts, the logs page, the webhook
+// The caps of what a job is given (JOB_LIMITS in src/jobs/job-input.ts, the logs page, the webhook
 // URL), crossed through the worker by one unit each: the value at the cap is accepted, one past
 // it is 400 `validation_failed` naming the field (docs/limits.md).
 import { describe, expect, it } from "vitest";
-import { JOB_LIMITS } from "../../src/jobs/model.ts";
+import { JOB_LIMITS } from "../../src/jobs/job-input.ts";
 import { call, createJob, errorOf, uid } from "./helpers.ts";
 
 /** A long job (nothing runs until `run`), so accepting a body costs no platform. */

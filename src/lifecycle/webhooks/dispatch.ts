@@ -1,7 +1,7 @@
 // The webhook part of a job's alarm: queue a message when the job reaches a terminal status its
 // webhook subscribed to, and send the one that is due. The alarm is multiplexed: the job object
 // asks `nextWebhookAt` for this part's next wake-up and takes the earliest of all parts.
-import type { WebhookEvent } from "../../jobs/model.ts";
+import type { WebhookEvent } from "../../jobs/job-input.ts";
 import { attemptDelivery } from "./deliver.ts";
 import type { Outbox } from "./outbox.ts";
 import { nextAttemptAt, verdictOf } from "./retry.ts";
