@@ -80,6 +80,11 @@ export interface EnvManagerConfig {
   stagingBudgetBytes: number;
   quota: QuotaConfig;
   /**
+   * Bytes of one result row the proxy forwards (row-guard.ts): 9 MiB, a Worker's 8 MiB per result
+   * set of values plus the row's framing, so no row a job could keep is refused.
+   */
+  maxRowBytes: number;
+  /**
    * A layer written this recently counts as in use (GET /v1/layers/in-use), so GC cannot take it
    * before the Worker has published it; once past it, the layer's own TTL and pins govern.
    */
@@ -141,6 +146,7 @@ export function resolveConfig(partial: EnvManagerOverrides = {}): EnvManagerConf
       layerPrebootDelayMs: 3_000,
       ...partial.pool,
     },
+    maxRowBytes: partial.maxRowBytes ?? Number(env.ENV_MANAGER_MAX_ROW_BYTES ?? 9 * 1024 * 1024),
     quota: {
       maxDataBytes: Number(env.ENV_MANAGER_MAX_DATA_BYTES ?? GiB),
       maxLayerBytes: Number(env.ENV_MANAGER_MAX_LAYER_BYTES ?? GiB),

@@ -15,6 +15,7 @@ import { USER_ROLE } from "../postgres/settings.ts";
 import { BackendRefused, type StartupParams } from "./backend-session.ts";
 import type { Instance } from "./instance.ts";
 import type { ReadySessions } from "./ready-sessions.ts";
+import { RowGuard, rowTooLargeMessage } from "./row-guard.ts";
 
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
@@ -28,10 +29,16 @@ export type ResolveTarget = (address: string) => Instance | null;
 const ASK_PASSWORD = Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 3]);
 const MAX_PASSWORD_MESSAGE = 1024;
 
+export interface ProxyLimits {
+  /** Bytes of one DataRow's body the proxy forwards (row-guard.ts). */
+  maxRowBytes: number;
+}
+
 export function attachProxy(
   server: Server,
   resolve: ResolveTarget,
   sessions: ReadySessions,
+  limits: ProxyLimits,
 ): WebSocketServer {
   const wss = new WebSocketServer({
     noServer: true,
@@ -47,12 +54,17 @@ export function attachProxy(
       return;
     }
     (socket as Socket).setNoDelay?.(true);
-    wss.handleUpgrade(req, socket, head, (ws) => relay(ws, target, sessions));
+    wss.handleUpgrade(req, socket, head, (ws) => relay(ws, target, sessions, limits));
   });
   return wss;
 }
 
-function relay(ws: WebSocket, target: Instance, sessions: ReadySessions): void {
+function relay(
+  ws: WebSocket,
+  target: Instance,
+  sessions: ReadySessions,
+  limits: ProxyLimits,
+): void {
   let pending: Buffer = Buffer.alloc(0);
   let upstream: Socket | null = null;
   let phase: "startup" | "password" | "connecting" | "open" = "startup";
@@ -154,9 +166,12 @@ function relay(ws: WebSocket, target: Instance, sessions: ReadySessions): void {
     queuedBytes = 0;
     phase = "open";
     ws.resume();
+    const rows = new RowGuard(limits.maxRowBytes);
     sock.on("data", (d: Buffer) => {
       if (ws.readyState !== WebSocket.OPEN) return;
-      ws.send(d);
+      const { forward, oversized } = rows.push(d);
+      if (forward.length > 0) ws.send(forward);
+      if (oversized) return fail(rowTooLargeMessage(oversized.bytes, limits.maxRowBytes), "54000");
       // A large result must not pile up in memory when the client reads slower than PostgreSQL writes.
       if (ws.bufferedAmount > HIGH_WATER_BYTES && !sock.isPaused()) {
         sock.pause();

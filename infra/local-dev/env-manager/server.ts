@@ -71,7 +71,9 @@ export async function startEnvManager(opts: StartOptions = {}): Promise<EnvManag
     );
   const server = createServer(telemetry.wrap(router.handle));
   server.keepAliveTimeout = 30_000;
-  const wss = attachProxy(server, (address) => manager.resolveAddress(address), manager.sessions);
+  const wss = attachProxy(server, (address) => manager.resolveAddress(address), manager.sessions, {
+    maxRowBytes: manager.cfg.maxRowBytes,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve());
