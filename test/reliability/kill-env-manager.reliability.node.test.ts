@@ -18,7 +18,8 @@ import {
   handedOut,
   startEnvManagerProcess,
 } from "./env-manager-process.ts";
-import { api, type JobViewLite, waitEnded } from "./stack.ts";
+import { type JobViewLite, waitEnded } from "./stack.ts";
+import { logKill, startTailJobs, tally } from "./tail-kill.ts";
 
 const JOBS = 3;
 const TOKEN = "reliability-kill-env-manager";
@@ -73,38 +74,12 @@ afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-interface Started {
-  jobId: string;
-  user: string;
-}
-
-async function startJobs(): Promise<Started[]> {
-  const out: Started[] = [];
-  for (let i = 0; i < JOBS; i++) {
-    const user = `envkill-${i}-${Date.now()}`;
-    const t = `ek_${i}`;
-    const res = await api(worker.url, "/v1/jobs", {
-      body: {
-        request_id: `${user}-r`,
-        user_id: user,
-        project_tree: {
-          "init/01.sql": `CREATE TABLE ${t} (v int);`,
-          "seed/01.sql": `INSERT INTO ${t} VALUES (1), (2); SELECT pg_sleep(6);`,
-          "test/q.sql": `SELECT count(*) AS n FROM ${t};`,
-        },
-        head_path: "test/q.sql",
-        timeout_ms: 240_000,
-      },
-    });
-    expect(res.status).toBe(202);
-    out.push({ jobId: ((await res.json()) as { job_id: string }).job_id, user });
-  }
-  return out;
-}
-
 describe("kill -9 of env-manager mid-job", () => {
   it(`${JOBS} jobs: 0 lost, 0 stuck, 0 duplicated, none blamed on the user`, async () => {
-    const jobs = await startJobs();
+    const jobs = await startTailJobs(worker.url, JOBS, (i) => ({
+      user: `envkill-${i}-${Date.now()}`,
+      table: `ek_${i}`,
+    }));
     // Wait until every job holds an instance (its tail is under way), bounded.
     for (let i = 0; (await handedOut(env.url, TOKEN)) < JOBS; i++) {
       if (i > 2400) throw new Error("the jobs never all held an instance");
@@ -117,24 +92,10 @@ describe("kill -9 of env-manager mid-job", () => {
 
     const views: JobViewLite[] = [];
     for (const j of jobs) views.push(await waitEnded(worker.url, j.jobId, j.user, 400_000));
-    const counts = { completed: 0, failed_platform: 0, stuck: 0, duplicated: 0, blamed_user: 0 };
-    for (const v of views) {
-      if (v.status === "completed") {
-        counts.completed++;
-        if (JSON.stringify(v.result?.sets.at(-1)?.rows) !== '[["2"]]') counts.duplicated++;
-      } else if (v.status === "failed" && PLATFORM_CODES.includes(v.error?.code ?? "")) {
-        counts.failed_platform++;
-      } else if (v.status !== "failed" && v.status !== "canceled") counts.stuck++;
-      else counts.blamed_user++;
-    }
-    console.log(
-      JSON.stringify({
-        kill: "env-manager",
-        jobs: JOBS,
-        ...counts,
-        errors: views.map((v) => v.error),
-      }),
-    );
+    // What is not the platform's here is the user's code (tail_error, head_error): blamed on them.
+    const { other: blamed_user, ...rest } = tally(views, PLATFORM_CODES);
+    const counts = { ...rest, blamed_user };
+    logKill("env-manager", JOBS, counts, views);
     expect(counts).toMatchObject({ stuck: 0, duplicated: 0, blamed_user: 0 });
     expect(counts.completed + counts.failed_platform).toBe(JOBS);
     // The job waits for env-manager to come back and boots again: these jobs complete.

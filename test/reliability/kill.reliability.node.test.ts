@@ -13,6 +13,7 @@ import {
   startReliabilityStack,
   waitEnded,
 } from "./stack.ts";
+import { logKill, startTailJobs, type TailJob, tally } from "./tail-kill.ts";
 
 const JOBS = 3;
 const PLATFORM_CODES = ["instance_lost", "env_unavailable", "internal"];
@@ -25,37 +26,15 @@ afterAll(async () => {
   await stack?.close();
 });
 
-interface Started {
-  jobId: string;
-  user: string;
-  body: Record<string, unknown>;
-}
-
-async function startJobs(tag: string): Promise<Started[]> {
-  const out: Started[] = [];
-  for (let i = 0; i < JOBS; i++) {
-    const user = `kill-${tag}-${i}-${Date.now()}`;
-    const t = `k_${tag}_${i}`;
-    const body = {
-      request_id: `${user}-r`,
-      user_id: user,
-      project_tree: {
-        "init/01.sql": `CREATE TABLE ${t} (v int);`,
-        "seed/01.sql": `INSERT INTO ${t} VALUES (1), (2); SELECT pg_sleep(6);`,
-        "test/q.sql": `SELECT count(*) AS n FROM ${t};`,
-      },
-      head_path: "test/q.sql",
-      timeout_ms: 240_000,
-    };
-    const res = await api(stack.url, "/v1/jobs", { body });
-    expect(res.status).toBe(202);
-    out.push({ jobId: ((await res.json()) as { job_id: string }).job_id, user, body });
-  }
-  return out;
+function startJobs(tag: string): Promise<TailJob[]> {
+  return startTailJobs(stack.url, JOBS, (i) => ({
+    user: `kill-${tag}-${i}-${Date.now()}`,
+    table: `k_${tag}_${i}`,
+  }));
 }
 
 /** The instance each job holds, once all of them are in their tail. */
-async function instancesOf(jobs: Started[]): Promise<string[]> {
+async function instancesOf(jobs: TailJob[]): Promise<string[]> {
   const ids = new Set(jobs.map((j) => j.jobId));
   for (let i = 0; i < 2400; i++) {
     const owned = stack.platform.envManager.manager
@@ -69,19 +48,10 @@ async function instancesOf(jobs: Started[]): Promise<string[]> {
   throw new Error("the jobs never all held an instance");
 }
 
-async function outcome(jobs: Started[]) {
+async function outcome(jobs: TailJob[]) {
   const views: JobViewLite[] = [];
   for (const j of jobs) views.push(await waitEnded(stack.url, j.jobId, j.user, 400_000));
-  const counts = { completed: 0, failed_platform: 0, stuck: 0, duplicated: 0, other: 0 };
-  for (const v of views) {
-    if (v.status === "completed") {
-      counts.completed++;
-      if (JSON.stringify(v.result?.sets.at(-1)?.rows) !== '[["2"]]') counts.duplicated++;
-    } else if (v.status === "failed" && PLATFORM_CODES.includes(v.error?.code ?? "")) {
-      counts.failed_platform++;
-    } else if (!["completed", "failed", "canceled"].includes(v.status)) counts.stuck++;
-    else counts.other++;
-  }
+  const counts = tally(views, PLATFORM_CODES);
   // The same creates again: the same jobs, none created twice.
   for (const j of jobs) {
     const again = await api(stack.url, "/v1/jobs", { body: j.body });
@@ -100,14 +70,7 @@ describe("kill -9 mid-job", () => {
       if (pid !== null) process.kill(pid, "SIGKILL");
     }
     const { counts, views } = await outcome(jobs);
-    console.log(
-      JSON.stringify({
-        kill: "postgresql",
-        jobs: JOBS,
-        ...counts,
-        errors: views.map((v) => v.error),
-      }),
-    );
+    logKill("postgresql", JOBS, counts, views);
     expect(counts).toMatchObject({ stuck: 0, duplicated: 0, other: 0 });
     expect(counts.completed + counts.failed_platform).toBe(JOBS);
     // A crashed instance is retried from the last layer: these jobs complete.
@@ -119,7 +82,7 @@ describe("kill -9 mid-job", () => {
     await instancesOf(jobs);
     await stack.crashWorker();
     const { counts } = await outcome(jobs);
-    console.log(JSON.stringify({ kill: "wrangler", jobs: JOBS, ...counts }));
+    logKill("wrangler", JOBS, counts);
     expect(counts).toMatchObject({ stuck: 0, duplicated: 0, other: 0 });
     expect(counts.completed + counts.failed_platform).toBe(JOBS);
   });
