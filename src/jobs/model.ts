@@ -110,6 +110,8 @@ export const TestVerdict = z.object({
   expected_path: z.string(),
   /** Unified diff expected -> actual; empty when passed. */
   diff: z.string(),
+  /** The diff was cut at 256 Ki characters, or not computed: more than 2,000 lines differ. */
+  diff_truncated: z.literal(true).optional(),
 });
 export type TestVerdict = z.infer<typeof TestVerdict>;
 

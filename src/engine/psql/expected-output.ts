@@ -10,7 +10,16 @@ export interface TestVerdict {
   expected_path: string;
   /** Unified diff expected -> actual; empty when passed. */
   diff: string;
+  /** The diff was cut at DIFF_LIMITS.maxChars, or not computed (over maxEditLines). */
+  diff_truncated?: true;
 }
+
+/**
+ * A verdict's diff is bounded in time and size: Myers' diff costs (lines) x (edit length), so an
+ * output that has nothing to do with its expected file (both up to 8 MiB) is not diffed past
+ * 2,000 changed lines, and a diff longer than 256 Ki characters is cut at a line end.
+ */
+export const DIFF_LIMITS = { maxEditLines: 2000, maxChars: 256 * 1024 } as const;
 
 /** The expected-output files for a head, best first; empty when the head has none. */
 export function expectedPaths(head: string, has: (path: string) => boolean): string[] {
@@ -42,13 +51,28 @@ export function verdict(
   const hit = expected.find((e) => e.text === actual);
   if (hit) return { passed: true, expected_path: hit.path, diff: "" };
   let best = expected[0]!;
-  let bestPatch = "";
+  let bestPatch: string | undefined;
   for (const e of expected) {
-    const patch = createTwoFilesPatch(e.path, "results", e.text, actual, "", "", { context: 3 });
-    if (bestPatch === "" || patch.length < bestPatch.length) {
+    const patch = createTwoFilesPatch(e.path, "results", e.text, actual, "", "", {
+      context: 3,
+      maxEditLength: DIFF_LIMITS.maxEditLines,
+    });
+    if (patch !== undefined && (bestPatch === undefined || patch.length < bestPatch.length)) {
       best = e;
       bestPatch = patch;
     }
   }
-  return { passed: false, expected_path: best.path, diff: bestPatch };
+  if (bestPatch === undefined) {
+    return { passed: false, expected_path: best.path, diff: "", diff_truncated: true };
+  }
+  if (bestPatch.length <= DIFF_LIMITS.maxChars) {
+    return { passed: false, expected_path: best.path, diff: bestPatch };
+  }
+  const cut = bestPatch.lastIndexOf("\n", DIFF_LIMITS.maxChars - 1) + 1;
+  return {
+    passed: false,
+    expected_path: best.path,
+    diff: bestPatch.slice(0, cut),
+    diff_truncated: true,
+  };
 }
