@@ -1,7 +1,7 @@
 // The proxy's fast path: it checks the instance's password itself (sent pipelined with the startup
 // message, as the Worker's driver does) and hands the WebSocket a backend session it opened
 // beforehand; a pooled instance also carries its user types' names in `connection.type_names`.
-import { Client, neonConfig } from "@neondatabase/serverless";
+import { neonConfig } from "@neondatabase/serverless";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import ws from "ws";
 import {
@@ -10,29 +10,15 @@ import {
   type TestEnv,
   waitFor,
 } from "../../../infra/local-dev/env-manager/test-harness.ts";
-import {
-  type PgConnection,
-  SESSION_APPLICATION_NAME,
-} from "../../../src/clients/contracts/pg-connection.ts";
+import { connectPg } from "../../../src/clients/pg.ts";
 
 let env: TestEnv;
 let engine: string;
 
-/** A session as the Worker opens one: password pipelined behind the startup message. */
-async function connectPipelined(conn: PgConnection, password = conn.password): Promise<Client> {
-  neonConfig.webSocketConstructor = ws;
-  const client = new Client({ ...conn, password, application_name: SESSION_APPLICATION_NAME });
-  client.neonConfig.wsProxy = (host, port) => `${conn.ws_proxy}/v2?address=${host}:${port}`;
-  client.neonConfig.useSecureWebSocket = false;
-  client.neonConfig.pipelineTLS = false;
-  client.neonConfig.pipelineConnect = "password";
-  client.neonConfig.coalesceWrites = false;
-  client.on("error", () => {});
-  await client.connect();
-  return client;
-}
-
+// connectPg (src/clients/pg.ts) opens a session as the Worker does: the password pipelined behind
+// the startup message. In Node the driver's WebSocket is the `ws` package's, as in connectViaProxy.
 beforeAll(async () => {
+  neonConfig.webSocketConstructor = ws;
   env = await startTestEnv({
     pool: {
       perSource: 1,
@@ -56,14 +42,14 @@ describe("proxy fast path", () => {
     const created = await env.call("POST", "/v1/instances", { from: { base: { engine } } });
     expect(created.json.boot.source).toBe("pool");
     const before = env.handle.manager.sessions.handedOff;
-    const c = await connectPipelined(created.json.connection);
+    const c = await connectPg(created.json.connection);
     const res = await c.query("SELECT current_user AS u, current_database() AS d");
     expect(res.rows[0]).toEqual({ u: "postgres", d: "postgres" });
     expect(env.handle.manager.sessions.handedOff).toBe(before + 1);
     await c.end();
     // The next connect finds a new ready session opened behind the first.
     await waitFor(async () => {
-      const again = await connectPipelined(created.json.connection);
+      const again = await connectPg(created.json.connection);
       const ok = (await again.query("SELECT 1 AS one")).rows[0].one === 1;
       await again.end();
       return ok && env.handle.manager.sessions.handedOff >= before + 2;
@@ -75,10 +61,10 @@ describe("proxy fast path", () => {
     const opened = env.handle.manager.sessions.openedOnDemand;
     const handed = env.handle.manager.sessions.handedOff;
     // A pipelined connect resolves at once; the refusal arrives with the first query.
-    const c = await connectPipelined(
-      created.json.connection,
-      `${created.json.connection.password}x`,
-    );
+    const c = await connectPg({
+      ...created.json.connection,
+      password: `${created.json.connection.password}x`,
+    });
     await expect(c.query("SELECT 1")).rejects.toMatchObject({ code: "28P01" });
     expect(env.handle.manager.sessions.openedOnDemand).toBe(opened);
     expect(env.handle.manager.sessions.handedOff).toBe(handed);
@@ -89,20 +75,20 @@ describe("proxy fast path", () => {
     const admin = await connectViaProxy(created.json.connection);
     await admin.query("CREATE DATABASE other");
     await admin.end();
-    const c = await connectPipelined({ ...created.json.connection, database: "other" });
+    const c = await connectPg({ ...created.json.connection, database: "other" });
     expect((await c.query("SELECT current_database() AS d")).rows[0].d).toBe("other");
     await c.end();
-    const missing = await connectPipelined({ ...created.json.connection, database: "missing" });
+    const missing = await connectPg({ ...created.json.connection, database: "missing" });
     await expect(missing.query("SELECT 1")).rejects.toMatchObject({ code: "3D000" });
   });
 
   it("does not hand out a ready session the server dropped (restart)", async () => {
     const created = await env.call("POST", "/v1/instances", { from: { base: { engine } } });
-    const first = await connectPipelined(created.json.connection);
+    const first = await connectPg(created.json.connection);
     await first.end();
     const restarted = await env.call("POST", `/v1/instances/${created.json.instance_id}/restart`);
     expect(restarted.status).toBe(200);
-    const c = await connectPipelined(created.json.connection);
+    const c = await connectPg(created.json.connection);
     expect((await c.query("SELECT 2 AS two")).rows[0].two).toBe(2);
     await c.end();
   });

@@ -2,7 +2,7 @@
 // instance keeps its server process and its sessions; what was committed before the snapshot is
 // in every boot from the layer (through crash recovery). Clusters that crash recovery would not
 // give back whole (unlogged or temporary tables) are snapshotted by the clean stop instead.
-import { Client, neonConfig } from "@neondatabase/serverless";
+import { neonConfig } from "@neondatabase/serverless";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import ws from "ws";
 import { onlineSnapshotsDefault } from "../../../infra/local-dev/env-manager/online-snapshot.ts";
@@ -11,16 +11,15 @@ import {
   startTestEnv,
   type TestEnv,
 } from "../../../infra/local-dev/env-manager/test-harness.ts";
-import {
-  type PgConnection,
-  SESSION_APPLICATION_NAME,
-} from "../../../src/clients/contracts/pg-connection.ts";
+import { connectPg } from "../../../src/clients/pg.ts";
 
 let env: TestEnv;
 let engine: string;
 const lines: string[] = [];
 
 beforeAll(async () => {
+  // For connectPg, the Worker's own connect (fast-connect.node.test.ts: it gets the ready session).
+  neonConfig.webSocketConstructor = ws;
   env = await startTestEnv({ log: (line) => lines.push(line) });
   engine = env.handle.manager.binaries.engine;
 });
@@ -45,20 +44,6 @@ async function snapshot(
     .filter((l) => l.event === "snapshot" && l.layer === snap.json.layer_id);
   expect(logged).toHaveLength(1);
   return { layerId: snap.json.layer_id, log: logged[0] as Record<string, unknown> };
-}
-
-/** A session as the Worker opens one (fast-connect.node.test.ts): it gets the ready session. */
-async function connectPipelined(conn: PgConnection): Promise<Client> {
-  neonConfig.webSocketConstructor = ws;
-  const client = new Client({ ...conn, application_name: SESSION_APPLICATION_NAME });
-  client.neonConfig.wsProxy = (host, port) => `${conn.ws_proxy}/v2?address=${host}:${port}`;
-  client.neonConfig.useSecureWebSocket = false;
-  client.neonConfig.pipelineTLS = false;
-  client.neonConfig.pipelineConnect = "password";
-  client.neonConfig.coalesceWrites = false;
-  client.on("error", () => {});
-  await client.connect();
-  return client;
 }
 
 const pidOf = (instanceId: string) => env.handle.manager.get(instanceId).instance.pid;
@@ -131,7 +116,7 @@ describe("online snapshot", () => {
     await mgr.sessions.prestart(instance);
     await snapshot(src.instance_id);
     const handedOff = mgr.sessions.handedOff;
-    const c = await connectPipelined(src.connection);
+    const c = await connectPg(src.connection);
     expect((await c.query(`SELECT 1 AS one`)).rows[0].one).toBe(1);
     // A stopped server would have ended the ready session: the proxy would open a new one.
     expect(mgr.sessions.handedOff).toBe(handedOff + 1);
