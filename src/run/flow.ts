@@ -12,6 +12,7 @@ import { roundMs } from "../jobs/model.ts";
 import { planTree } from "../jobs/planning.ts";
 import { ResultWriter } from "../jobs/result-pages.ts";
 import { RESULT_LIMITS } from "../limits/limits.ts";
+import type { PlannedStep } from "../planner/plan.ts";
 import { reportableReuse } from "../tenant/reuse-report.ts";
 import { forgetTail } from "../warm/tail-memory.ts";
 import { LayerPublisher } from "./background-publish.ts";
@@ -102,6 +103,16 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
     // Reused steps not shown are reported as replayed ones (events, counts, hit), though the
     // instance booted from their layer.
     const hidden = carried === 0 ? tail.slice(shown, reusedHere) : [];
+    // A hidden reused step reads exactly as a replayed one (with 0 ms), so the two cannot differ.
+    const replayedEvent = (step: PlannedStep, ms: number) =>
+      emit("step", {
+        index: step.index,
+        of: tail.length,
+        path: step.path,
+        stage: step.stage,
+        state: "replayed",
+        ms,
+      });
     if (shown > 0 && carried === 0) {
       emit("step", {
         state: "reused",
@@ -111,16 +122,7 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
     }
     if (found.reused < tail.length || hidden.length > 0) {
       const replay = await run.stage("tail_replay", async () => {
-        for (const step of hidden) {
-          emit("step", {
-            index: step.index,
-            of: tail.length,
-            path: step.path,
-            stage: step.stage,
-            state: "replayed",
-            ms: 0,
-          });
-        }
+        for (const step of hidden) replayedEvent(step, 0);
         for (const step of tail.slice(found.reused)) {
           checkAborted(run.signal);
           const t0 = performance.now();
@@ -140,14 +142,7 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
             throw new StepFailure("tail", err);
           }
           done = step.index;
-          emit("step", {
-            index: step.index,
-            of: tail.length,
-            path: step.path,
-            stage: step.stage,
-            state: "replayed",
-            ms: roundMs(performance.now() - t0),
-          });
+          replayedEvent(step, roundMs(performance.now() - t0));
           const overBudget = Date.now() - run.alarmStart > run.budgetMs;
           const more = step.index < tail.length;
           if (found.cacheOk && (points.has(step.index) || (overBudget && more))) {
