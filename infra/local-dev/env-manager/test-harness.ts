@@ -79,6 +79,17 @@ export async function startTestEnv(opts: StartOptions = {}): Promise<TestEnv> {
   };
 }
 
+/** Creates an instance of the default engine's base image; throws unless env-manager answers 201. */
+// biome-ignore lint/suspicious/noExplicitAny: test replies are inspected field by field.
+export async function createBaseInstance(env: TestEnv): Promise<any> {
+  const created = await env.call("POST", "/v1/instances", {
+    from: { base: { engine: env.handle.manager.binaries.engine } },
+  });
+  if (created.status !== 201)
+    throw new Error(`create: ${created.status} ${JSON.stringify(created.json)}`);
+  return created.json;
+}
+
 /** A neon-driver session through the platform's WebSocket proxy, as the Worker opens one. */
 export async function connectViaProxy(
   conn: PgConnection,

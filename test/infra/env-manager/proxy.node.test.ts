@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
   connectViaProxy,
+  createBaseInstance,
   startTestEnv,
   type TestEnv,
 } from "../../../infra/local-dev/env-manager/test-harness.ts";
@@ -14,11 +15,7 @@ let created: any;
 
 beforeAll(async () => {
   env = await startTestEnv();
-  created = (
-    await env.call("POST", "/v1/instances", {
-      from: { base: { engine: env.handle.manager.binaries.engine } },
-    })
-  ).json;
+  created = await createBaseInstance(env);
 });
 afterAll(async () => {
   await env?.close();

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RowGuard } from "../../../infra/local-dev/env-manager/row-guard.ts";
 import {
   connectViaProxy,
+  createBaseInstance,
   startTestEnv,
   type TestEnv,
 } from "../../../infra/local-dev/env-manager/test-harness.ts";
@@ -63,11 +64,7 @@ describe("the proxy's row cap", () => {
 
   beforeAll(async () => {
     env = await startTestEnv({ maxRowBytes: 64 * 1024 });
-    created = (
-      await env.call("POST", "/v1/instances", {
-        from: { base: { engine: env.handle.manager.binaries.engine } },
-      })
-    ).json;
+    created = await createBaseInstance(env);
   });
   afterAll(async () => {
     await env?.close();
