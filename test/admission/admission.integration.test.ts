@@ -6,16 +6,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, getJob, uid, waitDone, waitFor } from "../jobs/helpers.ts";
 import { testEnvManagerClient } from "../support/instance.ts";
-import { createIn, jobStub, newPool, placeOf } from "./helpers.ts";
-
-const BLOCK = "SELECT pg_sleep(600);";
-const QUICK = "SELECT 42 AS answer;";
-
-async function accepted(p: Promise<{ jobId: string; res: Response }>): Promise<string> {
-  const { jobId, res } = await p;
-  expect(res.status, await res.clone().text()).toBe(202);
-  return jobId;
-}
+import { accepted, BLOCK, createIn, jobStub, newPool, placeOf, QUICK } from "./helpers.ts";
 
 async function cancel(jobId: string, user: string): Promise<void> {
   const res = await call(`/v1/jobs/${jobId}/cancel`, { method: "POST", user });

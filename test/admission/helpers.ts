@@ -2,10 +2,15 @@
 // cross its caps without touching the deployment's "global" pool the other tests use.
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { expect } from "vitest";
 import type { AdmissionLimits, Place } from "../../src/admission/queue.ts";
 import { jobIdFor } from "../../src/jobs/job-id.ts";
 import type { JobObject } from "../../src/objects/job-object.ts";
 import { call, uid } from "../api/helpers.ts";
+
+/** A head that holds its slot until the job is canceled, and one that ends at once. */
+export const BLOCK = "SELECT pg_sleep(600);";
+export const QUICK = "SELECT 42 AS answer;";
 
 export function jobStub(jobId: string): DurableObjectStub<JobObject> {
   return env.JOBS.get(env.JOBS.idFromName(jobId));
@@ -50,6 +55,13 @@ export async function createIn(
     headers,
   });
   return { jobId, res };
+}
+
+/** The job id of a create that must be accepted: 202, else the failure shows the answer's body. */
+export async function accepted(p: Promise<{ jobId: string; res: Response }>): Promise<string> {
+  const { jobId, res } = await p;
+  expect(res.status, await res.clone().text()).toBe(202);
+  return jobId;
 }
 
 export async function placeOf(pool: string, jobId: string): Promise<Place> {

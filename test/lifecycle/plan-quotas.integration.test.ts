@@ -4,18 +4,9 @@
 // (sent to env-manager as the instance's quota) fails a job whose tail writes past it with
 // `quota_exceeded` naming the limit, where env-manager's own 1 GiB quota would have let it pass.
 import { describe, expect, it } from "vitest";
-import { createIn, newPool } from "../admission/helpers.ts";
+import { accepted, BLOCK, createIn, newPool, QUICK } from "../admission/helpers.ts";
 import { call, getJob, uid, waitDone, waitFor } from "../jobs/helpers.ts";
 import { MiB, planHeader, TEST_PLANS } from "../support/plans.ts";
-
-const BLOCK = "SELECT pg_sleep(600);";
-const QUICK = "SELECT 42 AS answer;";
-
-async function accepted(p: Promise<{ jobId: string; res: Response }>): Promise<string> {
-  const { jobId, res } = await p;
-  expect(res.status, await res.clone().text()).toBe(202);
-  return jobId;
-}
 
 describe("plan quotas", () => {
   it("max_queued_jobs: past the plan's queue cap a user's create answers 429 too_many_jobs", async () => {
