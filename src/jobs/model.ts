@@ -6,10 +6,6 @@
 import { z } from "zod";
 import { Echo, OnError, OutputKind, WebhookEvent } from "./job-input.ts";
 
-// Kept importable from here for src/objects/job-object.ts (owned by another session this evening);
-// new code imports them from job-input.ts.
-export { AppendBody, RunBody } from "./job-input.ts";
-
 /** How the head(s) run, as stored with the job (`heads` already expanded and checked). */
 export interface HeadOptions {
   on_error?: OnError;

@@ -6,17 +6,11 @@ import { JobAdmission } from "../admission/job-admission.ts";
 import { checkEngineAtCreate } from "../engines/check.ts";
 import { appendPart, type CreateInput, createJob, requestRun } from "../jobs/commands.ts";
 import { finishJob } from "../jobs/finish.ts";
+import type { AppendBody, RunBody } from "../jobs/job-input.ts";
 import { JobStore, ownedJob } from "../jobs/job-store.ts";
 import { logsPage } from "../jobs/logs-page.ts";
 import { applyMigrations } from "../jobs/migrations.ts";
-import type {
-  AppendBody,
-  Emit,
-  JobEvent,
-  LogsResponse,
-  ResultPage,
-  RunBody,
-} from "../jobs/model.ts";
+import type { Emit, JobEvent, LogsResponse, ResultPage } from "../jobs/model.ts";
 import { capture, type Outcome } from "../jobs/outcome.ts";
 import { type PageQuery, readResultPage } from "../jobs/result-pages.ts";
 import { isTerminal } from "../jobs/state-machine.ts";
