@@ -76,6 +76,14 @@ select 'a' as x;
 select 'b' as x;
 `;
 
+/** The rows of table s in `db` after a run, read without the relay. */
+async function idsOfS(db: string) {
+  const c = await connectPg(conn, db);
+  const rows = await c.query("SELECT id FROM s ORDER BY id");
+  await c.end();
+  return rows.rows;
+}
+
 /** What a run gives apart from its round trips. */
 function outcome(res: Awaited<ReturnType<typeof runPsqlScript>>) {
   const { round_trips: _rt, elapsed_ms: _ms, ...stats } = res.stats;
@@ -132,10 +140,7 @@ select 'never' as x;
     expect(piped.res.stopped_by?.sqlstate).toBe("22012");
     expect(piped.counts.maxInFlight).toBe(1);
     expect(piped.counts.turns).toBe(4);
-    const c = await connectPg(conn, piped.db);
-    const rows = await c.query("SELECT id FROM s ORDER BY id");
-    await c.end();
-    expect(rows.rows).toEqual([{ id: 1 }]);
+    expect(await idsOfS(piped.db)).toEqual([{ id: 1 }]);
   });
 
   it("continue switched to stop by \\set ON_ERROR_STOP: nothing after it is sent ahead", async () => {
@@ -150,9 +155,6 @@ select 'never' as x;
     expect(piped.res.stopped_by?.sqlstate).toBe("22012");
     // Only the setup and the statement before \\set went out together.
     expect(piped.counts.maxInFlight).toBe(2);
-    const c = await connectPg(conn, piped.db);
-    const rows = await c.query("SELECT id FROM s ORDER BY id");
-    await c.end();
-    expect(rows.rows).toEqual([{ id: 1 }]);
+    expect(await idsOfS(piped.db)).toEqual([{ id: 1 }]);
   });
 });
