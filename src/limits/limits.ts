@@ -41,8 +41,11 @@ export const BODY_LIMITS = {
    * files are stored in the content store first and cross as `{ etag }` (src/limits/offload.ts).
    */
   maxRpcContentChars: 12 * 1024 * 1024,
-  /** Files smaller than this always cross inline. */
-  minOffloadChars: 64 * 1024,
+  /**
+   * Files stored apart per create or append, largest first. Each is one content-store write in
+   * the request; a body that still would not fit is refused with 413 before any is written.
+   */
+  maxOffloadFiles: 500,
 } as const;
 
 /**

@@ -55,4 +55,23 @@ describe("bodies over one RPC", () => {
     const files = await runInDurableObject(stub, (obj) => obj.store.fileCount());
     expect(files).toBe(n + 1);
   });
+
+  it("a create of 700 small files of two-byte characters (35 MB over the RPC) stores some apart", async () => {
+    // Each file is under 64 Ki characters; inline they would take 35 MB of the 32 MiB RPC
+    // (UTF-16 two bytes a character), which failed with 500 while only big files moved.
+    const tree: Record<string, string> = { "test/head.sql": "SELECT 1;" };
+    for (let i = 0; i < 700; i++)
+      tree[`init/${String(i).padStart(3, "0")}.sql`] = `-- ${i} ${"ж".repeat(25 * 1024)}\n`;
+    const body = {
+      request_id: uid("req"),
+      user_id: uid("user"),
+      project_tree: tree,
+      head_path: "test/head.sql",
+    };
+    const res = await post(JSON.stringify(body));
+    expect(res.status).toBe(202);
+    const { job_id } = await res.json<{ job_id: string }>();
+    const stub: DurableObjectStub<JobObject> = env.JOBS.get(env.JOBS.idFromName(job_id));
+    expect(await runInDurableObject(stub, (obj) => obj.store.fileCount())).toBe(701);
+  });
 });
