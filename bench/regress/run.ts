@@ -143,6 +143,8 @@ try {
         seed: 0,
         connect: (db) => connectPg(conn, db ?? "regression"),
         onError: "continue",
+        // pg_regress runs psql with -v HIDE_TABLEAM=on -v HIDE_TOAST_COMPRESSION=on.
+        variables: { HIDE_TABLEAM: "on", HIDE_TOAST_COMPRESSION: "on" },
         psqlOutput: true,
         echo: "all",
         limits: { maxRows: 1_000_000, maxBytes: 64 << 20 },

@@ -61,10 +61,32 @@ export function serverCopyFromProject(
 }
 
 /** For the argument of `\copy ... from 'file'`: the project path, or undefined. */
+/** The offset past a leading `( query )` of a `\copy` body (quotes and nesting kept), or 0. */
+function queryEnd(body: string): number {
+  let i = body.length - body.trimStart().length;
+  if (body[i] !== "(") return 0;
+  let depth = 0;
+  let quote = "";
+  for (; i < body.length; i++) {
+    const c = body[i]!;
+    if (quote) {
+      if (c === quote) quote = "";
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === "(") depth++;
+    else if (c === ")" && --depth === 0) return i + 1;
+  }
+  return body.length;
+}
+
 export function clientCopyPath(
   body: string,
 ): { path: string; start: number; end: number } | undefined {
-  const m = /\bfrom\s+('(?:[^']|'')*'|[^\s'()]+)/i.exec(body);
+  // `\copy (query) to ...`: psql takes the parenthesized query whole; a FROM inside it names
+  // no file.
+  const skip = queryEnd(body);
+  const re = /\bfrom\s+('(?:[^']|'')*'|[^\s'()]+)/gi;
+  re.lastIndex = skip;
+  const m = re.exec(body);
   if (!m) return undefined;
   const raw = m[1]!;
   const name = raw.startsWith("'") ? unquote(raw) : raw;

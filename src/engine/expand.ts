@@ -8,7 +8,7 @@
 import { BranchStack } from "./conditionals.ts";
 import { SCRIPT_ENV_DEFAULTS, serverCopyFromProject } from "./copy-file.ts";
 import { ScriptError, type ScriptErrorCode, type SourceLocation } from "./errors.ts";
-import { copyPayload, isCopyFromStdin, lex, lexTokens, type Token } from "./lexer.ts";
+import { copyPayload, isCopyFromStdin, lex, lexCopyData, lexTokens, type Token } from "./lexer.ts";
 import { handleMeta, type MetaHost, type MetaOptions } from "./meta-script.ts";
 import { normalizePath } from "./paths.ts";
 import { splitMetaLine } from "./runtime-meta.ts";
@@ -30,6 +30,8 @@ export interface Step {
   file: string;
   /** Offset just past the token that produced the unit (or the end of the file). */
   offset: number;
+  /** Set when a meta-command changed ECHO: its value while the lines up to `offset` were read. */
+  echo?: string;
 }
 
 export interface ExpandedScript {
@@ -55,6 +57,10 @@ export class Expander implements MetaHost {
   restrictKey: string | undefined;
   /** The unit yielded last: COPY inline data (the next token) attaches to it. */
   private lastUnit: Unit | undefined;
+  /** End of the token being expanded (where a COPY's statement ends). */
+  private tokenEnd = 0;
+  /** `file:offset` of COPY data the server asked for (the interpreter's mode). */
+  private readonly copiesRead = new Set<string>();
   quit = false;
 
   readonly opts: ExpandOptions;
@@ -120,12 +126,18 @@ export class Expander implements MetaHost {
         if (held) yield held;
         held = undefined;
         const step = { unit, file: path, offset };
-        if (unit.kind === "sql" && unit.copy?.data === "") held = step;
+        if (unit.kind === "sql" && unit.copy?.data === "" && !unit.copy.at) held = step;
         else yield step;
       }
     };
-    for (const tok of lexTokens(text)) {
+    const gate = this.opts.runtime
+      ? (start: number) => this.copiesRead.has(`${path}:${start}`)
+      : undefined;
+    for (const tok of lexTokens(text, gate)) {
+      const echo = this.vars.get("ECHO");
       const include = this.token(tok, path, buf, stack, entryDepth);
+      // psql echoes a line as it reads it: the lines up to a `\set ECHO` follow the old value.
+      if (this.vars.get("ECHO") !== echo) yield { file: path, offset: tok.end, echo: echo ?? "" };
       if (held && tok.kind !== "space" && tok.kind !== "line_comment") {
         yield held;
         held = undefined;
@@ -158,6 +170,7 @@ export class Expander implements MetaHost {
     stack: string[],
     entryDepth: number,
   ): string | undefined {
+    this.tokenEnd = tok.end;
     if (tok.kind === "meta") {
       let include: string | undefined;
       for (const part of splitMetaLine(tok)) {
@@ -170,7 +183,13 @@ export class Expander implements MetaHost {
     switch (tok.kind) {
       case "copy_data": {
         const last = this.lastUnit;
-        if (last?.kind === "sql" && last.copy && last.copy.data === "" && last.file === path) {
+        if (
+          last?.kind === "sql" &&
+          last.copy &&
+          last.copy.data === "" &&
+          !last.copy.at &&
+          last.file === path
+        ) {
           last.copy = {
             data: copyPayload(tok),
             file: path,
@@ -227,12 +246,37 @@ export class Expander implements MetaHost {
         column: buf.start.column,
         words: buf.words,
       };
-      if (isCopyFromStdin(buf.words)) unit.copy = { data: "", file: unit.file, line: unit.line };
+      if (isCopyFromStdin(buf.words)) unit.copy = this.copyData(unit);
       else if (buf.words[0] === "copy") this.copyFromProject(unit);
       if (send) unit.send = send;
       this.units.push(unit);
     }
     buf.reset();
+  }
+
+  /**
+   * A COPY FROM stdin's inline data. Expanding ahead of time, it is the next token's; in the
+   * interpreter's mode it is read ahead from the lines after the statement, and the lexer treats
+   * them as data only once the interpreter says the server asked for it (consumeCopy).
+   */
+  private copyData(unit: SqlUnit): NonNullable<SqlUnit["copy"]> {
+    if (!this.opts.runtime) return { data: "", file: unit.file, line: unit.line };
+    const text = this.files.get(unit.file) ?? "";
+    const nl = text.indexOf("\n", this.tokenEnd);
+    const start = nl < 0 ? text.length : nl + 1;
+    const end = lexCopyData(text, start);
+    const data = copyPayload({ kind: "copy_data", start, end, text: text.slice(start, end) });
+    const line = this.locate(unit.file, start).line;
+    return { data, file: unit.file, line, at: { start, end } };
+  }
+
+  /** The server asked for `copy`'s data (read ahead): the lexer skips it as psql does. */
+  consumeCopy(copy: NonNullable<SqlUnit["copy"]>): void {
+    if (copy.at) this.copiesRead.add(`${copy.file}:${copy.at.start}`);
+  }
+
+  copyWasRead(copy: NonNullable<SqlUnit["copy"]>): boolean {
+    return copy.at !== undefined && this.copiesRead.has(`${copy.file}:${copy.at.start}`);
   }
 
   /** `COPY t FROM '<PG_ABS_SRCDIR>/file'` reads the project file (see copy-file.ts). */

@@ -141,12 +141,21 @@ export function lexEach(text: string, onToken: (t: Token) => unknown): void {
   for (const t of lexTokens(text)) if (onToken(t) === false) return;
 }
 
-/** The tokens of `text`, one at a time (a lazy lex(): the caller may stop early). */
-export function* lexTokens(text: string): Generator<Token> {
+/**
+ * The tokens of `text`, one at a time (a lazy lex(): the caller may stop early). With `copyGate`,
+ * the data after a SQL `COPY ... FROM stdin` (starting at the offset given) is read as COPY data
+ * only if the gate says so, asked when the lexer reaches it (the statement has run by then).
+ */
+export function* lexTokens(
+  text: string,
+  copyGate?: (dataStart: number) => boolean,
+): Generator<Token> {
   const n = text.length;
   let i = 0;
   let st = freshState();
   let pendingCopy = false;
+  // Set by `\copy ... from stdin`, whose data is always the script's.
+  let metaCopy = false;
   let ready: SourceToken[] = [];
 
   const push = (kind: TokenKind, start: number, end: number, variable?: Token["variable"]) => {
@@ -172,6 +181,9 @@ export function* lexTokens(text: string): Generator<Token> {
       push("space", start, i);
       if (pendingCopy && text.charCodeAt(i - 1) === 10) {
         pendingCopy = false;
+        const gated = !metaCopy && copyGate !== undefined && !copyGate(i);
+        metaCopy = false;
+        if (gated) continue;
         const dataEnd = lexCopyData(text, i);
         if (dataEnd > i) push("copy_data", i, dataEnd);
         i = dataEnd;
@@ -264,7 +276,7 @@ export function* lexTokens(text: string): Generator<Token> {
       while (i < n && text.charCodeAt(i) !== 10) i++;
       push("meta", start, i);
       // `\copy ... from stdin` reads its rows from the script, like COPY FROM stdin.
-      if (COPY_META_STDIN.test(text.slice(start, i))) pendingCopy = true;
+      if (COPY_META_STDIN.test(text.slice(start, i))) pendingCopy = metaCopy = true;
       continue;
     }
 
@@ -366,7 +378,7 @@ function scanVariable(
 }
 
 /** Scans COPY inline data starting at a line start; returns the offset past the `\.` line or EOF. */
-function lexCopyData(text: string, i: number): number {
+export function lexCopyData(text: string, i: number): number {
   const n = text.length;
   let lineStart = i;
   while (lineStart < n) {

@@ -12,8 +12,12 @@ export interface SqlUnit {
   column: number;
   /** Lowercased top-level words, at most the first 32 (used by the batching rules). */
   words: string[];
-  /** Inline data of `COPY ... FROM stdin`, without the `\.` line. */
-  copy?: { data: string; file: string; line: number };
+  /**
+   * Inline data of `COPY ... FROM stdin`, without the `\.` line. `at` (the interpreter's mode): the
+   * data's offsets in `file`, read ahead; it is consumed only if the server asks for it, as psql
+   * reads it only then (a COPY that fails first leaves those lines to be read as SQL).
+   */
+  copy?: { data: string; file: string; line: number; at?: { start: number; end: number } };
   /** Sent by a `\g`-family meta-command (`\gset`, `\gexec`, `\gx`, ...) instead of `;`. */
   send?: { name: string; args: string[] };
 }

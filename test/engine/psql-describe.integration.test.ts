@@ -1,7 +1,7 @@
-// psql's `\d NAME` of objects other than tables (src/engine/psql/describe-*.ts) against a real
-// PostgreSQL from the local platform. The expected texts are what real psql printed for the same
-// statements in PostgreSQL's regression suite (expected/identity.out lines 35-41,
-// expected/alter_table.out lines 3862-3867), copied here byte for byte.
+// psql's `\d NAME` and `\d+ NAME` (src/engine/psql/describe-*.ts) against a real PostgreSQL from
+// the local platform. The expected texts are what real psql printed for the same statements in
+// PostgreSQL's regression suite (expected/identity.out lines 35-41, alter_table.out 3862-3867,
+// typed_table.out 14-21, index_including.out 22-31, domain.out 371-382), copied byte for byte.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectPg } from "../../src/clients/pg.ts";
 import { runPsqlScript } from "../../src/engine/psql/interpreter.ts";
@@ -16,8 +16,9 @@ afterAll(async () => {
   await inst?.destroy();
 });
 
-async function psqlText(script: string): Promise<string> {
+async function psqlText(script: string, variables?: Record<string, string>): Promise<string> {
   const res = await runPsqlScript({
+    ...(variables ? { variables } : {}),
     files: new Map([["t.sql", script]]),
     entry: "t.sql",
     settings: { ...DEFAULT_SESSION_SETTINGS },
@@ -48,6 +49,65 @@ Sequence for identity column: public.itest1.a
 ---------+-------+---------+------------+-----------+---------+-------
  integer |     1 |       1 | 2147483647 |         1 | no      |     1
 Owned by: public.test_add_column.c5
+
+`);
+  });
+});
+
+describe("\\d of tables and indexes", () => {
+  it("names a typed table's type", async () => {
+    const out = await psqlText(`CREATE TYPE person_type AS (id int, name text);
+CREATE TABLE persons OF person_type;
+\\d persons
+`);
+    expect(out).toBe(`              Table "public.persons"
+ Column |  Type   | Collation | Nullable | Default 
+--------+---------+-----------+----------+---------
+ id     | integer |           |          | 
+ name   | text    |           |          | 
+Typed table of type: person_type
+
+`);
+  });
+
+  it("describes an index: its key and included columns, its table", async () => {
+    const out = await psqlText(`CREATE TABLE tbl_include_reg (c1 int, c2 int, c3 int, c4 box);
+CREATE INDEX tbl_include_reg_idx ON tbl_include_reg (c1, c2) INCLUDE (c3, c4);
+\\d tbl_include_reg_idx
+`);
+    expect(out).toBe(`  Index "public.tbl_include_reg_idx"
+ Column |  Type   | Key? | Definition 
+--------+---------+------+------------
+ c1     | integer | yes  | c1
+ c2     | integer | yes  | c2
+ c3     | integer | no   | c3
+ c4     | box     | no   | c4
+btree, for table "public.tbl_include_reg"
+
+`);
+  });
+
+  it("\\d+ adds Storage, Stats target, Description and the rules (pg_regress's HIDE_TABLEAM and HIDE_TOAST_COMPRESSION)", async () => {
+    const out = await psqlText(
+      `create type comptype as (r float8, i float8);
+create domain dcomptype as comptype;
+create table dcomptable (d1 dcomptype unique);
+create rule silly as on delete to dcomptable do instead
+  update dcomptable set d1.r = (d1).r - 1, d1.i = (d1).i + 1 where (d1).i > 0;
+\\d+ dcomptable
+`,
+      { HIDE_TABLEAM: "on", HIDE_TOAST_COMPRESSION: "on" },
+    );
+    expect(out).toBe(`                                  Table "public.dcomptable"
+ Column |   Type    | Collation | Nullable | Default | Storage  | Stats target | Description 
+--------+-----------+-----------+----------+---------+----------+--------------+-------------
+ d1     | dcomptype |           |          |         | extended |              | 
+Indexes:
+    "dcomptable_d1_key" UNIQUE CONSTRAINT, btree (d1)
+Rules:
+    silly AS
+    ON DELETE TO dcomptable DO INSTEAD  UPDATE dcomptable SET d1.r = (dcomptable.d1).r - 1::double precision, d1.i = (dcomptable.d1).i + 1::double precision
+  WHERE (dcomptable.d1).i > 0::double precision
 
 `);
   });

@@ -3,7 +3,7 @@
 // cells, `\sv NAME;`, and the echo of a `\quit` line. The expected texts are real psql's, copied
 // byte for byte from PostgreSQL's regression suite (expected/errors.out lines 19-22,
 // transactions.out 1076-1083, sqljson_jsontable.out 1139-1147,
-// collate.linux.utf8_1.out 6-11) or, where marked, from psql's print.c rules.
+// collate.linux.utf8_1.out 6-11, copy2.out 28-34) or, where marked, from psql's print.c rules.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectPg } from "../../src/clients/pg.ts";
 import { runPsqlScript } from "../../src/engine/psql/interpreter.ts";
@@ -90,5 +90,48 @@ ERROR:  VACUUM cannot run inside a transaction block
       true,
     );
     expect(out).toBe("SELECT true AS skip_test \\gset\n\\if :skip_test\n\\quit\n");
+  });
+
+  it("reads the lines after a COPY FROM stdin the server refused as SQL", async () => {
+    const out = await psqlText(
+      `CREATE TABLE x (a int);
+-- non-existent column in column list: should fail
+COPY x (xyz) from stdin;
+-- redundant options
+COPY x from stdin (format CSV, FORMAT CSV);
+COPY x from stdin;
+1
+\\.
+SELECT count(*) FROM x;
+`,
+      true,
+    );
+    expect(out).toBe(`CREATE TABLE x (a int);
+-- non-existent column in column list: should fail
+COPY x (xyz) from stdin;
+ERROR:  column "xyz" of relation "x" does not exist
+-- redundant options
+COPY x from stdin (format CSV, FORMAT CSV);
+ERROR:  conflicting or redundant options
+LINE 1: COPY x from stdin (format CSV, FORMAT CSV);
+                                       ^
+COPY x from stdin;
+SELECT count(*) FROM x;
+ count 
+-------
+     1
+(1 row)
+
+`);
+  });
+
+  it("echoes only while ECHO is all (\\set ECHO none, as tsearch.sql does)", async () => {
+    const out = await psqlText(
+      "SELECT 1 AS a;\n\\set ECHO none\nSELECT 2 AS b;\n\\set ECHO all\nSELECT 3 AS c;\n",
+      true,
+    );
+    expect(out).toBe(
+      "SELECT 1 AS a;\n a \n---\n 1\n(1 row)\n\n\\set ECHO none\n b \n---\n 2\n(1 row)\n\nSELECT 3 AS c;\n c \n---\n 3\n(1 row)\n\n",
+    );
   });
 });

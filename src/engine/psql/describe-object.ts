@@ -1,49 +1,52 @@
-// psql's `\d NAME`: one table, partitioned table, view, materialized view or foreign table
-// described as psql's describeOneTableDetails prints it without `+`: the titled column table
-// (Column, Type, Collation, Nullable, Default) and, for tables, the footers Indexes, Check
-// constraints, Foreign-key constraints, Referenced by, Triggers, and the inheritance and partition
-// lines (Partition of, Partition key, Inherits, Number of ...); sequences in describe-sequence.ts.
-// Other kinds (indexes, ...) and `\d+ NAME` are reported as not supported. Written after psql
+// psql's `\d NAME` and `\d+ NAME` (describeTableDetails): every relation the pattern matches, in
+// schema, name order, each described as describeOneTableDetails prints it: sequences in
+// describe-sequence.ts, every other kind (tables, partitioned tables, views, materialized views,
+// indexes, composite types, foreign and TOAST tables) in describe-table.ts. Written after psql
 // 18's describe.c.
 import type { MetaUnit } from "../units.ts";
+import { parseBool } from "../variables.ts";
+import { type CatalogQuery, tableInfo } from "./describe-relation-info.ts";
 import { describeSequence } from "./describe-sequence.ts";
+import { describeTable } from "./describe-table.ts";
 import { execQuery } from "./exec-query.ts";
 import { patternClause } from "./name-pattern.ts";
-import { printResult } from "./print-table.ts";
 import type { PsqlSession } from "./session.ts";
 
-type Row = (string | null)[];
-
-const TITLES: Record<string, string> = {
-  r: "Table",
-  p: "Partitioned table",
-  v: "View",
-  m: "Materialized view",
-  f: "Foreign table",
-};
-
-/** Runs one catalog query; throws its error message. */
-async function query(s: PsqlSession, sql: string): Promise<Row[]> {
-  const rows: Row[] = [];
-  s.stats.round_trips++;
-  const outcome = await execQuery(
-    s.client!,
-    sql,
-    () => undefined,
-    s.caps,
-    (r) => {
-      rows.push(...r.rows);
-    },
-  );
-  if (!outcome.ok) throw new Error(String((outcome.error as Error).message ?? outcome.error));
-  return rows;
+/** Runs one catalog query on the head's connection; throws its error message. */
+function catalogQuery(s: PsqlSession): CatalogQuery {
+  return async (sql) => {
+    const rows: (string | null)[][] = [];
+    s.stats.round_trips++;
+    const outcome = await execQuery(
+      s.client!,
+      sql,
+      () => undefined,
+      s.caps,
+      (r) => {
+        rows.push(...r.rows);
+      },
+    );
+    if (!outcome.ok) throw new Error(String((outcome.error as Error).message ?? outcome.error));
+    return rows;
+  };
 }
 
-/** `\d NAME`: describes every relation the pattern matches, in schema, name order. */
-export async function describeObjects(s: PsqlSession, u: MetaUnit, pattern: string): Promise<void> {
+/** `\d[+] NAME`: describes every relation the pattern matches, in schema, name order. */
+export async function describeObjects(
+  s: PsqlSession,
+  u: MetaUnit,
+  pattern: string,
+  verbose: boolean,
+): Promise<void> {
+  const run = catalogQuery(s);
+  const flag = (name: string) => parseBool(s.vars.get(name) ?? "off") === true;
+  const opts = {
+    verbose,
+    hideTableAm: flag("HIDE_TABLEAM"),
+    hideCompression: flag("HIDE_TOAST_COMPRESSION"),
+  };
   try {
-    const found = await query(
-      s,
+    const found = await run(
       `SELECT c.oid::text, n.nspname, c.relname, c.relkind::text\nFROM pg_catalog.pg_class c\n     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace\nWHERE true\n${patternClause(pattern, "n.nspname", "c.relname", "pg_catalog.pg_table_is_visible(c.oid)")}ORDER BY 2, 3;`,
     );
     if (found.length === 0) {
@@ -53,162 +56,15 @@ export async function describeObjects(s: PsqlSession, u: MetaUnit, pattern: stri
     }
     for (const [oid, schema, name, kind] of found) {
       if (kind === "S") {
-        const run = (sql: string) => query(s, sql);
         s.out.write(await describeSequence(run, oid!, schema!, name!, s.print));
         continue;
       }
-      const title = TITLES[kind ?? ""];
-      if (!title) {
-        s.metaError(
-          u,
-          `\\d: describing "${schema}.${name}" (relkind ${kind}) is not supported`,
-          "unsupported_command",
-        );
-        continue;
-      }
-      s.out.write(await describeOne(s, oid!, `${title} "${schema}.${name}"`, kind!));
+      const info = await tableInfo(run, oid!, schema!, name!, verbose);
+      // Dropped since the lookup: psql -q says nothing and goes on.
+      if (!info) continue;
+      s.out.write(await describeTable(run, info, opts, s.print));
     }
   } catch (e) {
     s.metaError(u, `\\d: ${(e as Error).message}`);
   }
-}
-
-async function describeOne(s: PsqlSession, oid: string, title: string, kind: string) {
-  const cols = await query(
-    s,
-    `SELECT a.attname,\n  pg_catalog.format_type(a.atttypid, a.atttypmod),\n  (SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid, true)\n   FROM pg_catalog.pg_attrdef d\n   WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum AND a.atthasdef),\n  a.attnotnull::text,\n  (SELECT c.collname FROM pg_catalog.pg_collation c, pg_catalog.pg_type t\n   WHERE c.oid = a.attcollation AND t.oid = a.atttypid AND a.attcollation <> t.typcollation) AS attcollation,\n  a.attidentity::text,\n  a.attgenerated::text\nFROM pg_catalog.pg_attribute a\nWHERE a.attrelid = '${oid}' AND a.attnum > 0 AND NOT a.attisdropped\nORDER BY a.attnum;`,
-  );
-  const rows = cols.map(([name, type, def, notnull, coll, identity, generated]) => [
-    name ?? "",
-    type ?? "",
-    coll ?? "",
-    notnull === "true" ? "not null" : "",
-    defaultText(def ?? null, identity ?? null, generated ?? null),
-  ]);
-  const p = { ...s.print, title, footer: false };
-  const table = printResult(
-    {
-      columns: ["Column", "Type", "Collation", "Nullable", "Default"].map((n) => ({
-        name: n,
-        typeOid: 25,
-      })),
-      rows,
-    },
-    p,
-  );
-  if (s.print.tuplesOnly || (kind !== "r" && kind !== "p" && kind !== "m")) return table;
-  const footers = await tableFooters(s, oid, kind);
-  return footers.length === 0 ? table : `${table.slice(0, -1)}${footers.join("\n")}\n\n`;
-}
-
-function defaultText(def: string | null, identity: string | null, generated: string | null) {
-  if (identity === "a") return "generated always as identity";
-  if (identity === "d") return "generated by default as identity";
-  if (generated === "s") return `generated always as (${def ?? ""}) stored`;
-  if (generated === "v") return `generated always as (${def ?? ""})`;
-  return def ?? "";
-}
-
-async function tableFooters(s: PsqlSession, oid: string, kind: string): Promise<string[]> {
-  const out: string[] = [];
-  const [partOf] = await query(
-    s,
-    `SELECT inhparent::pg_catalog.regclass::text, pg_catalog.pg_get_expr(c.relpartbound, c.oid)\nFROM pg_catalog.pg_class c JOIN pg_catalog.pg_inherits i ON c.oid = inhrelid\nWHERE c.oid = '${oid}' AND c.relispartition;`,
-  );
-  if (partOf) out.push(`Partition of: ${partOf[0]} ${partOf[1]}`);
-  if (kind === "p") {
-    const [key] = await query(s, `SELECT pg_catalog.pg_get_partkeydef('${oid}'::pg_catalog.oid);`);
-    out.push(`Partition key: ${key?.[0] ?? ""}`);
-  }
-  const indexes = await query(
-    s,
-    `SELECT c2.relname, i.indisprimary::text, i.indisunique::text, i.indisclustered::text, i.indisvalid::text,\n  pg_catalog.pg_get_indexdef(i.indexrelid, 0, true),\n  pg_catalog.pg_get_constraintdef(con.oid, true), con.contype::text, con.condeferrable::text, con.condeferred::text,\n  i.indisreplident::text\nFROM pg_catalog.pg_class c, pg_catalog.pg_class c2, pg_catalog.pg_index i\n  LEFT JOIN pg_catalog.pg_constraint con ON (conrelid = i.indrelid AND conindid = i.indexrelid AND contype IN ('p','u','x'))\nWHERE c.oid = '${oid}' AND c.oid = i.indrelid AND i.indexrelid = c2.oid\nORDER BY i.indisprimary DESC, c2.relname;`,
-  );
-  if (indexes.length > 0) {
-    out.push("Indexes:");
-    for (const [
-      name,
-      primary,
-      unique,
-      clustered,
-      valid,
-      def,
-      condef,
-      contype,
-      deferrable,
-      deferred,
-      replident,
-    ] of indexes) {
-      let line = `    "${name}"`;
-      if (contype === "x") line += ` ${condef}`;
-      else {
-        if (primary === "true") line += " PRIMARY KEY,";
-        else if (unique === "true") line += contype === "u" ? " UNIQUE CONSTRAINT," : " UNIQUE,";
-        const at = (def ?? "").indexOf(" USING ");
-        line += ` ${at >= 0 ? (def ?? "").slice(at + 7) : def}`;
-        if (deferrable === "true") line += " DEFERRABLE";
-        if (deferred === "true") line += " INITIALLY DEFERRED";
-      }
-      if (clustered === "true") line += " CLUSTER";
-      if (valid !== "true") line += " INVALID";
-      if (replident === "true") line += " REPLICA IDENTITY";
-      out.push(line);
-    }
-  }
-  const checks = await query(
-    s,
-    `SELECT r.conname, pg_catalog.pg_get_constraintdef(r.oid, true)\nFROM pg_catalog.pg_constraint r\nWHERE r.conrelid = '${oid}' AND r.contype = 'c'\nORDER BY 1;`,
-  );
-  if (checks.length > 0) {
-    out.push("Check constraints:");
-    for (const [name, def] of checks) out.push(`    "${name}" ${def}`);
-  }
-  if (kind === "m") return out;
-  const fks = await query(
-    s,
-    `SELECT conname, pg_catalog.pg_get_constraintdef(r.oid, true)\nFROM pg_catalog.pg_constraint r\nWHERE r.conrelid = '${oid}' AND r.contype = 'f' AND conparentid = 0\nORDER BY conname;`,
-  );
-  if (fks.length > 0) {
-    out.push("Foreign-key constraints:");
-    for (const [name, def] of fks) out.push(`    "${name}" ${def}`);
-  }
-  const refs = await query(
-    s,
-    `SELECT conname, conrelid::pg_catalog.regclass::text, pg_catalog.pg_get_constraintdef(oid, true)\nFROM pg_catalog.pg_constraint c\nWHERE confrelid = '${oid}' AND contype = 'f' AND conparentid = 0\nORDER BY conname;`,
-  );
-  if (refs.length > 0) {
-    out.push("Referenced by:");
-    for (const [name, table, def] of refs)
-      out.push(`    TABLE "${table}" CONSTRAINT "${name}" ${def}`);
-  }
-  const triggers = await query(
-    s,
-    `SELECT t.tgname, pg_catalog.pg_get_triggerdef(t.oid, true)\nFROM pg_catalog.pg_trigger t\nWHERE t.tgrelid = '${oid}' AND NOT t.tgisinternal AND t.tgenabled = 'O'\nORDER BY 1;`,
-  );
-  if (triggers.length > 0) {
-    out.push("Triggers:");
-    for (const [, def] of triggers) {
-      const at = (def ?? "").indexOf(" TRIGGER ");
-      out.push(`    ${at >= 0 ? (def ?? "").slice(at + 9) : def}`);
-    }
-  }
-  const parents = await query(
-    s,
-    `SELECT c.oid::pg_catalog.regclass::text\nFROM pg_catalog.pg_class c, pg_catalog.pg_inherits i\nWHERE c.oid = i.inhparent AND i.inhrelid = '${oid}'\n  AND c.relkind != 'p' AND c.relkind != 'I'\nORDER BY inhseqno;`,
-  );
-  parents.forEach(([name], i) => {
-    const comma = i < parents.length - 1 ? "," : "";
-    out.push(`${i === 0 ? "Inherits:" : " ".repeat(9)} ${name}${comma}`);
-  });
-  const [children] = await query(
-    s,
-    `SELECT count(*)::text FROM pg_catalog.pg_inherits i WHERE i.inhparent = '${oid}';`,
-  );
-  const n = children?.[0] ?? "0";
-  if (n !== "0") {
-    out.push(
-      `Number of ${kind === "p" ? "partitions" : "child tables"}: ${n} (Use \\d+ to list them.)`,
-    );
-  }
-  return out;
 }

@@ -3,6 +3,7 @@
 // Each runs the catalog query psql runs (written after psql's describe.c) and prints its titled
 // table. `\d NAME` (one object's details) is in describe-object.ts.
 import type { MetaUnit } from "../units.ts";
+import { parseBool } from "../variables.ts";
 import { describeObjects } from "./describe-object.ts";
 import { execQuery, type QueryResultSet } from "./exec-query.ts";
 import { patternClause } from "./name-pattern.ts";
@@ -21,7 +22,13 @@ const KIND_NAMES =
 const NOT_SYSTEM = (col: string) =>
   `      AND ${col} <> 'pg_catalog'\n      AND ${col} <> 'information_schema'\n`;
 
-function relations(kinds: string, system: boolean, plus: boolean, pattern?: string): Listing {
+function relations(
+  kinds: string,
+  system: boolean,
+  plus: boolean,
+  pattern: string | undefined,
+  hideAm: boolean,
+): Listing {
   const rel = new Set(kinds.split(""));
   const relkinds: string[] = [];
   if (rel.has("t")) relkinds.push("'r'", "'p'");
@@ -36,7 +43,8 @@ function relations(kinds: string, system: boolean, plus: boolean, pattern?: stri
   if (rel.has("i")) sql += `,\n c2.relname as "Table"`;
   if (plus) {
     sql += `,\n  CASE c.relpersistence WHEN 'p' THEN 'permanent' WHEN 't' THEN 'temporary' WHEN 'u' THEN 'unlogged' END as "Persistence"`;
-    if (rel.has("t") || rel.has("m") || rel.has("i")) sql += `,\n  am.amname as "Access method"`;
+    if (!hideAm && (rel.has("t") || rel.has("m") || rel.has("i")))
+      sql += `,\n  am.amname as "Access method"`;
     sql += `,\n  pg_catalog.pg_size_pretty(pg_catalog.pg_table_size(c.oid)) as "Size",\n  pg_catalog.obj_description(c.oid, 'pg_class') as "Description"`;
   }
   sql += `\nFROM pg_catalog.pg_class c\n     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace\n     LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam`;
@@ -57,9 +65,10 @@ function listing(
   plus: boolean,
   system: boolean,
   pattern?: string,
+  hideAm = false,
 ): Listing | undefined {
-  if (cmd === "d") return relations("tvmsE", system, plus, pattern);
-  if (/^d[tivmsE]+$/.test(cmd)) return relations(cmd.slice(1), system, plus, pattern);
+  if (cmd === "d") return relations("tvmsE", system, plus, pattern, hideAm);
+  if (/^d[tivmsE]+$/.test(cmd)) return relations(cmd.slice(1), system, plus, pattern, hideAm);
   switch (cmd) {
     case "dn":
       return {
@@ -78,7 +87,7 @@ function listing(
       };
     case "dD":
       return {
-        sql: `SELECT n.nspname as "Schema",\n       t.typname as "Name",\n       pg_catalog.format_type(t.typbasetype, t.typtypmod) as "Type",\n       (SELECT c.collname FROM pg_catalog.pg_collation c, pg_catalog.pg_type bt\n        WHERE c.oid = t.typcollation AND bt.oid = t.typbasetype AND t.typcollation <> bt.typcollation) as "Collation",\n       CASE WHEN t.typnotnull THEN 'not null' END as "Nullable",\n       t.typdefault as "Default",\n       pg_catalog.array_to_string(ARRAY(\n         SELECT pg_catalog.pg_get_constraintdef(r.oid, true) FROM pg_catalog.pg_constraint r WHERE t.oid = r.contypid\n       ), ' ') as "Check"\nFROM pg_catalog.pg_type t\n     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace\nWHERE t.typtype = 'd'\n${system || pattern ? "" : NOT_SYSTEM("n.nspname")}${patternClause(pattern, "n.nspname", "t.typname", "pg_catalog.pg_type_is_visible(t.oid)")}ORDER BY 1, 2;`,
+        sql: `SELECT n.nspname as "Schema",\n       t.typname as "Name",\n       pg_catalog.format_type(t.typbasetype, t.typtypmod) as "Type",\n       (SELECT c.collname FROM pg_catalog.pg_collation c, pg_catalog.pg_type bt\n        WHERE c.oid = t.typcollation AND bt.oid = t.typbasetype AND t.typcollation <> bt.typcollation) as "Collation",\n       CASE WHEN t.typnotnull THEN 'not null' END as "Nullable",\n       t.typdefault as "Default",\n       pg_catalog.array_to_string(ARRAY(\n         SELECT pg_catalog.pg_get_constraintdef(r.oid, true) FROM pg_catalog.pg_constraint r WHERE t.oid = r.contypid AND r.contype = 'c' ORDER BY r.conname\n       ), ' ') as "Check"\nFROM pg_catalog.pg_type t\n     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace\nWHERE t.typtype = 'd'\n${system || pattern ? "" : NOT_SYSTEM("n.nspname")}${patternClause(pattern, "n.nspname", "t.typname", "pg_catalog.pg_type_is_visible(t.oid)")}ORDER BY 1, 2;`,
         title: "List of domains",
       };
     case "df":
@@ -154,12 +163,17 @@ export async function describe(s: PsqlSession, u: MetaUnit): Promise<boolean> {
     system = true;
   }
   if (cmd === "d" && pattern !== undefined) {
-    // `\d NAME` (and `\dS NAME`); `\d+ NAME` is not supported yet.
-    if (plus || expanded) return false;
-    await describeObjects(s, u, pattern);
+    // `\d NAME`, `\dS NAME`, `\d+ NAME`; psql describes one object unexpanded (`\dx` is above).
+    await describeObjects(s, u, pattern, plus);
     return true;
   }
-  const l = listing(cmd, plus, system, pattern);
+  const l = listing(
+    cmd,
+    plus,
+    system,
+    pattern,
+    parseBool(s.vars.get("HIDE_TABLEAM") ?? "") === true,
+  );
   if (!l) return false;
   let result: QueryResultSet | undefined;
   s.stats.round_trips++;

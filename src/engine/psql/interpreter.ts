@@ -60,6 +60,7 @@ export async function runPsqlScript(opts: PsqlRunOptions): Promise<PsqlRunResult
   };
   session = new PsqlSession(opts, exp, out, caps);
   exp.vars.set("ON_ERROR_STOP", opts.onError === "continue" ? "off" : "on");
+  if (opts.echo === "all") exp.vars.set("ECHO", "all");
   const entry = { file: opts.entry, line: 1, column: 1 };
   // Under "continue" plain statements are sent ahead (pipeline.ts); under "stop" never.
   const scanner =
@@ -86,7 +87,9 @@ export async function runPsqlScript(opts: PsqlRunOptions): Promise<PsqlRunResult
       }
       if (next.done) break;
       const step = next.value;
-      if (opts.echo === "all") out.echoTo(step.file, step.offset);
+      // psql -a is ECHO=all; a script may change it (`\set ECHO none`).
+      const echo = step.echo ?? session.vars.get("ECHO");
+      out.echoTo(step.file, step.offset, echo === "all");
       const unit = step.unit;
       if (!unit) continue;
       session.lineno = out.lineOf(step.file, step.offset);
@@ -99,6 +102,9 @@ export async function runPsqlScript(opts: PsqlRunOptions): Promise<PsqlRunResult
           sendAhead(session, scanner, step, steps, queued);
         }
         await session.sql(unit);
+        // Data read ahead is skipped only if the server took it (else psql reads it as SQL).
+        const at = unit.copy?.at;
+        if (at && session.exp.copyWasRead(unit.copy!)) out.skipTo(unit.copy!.file, at.end);
       } else if (unit.kind === "echo") {
         out.write(`${unit.text}\n`);
         opts.onEvent?.({
@@ -177,7 +183,7 @@ export function stopOnError(value: string | undefined): boolean {
 /** COPY data read from the script is not echoed by psql -a. */
 function skipCopyData(out: PsqlOutput, unit: SqlUnit, file: string): void {
   const copy = unit.copy;
-  if (!copy || copy.file !== file) return;
+  if (!copy || copy.at || copy.file !== file) return;
   const text = out.files(file) ?? "";
   let at = 0;
   for (let l = 1; l < copy.line && at > 0 === l > 1; l++) at = text.indexOf("\n", at) + 1;

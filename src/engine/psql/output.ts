@@ -30,8 +30,11 @@ export class PsqlOutput {
     this.parts.push(text);
   }
 
-  /** psql -a: echoes the lines of `file` up to and including the line that holds `offset - 1`. */
-  echoTo(file: string, offset: number): void {
+  /**
+   * psql -a: echoes the lines of `file` up to and including the line that holds `offset - 1`
+   * (with `write` false they are read without being echoed: ECHO is not `all`).
+   */
+  echoTo(file: string, offset: number, write = true): void {
     const text = this.files(file);
     if (text === undefined) return;
     const from = this.cursors.get(file) ?? 0;
@@ -39,6 +42,7 @@ export class PsqlOutput {
     let end = text.indexOf("\n", Math.max(from, offset - 1));
     end = end < 0 ? text.length : end + 1;
     this.cursors.set(file, end);
+    if (!write) return;
     // psql skips empty lines unless they are inside a quote or comment.
     let at = from;
     while (at < end) {

@@ -299,7 +299,11 @@ export class PsqlSession {
       outcome = await execQuery(
         this.client!,
         unit.text,
-        (i) => copies[i],
+        (i) => {
+          // The server asked for the data: psql reads those lines as COPY data, not as SQL.
+          if (unit.copy) this.exp.consumeCopy(unit.copy);
+          return copies[i];
+        },
         this.queryCaps(),
         onResult,
         this.opts.signal,
@@ -363,7 +367,7 @@ export class PsqlSession {
           };
           delete q.send;
           delete q.copy;
-          if (this.opts.echo === "all") this.out.write(`${v}\n`);
+          if (this.vars.get("ECHO") === "all") this.out.write(`${v}\n`);
           await this.sql(q);
           if (this.stopped) return;
         }
