@@ -7,7 +7,6 @@
 import { z } from "zod";
 import { BLOB_LIMITS, DIGEST_PATTERN } from "../jobs/blob-upload.ts";
 import * as input from "../jobs/job-input.ts";
-import { JOB_LIMITS } from "../jobs/job-input.ts";
 import * as model from "../jobs/model.ts";
 import { JobStatus } from "../jobs/model.ts";
 import { RESULT_LIMITS } from "../limits/limits.ts";
@@ -24,12 +23,6 @@ export const LogsResponse = model.LogsResponse.meta({ id: "LogsResponse" });
 export const ResultPage = model.ResultPage.meta({ id: "ResultPage" });
 export const ExtendResponse = model.ExtendResponse.meta({ id: "ExtendResponse" });
 export const WebhookDeliveries = model.WebhookDeliveries.meta({ id: "WebhookDeliveries" });
-
-/** Limits of the request bodies that the API checks before the planner sees the tree (the body
- * size cap is in src/limits/limits.ts). */
-export const API_LIMITS = {
-  ...JOB_LIMITS,
-} as const;
 
 /**
  * An integer query parameter. Its OpenAPI schema is stated in full: the generator calls a schema

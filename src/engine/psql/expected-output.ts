@@ -38,11 +38,6 @@ export function expectedPaths(head: string, has: (path: string) => boolean): str
   return out;
 }
 
-/** Is `path` an expected-output file of some head (not a step, not part of the tail hash)? */
-export function isExpectedOutput(path: string): boolean {
-  return path.endsWith(".out");
-}
-
 export function verdict(
   actual: string,
   expected: { path: string; text: string }[],
