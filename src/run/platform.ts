@@ -10,6 +10,8 @@ export interface PlatformOverrides {
   envManagerUrl?: string;
   /** A lower total result cap (tests cross it without producing 64 MiB). */
   resultMaxBytes?: number;
+  /** A shorter wait for a lost env-manager (a test whose env-manager never comes back). */
+  envRecoveryMaxWaitMs?: number;
 }
 
 export interface Platform {
@@ -30,7 +32,8 @@ export function platformFor(env: Env, overrides: PlatformOverrides = {}): Platfo
       token: env.PLATFORM_TOKEN,
       timeoutMs: 3000,
     }),
-    envRecoveryMaxWaitMs: envRecoveryMaxWaitMs(env.ENV_RECOVERY_MAX_WAIT_MS),
+    envRecoveryMaxWaitMs:
+      overrides.envRecoveryMaxWaitMs ?? envRecoveryMaxWaitMs(env.ENV_RECOVERY_MAX_WAIT_MS),
   };
 }
 

@@ -118,7 +118,9 @@ describe("platform faults", () => {
     });
     const { job_id: jobId } = await res.json<{ job_id: string }>();
     await runInDurableObject(stub(jobId), (obj) => {
-      obj.overrides = { envManagerUrl: "http://127.0.0.1:9/" };
+      // Nothing listens there and nothing will: no 60 s wait for it to come back (which took
+      // this test to 59 s of its 60 s timeout in a fresh-clone CI run).
+      obj.overrides = { envManagerUrl: "http://127.0.0.1:9/", envRecoveryMaxWaitMs: 0 };
     });
     await call(`/v1/jobs/${jobId}/run`, { body: { head_path: "test/count.sql" }, user });
     const view = await waitDone(jobId, user);
