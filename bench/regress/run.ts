@@ -2,7 +2,8 @@
 // into the project) as a conformance test of the head interpreter. Counts the files the engine
 // accepts (no refusal before SQL runs) and, running each file as a head in continue + psql +
 // echo "all" mode on a fresh copy of a database that test_setup.sql built as the tail (its data
-// files as project files), how many print exactly expected/NAME.out or one of its alternatives
+// files as project files; for the schedule's groups after create_index, test_setup.sql and
+// create_index.sql), how many print exactly expected/NAME.out or one of its alternatives
 // (NAME_1.out, ...). pg_regress's settings: PGTZ=America/Los_Angeles, PGDATESTYLE="Postgres, MDY",
 // PGOPTIONS="-c intervalstyle=postgres_verbose", lc_messages=C, the database named "regression".
 // pg_regress's psql gets those at connection start, so RESET goes back to them: here they are also
@@ -52,6 +53,17 @@ const expectedOf = (t: string): string[] =>
       (f) => f === `${t}.out` || new RegExp(`^${t.replace(/\./g, "\\.")}_\\d+\\.out$`).test(f),
     )
     .map((f) => readFileSync(join(CORPUS, "expected", f), "utf8"));
+
+// parallel_schedule: "most test scripts can be run after running just test_setup and possibly
+// create_index". A file of a group after create_index's runs on the tail test_setup + create_index
+// (what pg_regress had run before it); the others, and create_index itself, on test_setup alone.
+const schedule = readFileSync(join(CORPUS, "parallel_schedule"), "utf8")
+  .split("\n")
+  .filter((l) => l.startsWith("test:"))
+  .map((l) => l.slice(5).trim().split(/\s+/));
+const groupOf = (t: string) => schedule.findIndex((g) => g.includes(t));
+const indexGroup = groupOf("create_index");
+const afterCreateIndex = (t: string) => groupOf(t) > indexGroup || groupOf(t) < 0;
 
 const settings = {
   ...DEFAULT_SESSION_SETTINGS,
@@ -109,6 +121,19 @@ try {
     connect: (db) => connectPg(conn, db ?? "regress_tail"),
     onError: "continue",
   });
+  // The second tail: a copy of the first with create_index.sql run on it.
+  await admin(
+    `CREATE DATABASE regress_tail_ci TEMPLATE regress_tail; ${databaseDefaults("regress_tail_ci")}`,
+  );
+  const tailIndex = await runPsqlScript({
+    files,
+    entry: "sql/create_index.sql",
+    env,
+    settings,
+    seed: 0,
+    connect: (db) => connectPg(conn, db ?? "regress_tail_ci"),
+    onError: "continue",
+  });
   const tailMs = Date.now() - t0;
 
   let accepted = 0;
@@ -133,7 +158,7 @@ try {
     let output = "";
     try {
       await admin(
-        `DROP DATABASE IF EXISTS regression WITH (FORCE); CREATE DATABASE regression TEMPLATE regress_tail; ${databaseDefaults("regression")}`,
+        `DROP DATABASE IF EXISTS regression WITH (FORCE); CREATE DATABASE regression TEMPLATE ${afterCreateIndex(t) ? "regress_tail_ci" : "regress_tail"}; ${databaseDefaults("regression")}`,
       );
       const res = await runPsqlScript({
         files,
@@ -179,8 +204,10 @@ try {
   const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
   console.log(`pg-regress (${tests.length} files, server ${health.engine}), load ${load}`);
   console.log(
-    `tail test_setup.sql: ${tailMs} ms, ${tail.errors.length} errors; heads: ${runMs} ms`,
+    `tails test_setup.sql (+ create_index.sql for the groups after it): ${tailMs} ms, ${tail.errors.length} + ${tailIndex.errors.length} errors; heads: ${runMs} ms`,
   );
+  // create_index.sql's own errors are many (superuser, REINDEX CONCURRENTLY in its own file...);
+  // its identical-output count says how it fared.
   for (const e of tail.errors) console.log(`    tail error: ${e.message}`);
   console.log(`accepted (not refused before running): ${accepted} / ${tests.length}`);
   console.log(
