@@ -1,18 +1,18 @@
-// One head's connection and psql state: sends each statement, prints its results and errors the way
-// psql does, keeps the JSON result sets and error entries, and sets psql's automatic variables.
+// One head's connection and psql state: sends each statement (or reads the replies of those sent
+// ahead, pipeline.ts), prints its results and errors the way psql does, keeps the JSON result sets
+// and error entries, and sets psql's automatic variables. The setup and its variables are in
+// session-setup.ts, server errors in server-error.ts, \gset/\gexec in gset-gexec.ts, column type
+// names in column-type-names.ts.
 
 import type { Client } from "@neondatabase/serverless";
-import type { BatchStep } from "../batching.ts";
 import { closeClient, connectAt, emptyStats, noticeEvent } from "../connection.ts";
-import { copyDataLine, locateFailure } from "../error-location.ts";
-import { errorText } from "../error-text.ts";
 import { ScriptError, type SourceLocation } from "../errors.ts";
 import type { Expander } from "../expand.ts";
 import { setMetaBytes } from "../result-budget.ts";
-import { sessionSetupSql } from "../session.ts";
 import type { ScriptStats } from "../types.ts";
 import type { ConnectUnit, SqlUnit } from "../units.ts";
 import { rowBytes } from "../utf8.ts";
+import { resolveTypeNames } from "./column-type-names.ts";
 import {
   execQuery,
   outcomeOf,
@@ -21,6 +21,7 @@ import {
   type QueryOutcome,
   type QueryResultSet,
 } from "./exec-query.ts";
+import { gexec, gset } from "./gset-gexec.ts";
 import {
   formatServerMessage,
   type ServerMessage,
@@ -33,14 +34,8 @@ import { type AheadQuery, sendPipelined } from "./pipeline.ts";
 import { defaultPrintSettings, type PrintSettings } from "./print-settings.ts";
 import { printResult } from "./print-table.ts";
 import { type HeadResultSet, headResultSet, printable } from "./result-set.ts";
-
-function isDbError(e: unknown): e is ServerMessage {
-  return typeof e === "object" && e !== null && typeof (e as ServerMessage).severity === "string";
-}
-
-function msg(e: unknown): string {
-  return errorText(e);
-}
+import { serverErrorReport } from "./server-error.ts";
+import { applySetup, setupQuery } from "./session-setup.ts";
 
 export class PsqlSession {
   client: Client | undefined;
@@ -111,7 +106,7 @@ export class PsqlSession {
       else this.notice(n as unknown as ServerMessage);
     });
     this.current = at;
-    const setup = `${sessionSetupSql(this.opts.settings, this.opts.seed)}; SELECT current_user, current_setting('server_version'), current_setting('server_version_num'), version(), current_setting('server_encoding')`;
+    const setup = setupQuery(this.opts.settings, this.opts.seed);
     if (deferSetup) {
       this.pendingSetup = { text: setup, at };
       return;
@@ -125,31 +120,7 @@ export class PsqlSession {
       this.caps,
       (r) => rows.push(r.rows[0] ?? []),
     );
-    this.applySetup(outcome, rows, at);
-  }
-
-  private applySetup(outcome: QueryOutcome, rows: (string | null)[][], at: SourceLocation): void {
-    if (!outcome.ok) {
-      throw new ScriptError(
-        isDbError(outcome.error) ? "sql_error" : "connection_error",
-        `${at.file}:${at.line}:${at.column}: applying session settings: ${msg(outcome.error)}`,
-        at,
-      );
-    }
-    this.database = rows[0]?.at(-1) ?? "";
-    const [user, version, versionNum, full, encoding] = rows[1] ?? [];
-    const v = this.vars;
-    v.set("DBNAME", this.database);
-    if (user) v.set("USER", user);
-    v.set("HOST", "localhost");
-    v.set("PORT", "5432");
-    v.set("ENCODING", encoding ?? "UTF8");
-    if (version) v.set("SERVER_VERSION_NAME", version);
-    if (versionNum) v.set("SERVER_VERSION_NUM", versionNum);
-    if (full) v.set("VERSION", full);
-    v.set("VERSION_NAME", "18.0");
-    v.set("VERSION_NUM", "180000");
-    for (const [k, d] of DEFAULTS) if (!v.has(k)) v.set(k, d);
+    this.database = applySetup(this.vars, outcome, rows, at);
   }
 
   async reconnect(u: ConnectUnit): Promise<void> {
@@ -247,7 +218,7 @@ export class PsqlSession {
     for (const e of s.query.events)
       if ("result" in e) rows.push(e.result.rows[0] ?? []);
       else this.notice(e.notice);
-    this.applySetup(outcome, rows, s.at);
+    this.database = applySetup(this.vars, outcome, rows, s.at);
   }
 
   /** Runs one statement unit (with its `\g`-family command, if any). */
@@ -314,15 +285,38 @@ export class PsqlSession {
     if (this.timing) this.out.write(`Time: ${(Date.now() - t0).toFixed(3)} ms\n`);
     const last = results.at(-1);
     if (!outcome.ok) {
-      this.serverError(unit, results.length, outcome.error);
+      const r = serverErrorReport(
+        unit,
+        results.length,
+        outcome.error,
+        this.exp.locate,
+        this.vars,
+        this.verbosity(),
+        this.showContext(),
+      );
+      this.report(r.error, r.text);
+      if (r.fatal) this.stopped = true;
       return results;
     }
     this.vars.set("ERROR", "false");
     this.vars.set("SQLSTATE", "00000");
     const count = last ? /(\d+)$/.exec(last.tag)?.[1] : undefined;
     this.vars.set("ROW_COUNT", count ?? "0");
-    if (send === "gset" && last) this.gset(unit, last);
-    if (send === "gexec") await this.gexec(unit, results);
+    if (send === "gset" && last) {
+      const err = gset(this.vars, unit, last);
+      if (err) this.metaError(unit, err);
+    }
+    if (send === "gexec") {
+      await gexec(
+        unit,
+        results,
+        (q) => this.sql(q),
+        () => this.stopped,
+        (v) => {
+          if (this.vars.get("ECHO") === "all") this.out.write(`${v}\n`);
+        },
+      );
+    }
     return results;
   }
 
@@ -333,46 +327,6 @@ export class PsqlSession {
     if (this.opts.resultBudget)
       this.opts.resultBudget.giveBack(set.rows.reduce((n, row) => n + rowBytes(row), 0));
     return false;
-  }
-
-  private gset(unit: SqlUnit, r: QueryResultSet): void {
-    if (r.fields.length === 0) return;
-    if (r.rows.length !== 1) {
-      const text =
-        r.rows.length === 0
-          ? "no rows returned for \\gset"
-          : "more than one row returned for \\gset";
-      this.metaError(unit, text);
-      return;
-    }
-    const prefix = unit.send?.args[0] ?? "";
-    r.fields.forEach((f, i) => {
-      const value = r.rows[0]![i];
-      const name = prefix + f.name;
-      if (value === null || value === undefined) this.vars.delete(name);
-      else this.vars.set(name, value);
-    });
-  }
-
-  private async gexec(unit: SqlUnit, results: QueryResultSet[]): Promise<void> {
-    for (const r of results) {
-      for (const row of r.rows) {
-        for (const v of row) {
-          if (v === null) continue;
-          const q: SqlUnit = {
-            ...unit,
-            text: v,
-            segments: [{ text: v, file: unit.file, offset: 0, verbatim: false }],
-            words: [],
-          };
-          delete q.send;
-          delete q.copy;
-          if (this.vars.get("ECHO") === "all") this.out.write(`${v}\n`);
-          await this.sql(q);
-          if (this.stopped) return;
-        }
-      }
-    }
   }
 
   /** A meta-command's error, printed as psql prints it (`\\cmd: message` on stderr). */
@@ -390,48 +344,6 @@ export class PsqlSession {
   /** psql's own errors: `psql:FILE:LINE: error: text` from a file, the bare text from stdin. */
   reportClient(e: ScriptError, text: string): void {
     this.report(e, `${this.opts.inputName === undefined ? "" : "error: "}${text}\n`);
-  }
-
-  private serverError(unit: SqlUnit, completed: number, e: unknown): void {
-    const step: BatchStep = {
-      kind: "batch",
-      items: [unit],
-      statements: [unit],
-      text: unit.text,
-      offsets: [0],
-    };
-    const position = isDbError(e) && e.position ? Number(e.position) : undefined;
-    const site = locateFailure(step, completed, position, this.exp.locate);
-    let where: SourceLocation = site?.location ?? unit;
-    if (!isDbError(e)) {
-      const err = new ScriptError(
-        "connection_error",
-        `${where.file}:${where.line}:${where.column}: ${msg(e)}`,
-        where,
-      );
-      this.report(err, `${msg(e)}\n`);
-      this.stopped = true;
-      return;
-    }
-    const dataLine = copyDataLine(unit, e.where);
-    if (dataLine !== undefined && unit.copy)
-      where = { file: unit.copy.file, line: dataLine, column: 1 };
-    const init: ConstructorParameters<typeof ScriptError>[2] = { ...where };
-    if (e.code) init.sqlstate = e.code;
-    if (e.detail) init.detail = e.detail;
-    if (e.hint) init.hint = e.hint;
-    if (e.where) init.where = e.where;
-    const err = new ScriptError(
-      "sql_error",
-      `${where.file}:${where.line}:${where.column}: ${e.severity ?? "ERROR"}: ${e.message}`,
-      init,
-    );
-    this.vars.set("ERROR", "true");
-    this.vars.set("SQLSTATE", e.code ?? "");
-    this.vars.set("ROW_COUNT", "0");
-    this.vars.set("LAST_ERROR_MESSAGE", e.message);
-    this.vars.set("LAST_ERROR_SQLSTATE", e.code ?? "");
-    this.report(err, formatServerMessage(e, unit.text, this.verbosity(), this.showContext(), true));
   }
 
   /** Records an error; prints `text` (psql's message) after the prefix; stops under ON_ERROR_STOP. */
@@ -460,40 +372,16 @@ export class PsqlSession {
     }
   }
 
-  /**
-   * Replaces `oid:N` column types with pg_type names: the ones the instance's layer declared at
-   * boot (`knownTypes`, for its own database) without asking, the others in one query at the end.
-   */
+  /** Names the `oid:N` column types of the sets so far (before a reconnect, and at the end). */
   async resolveTypeNames(): Promise<void> {
-    const names = new Map<string, string>();
-    const known = this.opts.knownTypes;
-    if (known && known.database === this.database) {
-      for (const [oid, name] of Object.entries(known.names)) names.set(oid, name);
-    }
-    const oids = new Set<string>();
-    for (const s of this.sets)
-      for (const c of s.columns)
-        if (c.type.startsWith("oid:") && !names.has(c.type.slice(4))) oids.add(c.type.slice(4));
-    if (oids.size > 0 && this.client) await this.askTypeNames(this.client, oids, names);
-    for (const s of this.sets)
-      for (const c of s.columns)
-        if (c.type.startsWith("oid:")) c.type = names.get(c.type.slice(4)) ?? c.type;
-  }
-
-  private async askTypeNames(
-    client: Client,
-    oids: Set<string>,
-    names: Map<string, string>,
-  ): Promise<void> {
-    this.stats.round_trips++;
-    await execQuery(
-      client,
-      `SELECT oid::text, typname::text FROM pg_catalog.pg_type WHERE oid IN (${[...oids].join(",")})`,
-      () => undefined,
+    const o = this.opts;
+    await resolveTypeNames(
+      this.sets,
+      o.knownTypes,
+      this.database,
+      this.client,
       this.caps,
-      (r) => {
-        for (const [oid, name] of r.rows) if (oid && name) names.set(oid, name);
-      },
+      this.stats,
     );
   }
 
@@ -503,20 +391,3 @@ export class PsqlSession {
     await closeClient(c);
   }
 }
-
-/** Variables psql sets at start-up that scripts test or print. */
-const DEFAULTS: [string, string][] = [
-  ["AUTOCOMMIT", "on"],
-  ["ECHO", "none"],
-  ["ECHO_HIDDEN", "off"],
-  ["FETCH_COUNT", "0"],
-  ["HIDE_TABLEAM", "off"],
-  ["HIDE_TOAST_COMPRESSION", "off"],
-  ["ON_ERROR_ROLLBACK", "off"],
-  ["QUIET", "on"],
-  ["SHOW_ALL_RESULTS", "on"],
-  ["SHOW_CONTEXT", "errors"],
-  ["VERBOSITY", "default"],
-  ["LAST_ERROR_MESSAGE", ""],
-  ["LAST_ERROR_SQLSTATE", "00000"],
-];
