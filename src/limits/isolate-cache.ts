@@ -30,10 +30,16 @@ export function stringBytes(text: string): number {
 export class IsolateCache<K, V> {
   readonly #entries = new Map<K, { value: V; slot: Slot }>();
   readonly #sizeOf: (key: K, value: V) => number;
+  readonly #maxEntries: number;
 
-  /** `sizeOf`: the bytes an entry keeps alive (its key too when the key is the content). */
-  constructor(sizeOf: (key: K, value: V) => number) {
+  /**
+   * `sizeOf`: the bytes an entry keeps alive (its key too when the key is the content).
+   * `maxEntries`: this cache's own cap on entries (its least recently used leave first), for
+   * caches of small entries whose count, not bytes, is the thing to bound.
+   */
+  constructor(sizeOf: (key: K, value: V) => number, maxEntries = Number.POSITIVE_INFINITY) {
     this.#sizeOf = sizeOf;
+    this.#maxEntries = maxEntries;
   }
 
   get(key: K): V | undefined {
@@ -41,6 +47,9 @@ export class IsolateCache<K, V> {
     if (!entry) return undefined;
     order.delete(entry.slot);
     order.add(entry.slot);
+    // This cache's own order too (a Map keeps insertion order), for the entry cap.
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
     return entry.value;
   }
 
@@ -52,6 +61,11 @@ export class IsolateCache<K, V> {
     this.#entries.set(key, { value, slot });
     order.add(slot);
     usedBytes += bytes;
+    while (this.#entries.size > this.#maxEntries) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done) break;
+      this.delete(oldest.value);
+    }
     for (const oldest of order) {
       if (usedBytes <= ISOLATE_CACHE_BYTES) break;
       oldest.drop();

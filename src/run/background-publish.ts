@@ -8,6 +8,7 @@ import type { SnapshotResponse } from "../clients/contracts/env-manager.ts";
 import { AppError } from "../errors.ts";
 import { roundMs } from "../jobs/model.ts";
 import type { PlannedStep } from "../planner/plan.ts";
+import { rememberTail } from "../warm/tail-memory.ts";
 import { checkAborted } from "./failure.ts";
 import type { JobRun } from "./job-run.ts";
 import { withRetry } from "./platform.ts";
@@ -51,6 +52,9 @@ export class LayerPublisher {
         ttl_seconds: run.job.snapshot_ttl,
       });
       this.lastPublished = published.layer.layer_id;
+      // A step's hash is the tail hash of the tail that ends with it: the next job with that
+      // tail in this isolate boots from this layer without waiting for a lookup.
+      rememberTail(step.hash, published.layer.layer_id);
       run.emit("step", {
         index: step.index,
         path: step.path,

@@ -5,7 +5,7 @@ import { AppError } from "../errors.ts";
 import type { Plan } from "../planner/plan.ts";
 import { recallTail, rememberTail } from "../warm/tail-memory.ts";
 import { checkAborted } from "./failure.ts";
-import type { JobRun } from "./job-run.ts";
+import type { JobRun, PrefetchedLookup } from "./job-run.ts";
 import { type LookupMatch, type Platform, sleep } from "./platform.ts";
 
 const LEASE_POLL_MS = 100;
@@ -20,12 +20,18 @@ export interface Lookup {
 
 /**
  * The chain lookup, started as soon as a run is requested (the plan is known then), so its round
- * trip overlaps the alarm's start. Settles to the match or to the error (never rejects).
+ * trip overlaps the alarm's start. Settles to the match or to the error (never rejects). Null for
+ * a tail this isolate remembers: the run boots from the remembered layer and `lookup` starts the
+ * refresh then, after it read the memory (an answer that came in first would replace the memory
+ * the run was meant to use, and a remembered layer GC removed would then be met only by chance).
  */
-export function prefetchLookup(
-  platform: Platform,
-  plan: Plan,
-): Promise<{ match: LookupMatch } | { error: unknown }> {
+export function prefetchLookup(platform: Platform, plan: Plan): PrefetchedLookup | null {
+  if (plan.tail.length > 0 && recallTail(plan.tailHash)) return null;
+  return refreshLookup(platform, plan);
+}
+
+/** The chain lookup, noting its answer in the isolate's memory of tails. */
+function refreshLookup(platform: Platform, plan: Plan): PrefetchedLookup {
   if (plan.tail.length === 0) return Promise.resolve({ match: null });
   return platform.cache.lookup(plan.tail.map((s) => s.hash)).then(
     (match) => {
@@ -49,7 +55,7 @@ export async function lookup(run: JobRun, plan: Plan): Promise<Lookup> {
   const remembered = recallTail(plan.tailHash);
   if (remembered) {
     // The lookup still runs (the prefetch, or one started here) to refresh the memory, unawaited.
-    if (!early) void prefetchLookup(run.platform, plan);
+    if (!early) void refreshLookup(run.platform, plan);
     return { reused: plan.tail.length, layerId: remembered, cacheOk: true, remembered: true };
   }
   try {
@@ -104,6 +110,7 @@ export async function awaitTail(
       return { found: { ...found, cacheOk: false }, leader: answer.granted };
     }
     if (layer) {
+      rememberTail(plan.tailHash, layer.layer_id);
       if (answer.granted) await lease.release(run.job.job_id);
       return {
         found: { reused: plan.tail.length, layerId: layer.layer_id, cacheOk: true },
