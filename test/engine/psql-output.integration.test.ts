@@ -125,6 +125,35 @@ SELECT count(*) FROM x;
 `);
   });
 
+  it("shows a notice's position as an error's: LINE n and the cursor (plpgsql.out 2971-2986)", async () => {
+    const script = `set plpgsql.extra_warnings to 'shadowed_variables';
+create or replace function shadowtest(in1 int)
+\treturns table (out1 int) as $$
+declare
+in1 int;
+out1 int;
+begin
+end
+$$ language plpgsql;
+`;
+    expect(
+      await psqlText(script, true),
+    ).toBe(`${script}WARNING:  variable "in1" shadows a previously defined variable
+LINE 4: in1 int;
+        ^
+WARNING:  variable "out1" shadows a previously defined variable
+LINE 5: out1 int;
+        ^
+`);
+  });
+
+  it("keeps the header widths of aligned columns with tuples only (partition_prune.out 4455-4457)", async () => {
+    const out = await psqlText(
+      "\\t on\nselect 'hp_prefix_test_p0' as tableoid, null::int as a, null::int as b;\nselect 7 as longname;\n",
+    );
+    expect(out).toBe(" hp_prefix_test_p0 |   |  \n\n        7\n\n");
+  });
+
   it("echoes only while ECHO is all (\\set ECHO none, as tsearch.sql does)", async () => {
     const out = await psqlText(
       "SELECT 1 AS a;\n\\set ECHO none\nSELECT 2 AS b;\n\\set ECHO all\nSELECT 3 AS c;\n",

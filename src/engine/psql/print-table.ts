@@ -90,9 +90,9 @@ function printAligned(r: PrintableResult, p: PrintSettings): string {
   const n = r.columns.length;
   if (n === 0) return printNoColumns(r, p);
   const right = r.columns.map((c) => NUMERIC_OIDS.has(c.typeOid));
-  const widths = r.columns.map((c) =>
-    p.tuplesOnly ? 0 : Math.max(0, ...lines(c.name).map(displayWidth)),
-  );
+  // The headers count even with tuples_only (psql's print_aligned_text measures them first), so
+  // `\t` output keeps its columns' header widths: `psql -t -c 'select count(*) ...'` pads the count.
+  const widths = r.columns.map((c) => Math.max(0, ...lines(c.name).map(displayWidth)));
   const cells = r.rows.map((row) => row.map((v) => lines(cellText(v, p))));
   for (const row of cells) {
     row.forEach((ls, j) => {

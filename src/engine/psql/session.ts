@@ -135,9 +135,11 @@ export class PsqlSession {
   }
 
   private notice(n: ServerMessage): void {
+    // libpq builds a notice's text as an error's, with the statement sent last as the query, so a
+    // notice with a position gets the same `LINE n:` excerpt and cursor.
+    const query = this.lastQuery === "" ? undefined : this.lastQuery;
     this.out.write(
-      this.prefix() +
-        formatServerMessage(n, undefined, this.verbosity(), this.showContext(), false),
+      this.prefix() + formatServerMessage(n, query, this.verbosity(), this.showContext(), false),
     );
     this.opts.onEvent?.(noticeEvent(n, this.current));
   }
