@@ -112,3 +112,39 @@ Rules:
 `);
   });
 });
+
+describe("listings", () => {
+  // The layout rules are the ones the other tests check against real psql's text; these check
+  // the titles (dependency.out 118-123 prints "List of tables" for `\\dt deptest`) and columns.
+  it("titles a listing of one relation kind by that kind, of several as relations (psql 18)", async () => {
+    const out = await psqlText(
+      "CREATE TABLE deptest (f1 serial primary key, f2 text);\n\\dt deptest\n\\dti deptest*\n",
+    );
+    expect(out).toBe(`           List of tables
+ Schema |  Name   | Type  |  Owner   
+--------+---------+-------+----------
+ public | deptest | table | postgres
+(1 row)
+
+                 List of relations
+ Schema |     Name     | Type  |  Owner   |  Table  
+--------+--------------+-------+----------+---------
+ public | deptest      | table | postgres | 
+ public | deptest_pkey | index | postgres | deptest
+(2 rows)
+
+`);
+  });
+
+  it("\\dT+ adds Internal name, Size, Elements, Owner and Access privileges (psql's listTypes)", async () => {
+    const out = await psqlText("CREATE TYPE mood AS ENUM ('sad', 'ok');\n\\dT+ mood\n");
+    expect(out).toBe(`                                      List of data types
+ Schema | Name | Internal name | Size | Elements |  Owner   | Access privileges | Description 
+--------+------+---------------+------+----------+----------+-------------------+-------------
+ public | mood | mood          | 4    | sad     +| postgres |                   | 
+        |      |               |      | ok       |          |                   | 
+(1 row)
+
+`);
+  });
+});

@@ -231,7 +231,7 @@ describe("expected-output tests", () => {
 });
 
 describe("the \\d listing commands", () => {
-  it("print psql's titled catalog listings (text from psql 15 on the same server)", async () => {
+  it("print psql's titled catalog listings (text from psql 15 on the same server, with psql 18's titles for one relation kind)", async () => {
     const res = await run(
       {
         "d.sql":
@@ -247,7 +247,7 @@ describe("the \\d listing commands", () => {
  public | ddv  | view  | postgres
 (2 rows)
 
-        List of relations
+          List of tables
  Schema | Name | Type  |  Owner   
 --------+------+-------+----------
  public | dd   | table | postgres
@@ -271,7 +271,7 @@ describe("the \\d listing commands", () => {
  public | pg_database_owner
 (1 row)
 
-      List of relations
+        List of views
  Schema | Name | Type | Owner 
 --------+------+------+-------
 (0 rows)

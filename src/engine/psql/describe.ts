@@ -22,6 +22,27 @@ const KIND_NAMES =
 const NOT_SYSTEM = (col: string) =>
   `      AND ${col} <> 'pg_catalog'\n      AND ${col} <> 'information_schema'\n`;
 
+/** `\dT+`'s columns before Description (psql's listTypes, verbose). */
+const TYPE_DETAILS = `  t.typname AS "Internal name",
+  CASE WHEN t.typrelid != 0
+      THEN CAST('tuple' AS pg_catalog.text)
+    WHEN t.typlen < 0
+      THEN CAST('var' AS pg_catalog.text)
+    ELSE CAST(t.typlen AS pg_catalog.text)
+  END AS "Size",
+  pg_catalog.array_to_string(
+      ARRAY(
+          SELECT e.enumlabel
+          FROM pg_catalog.pg_enum e
+          WHERE e.enumtypid = t.oid
+          ORDER BY e.enumsortorder
+      ),
+      E'\\n'
+  ) AS "Elements",
+  pg_catalog.pg_get_userbyid(t.typowner) AS "Owner",
+  pg_catalog.array_to_string(t.typacl, E'\\n') AS "Access privileges",
+`;
+
 function relations(
   kinds: string,
   system: boolean,
@@ -57,7 +78,21 @@ function relations(
   }
   sql += patternClause(pattern, "n.nspname", "c.relname", "pg_catalog.pg_table_is_visible(c.oid)");
   sql += "ORDER BY 1,2;";
-  return { sql, title: "List of relations" };
+  return { sql, title: relationsTitle(rel) };
+}
+
+/** psql 18's title: one kind asked names it (`\dt`: "List of tables"), several (`\d`, `\dti`) not. */
+function relationsTitle(rel: Set<string>): string {
+  const titles: [string, string][] = [
+    ["t", "List of tables"],
+    ["i", "List of indexes"],
+    ["v", "List of views"],
+    ["m", "List of materialized views"],
+    ["s", "List of sequences"],
+    ["E", "List of foreign tables"],
+  ];
+  const asked = titles.filter(([k]) => rel.has(k));
+  return asked.length === 1 ? asked[0]![1] : "List of relations";
 }
 
 function listing(
@@ -82,7 +117,7 @@ function listing(
       };
     case "dT":
       return {
-        sql: `SELECT n.nspname as "Schema",\n  pg_catalog.format_type(t.oid, NULL) AS "Name",\n  pg_catalog.obj_description(t.oid, 'pg_type') as "Description"\nFROM pg_catalog.pg_type t\n     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace\nWHERE (t.typrelid = 0 OR (SELECT c.relkind = 'c' FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid))\n  AND NOT EXISTS(SELECT 1 FROM pg_catalog.pg_type el WHERE el.oid = t.typelem AND el.typarray = t.oid)\n${system || pattern ? "" : NOT_SYSTEM("n.nspname")}${patternClause(pattern, "n.nspname", "t.typname", "pg_catalog.pg_type_is_visible(t.oid)")}ORDER BY 1, 2;`,
+        sql: `SELECT n.nspname as "Schema",\n  pg_catalog.format_type(t.oid, NULL) AS "Name",\n${plus ? TYPE_DETAILS : ""}  pg_catalog.obj_description(t.oid, 'pg_type') as "Description"\nFROM pg_catalog.pg_type t\n     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace\nWHERE (t.typrelid = 0 OR (SELECT c.relkind = 'c' FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid))\n  AND NOT EXISTS(SELECT 1 FROM pg_catalog.pg_type el WHERE el.oid = t.typelem AND el.typarray = t.oid)\n${system || pattern ? "" : NOT_SYSTEM("n.nspname")}${patternClause(pattern, "n.nspname", "t.typname", "pg_catalog.pg_type_is_visible(t.oid)")}ORDER BY 1, 2;`,
         title: "List of data types",
       };
     case "dD":
