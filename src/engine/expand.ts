@@ -7,8 +7,9 @@
 
 import { BranchStack } from "./conditionals.ts";
 import { SCRIPT_ENV_DEFAULTS, serverCopyFromProject } from "./copy-file.ts";
+import { copyPayload, isCopyFromStdin, lexCopyData } from "./copy-inline-data.ts";
 import { ScriptError, type ScriptErrorCode, type SourceLocation } from "./errors.ts";
-import { copyPayload, isCopyFromStdin, lex, lexCopyData, lexTokens, type Token } from "./lexer.ts";
+import { lex, lexTokens, type Token } from "./lexer.ts";
 import { handleMeta, type MetaHost, type MetaOptions } from "./meta-script.ts";
 import { normalizePath } from "./paths.ts";
 import { splitMetaLine } from "./runtime-meta.ts";
@@ -265,7 +266,7 @@ export class Expander implements MetaHost {
     const nl = text.indexOf("\n", this.tokenEnd);
     const start = nl < 0 ? text.length : nl + 1;
     const end = lexCopyData(text, start);
-    const data = copyPayload({ kind: "copy_data", start, end, text: text.slice(start, end) });
+    const data = copyPayload({ text: text.slice(start, end) });
     const line = this.locate(unit.file, start).line;
     return { data, file: unit.file, line, at: { start, end } };
   }

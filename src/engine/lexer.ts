@@ -4,6 +4,8 @@
 // backslash meta-commands, paren depth and the CREATE FUNCTION ... BEGIN ATOMIC ... END heuristic
 // for which `;` ends a statement, and COPY ... FROM stdin inline data up to `\.`.
 
+import { isCopyFromStdin, lexCopyData } from "./copy-inline-data.ts";
+
 export type TokenKind =
   | "space"
   | "line_comment"
@@ -113,15 +115,6 @@ function trackWord(st: StatementState, source: string, start: number, end: numbe
       if (st.beginDepth >= 1) st.beginDepth++;
     } else if (w === "end" && st.beginDepth > 0) st.beginDepth--;
   }
-}
-
-/** True when the statement's top-level words read `COPY ... FROM stdin` (or `FROM stdout`, which the server reads as stdin too). */
-export function isCopyFromStdin(words: readonly string[]): boolean {
-  if (words[0] !== "copy") return false;
-  for (let i = 1; i + 1 < words.length; i++) {
-    if (words[i] === "from" && (words[i + 1] === "stdin" || words[i + 1] === "stdout")) return true;
-  }
-  return false;
 }
 
 /** Splits `text` into tokens following psql's rules. Never throws: unterminated constructs run to EOF. */
@@ -375,31 +368,4 @@ function scanVariable(
   const e = nameAt(i + 1);
   if (e > i + 1) return { name: text.slice(i + 1, e), form: "plain", end: e };
   return undefined;
-}
-
-/** Scans COPY inline data starting at a line start; returns the offset past the `\.` line or EOF. */
-export function lexCopyData(text: string, i: number): number {
-  const n = text.length;
-  let lineStart = i;
-  while (lineStart < n) {
-    let lineEnd = text.indexOf("\n", lineStart);
-    if (lineEnd < 0) lineEnd = n;
-    const len = lineEnd - lineStart;
-    if (
-      (len === 2 || (len === 3 && text.charCodeAt(lineStart + 2) === 13)) &&
-      text.charCodeAt(lineStart) === 92 &&
-      text.charCodeAt(lineStart + 1) === 46
-    ) {
-      return Math.min(lineEnd + 1, n);
-    }
-    lineStart = lineEnd + 1;
-  }
-  return n;
-}
-
-/** The payload of a `copy_data` token: its lines without the `\.` terminator line. */
-export function copyPayload(token: Token): string {
-  const t = token.text;
-  const m = /(^|\n)\\\.\r?\n?$/.exec(t);
-  return m ? t.slice(0, m.index + m[1]!.length) : t;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { copyPayload, lex, type Token } from "../../src/engine/lexer.ts";
+import { copyPayload } from "../../src/engine/copy-inline-data.ts";
+import { lex, type Token } from "../../src/engine/lexer.ts";
 
 const kinds = (text: string) => lex(text).map((t) => [t.kind, t.text]);
 const statements = (text: string) => lex(text).filter((t) => t.kind === "semicolon").length;
