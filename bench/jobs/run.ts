@@ -235,7 +235,6 @@ try {
   }
   await em.destroy(inst.instance_id);
 
-  const p50 = quantile(warm, 0.5);
   const base = quantile(baseline, 0.5);
   const fmt = (n: number) => n.toFixed(0);
   console.log(
