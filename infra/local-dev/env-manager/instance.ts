@@ -8,13 +8,14 @@ import { join } from "node:path";
 import type { ChunkCache } from "../layers/chunk-cache.ts";
 import type { FileIndex } from "../layers/file-index.ts";
 import { materialize } from "../layers/materialize.ts";
-import { setUserPassword, warmUp, withAdmin } from "../postgres/admin.ts";
+import { setUserPassword, withAdmin } from "../postgres/admin.ts";
 import type { Image } from "../postgres/base-image.ts";
 import type { PgBinaries } from "../postgres/binaries.ts";
 import type { RunAs } from "../postgres/os-user.ts";
 import { unpackDataDir } from "../postgres/pack.ts";
+import { prewarmSharedBuffers } from "../postgres/prewarm.ts";
 import { type PgProcess, startPostgres } from "../postgres/process.ts";
-import { ADMIN_ROLE, USER_DATABASE, USER_ROLE } from "../postgres/settings.ts";
+import { ADMIN_ROLE, USER_ROLE } from "../postgres/settings.ts";
 import { pruneRecycledWal } from "../postgres/wal.ts";
 import { EnvError } from "./errors.ts";
 import { copyOnline, type FrozenView } from "./online-snapshot.ts";
@@ -97,11 +98,11 @@ export class Instance {
     return this.proc?.isRunning() ? this.proc.pid : null;
   }
 
-  /** Unpacks `image`, starts the server and gives the user role this instance's own password. */
   /**
    * Unpacks `image`, starts the server and gives the user role this instance's own password.
-   * Background boots (the pool) also open one user session so the first real one finds warm
-   * caches; a foreground boot leaves that to the caller's first session instead of doing it twice.
+   * Background boots (the pool) also read the user's small tables into shared buffers
+   * (prewarm.ts), so the first real session finds warm caches; a foreground boot has a caller
+   * waiting and leaves that to its first session.
    */
   async boot(image: Image, opts: { background?: boolean } = {}): Promise<void> {
     const run = async () => {
@@ -140,7 +141,7 @@ export class Instance {
       );
       lap("password");
       if (opts.background) {
-        await warmUp(this.socketDir, USER_ROLE, this.password, USER_DATABASE);
+        await prewarmSharedBuffers(this.socketDir, this.adminPassword);
         lap("warm");
       }
       this.status = "ready";

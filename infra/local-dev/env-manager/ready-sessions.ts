@@ -2,8 +2,10 @@
 // a session at once instead of waiting for PostgreSQL's fork and SCRAM exchange; after a hand-off
 // the next one is opened in the background. Also learns, at the first session, the names of the
 // instance's user types (pg_type OIDs >= 16384 in the default database), which env-manager hands
-// out with the connection so the engine needs no catalog round trip for them.
+// out with the connection so the engine needs no catalog round trip for them. Each ready session
+// builds the relation-cache entries of the user's relations before it is handed out (prewarm.ts).
 import { SESSION_APPLICATION_NAME } from "../../../src/clients/contracts/pg-connection.ts";
+import { RELATION_CACHE_WARM_SQL } from "../postgres/prewarm.ts";
 import { USER_DATABASE, USER_ROLE } from "../postgres/settings.ts";
 import {
   type BackendSession,
@@ -85,6 +87,7 @@ export class ReadySessions {
           rows && rows.length <= MAX_TYPE_NAMES ? Object.fromEntries(rows) : null,
         );
       }
+      await simpleQuery(session, RELATION_CACHE_WARM_SQL).catch(() => null);
       // An idle session gets nothing but its end (the server stopped for a snapshot, killed): then
       // it is not handed out; take() sees the destroyed socket and opens a new one.
       session.socket.on("data", () => session.socket.destroy());

@@ -50,32 +50,3 @@ export async function setUserPassword(
   );
   await client.query(`ALTER ROLE "${role}" PASSWORD ${literal(password)}`);
 }
-
-/**
- * Opens and closes one session as the user's role in its database, so the server has built its
- * relation-cache init file before the first real client arrives. Best effort: the database may
- * have been dropped by the user.
- */
-export async function warmUp(
-  socketDir: string,
-  role: string,
-  password: string,
-  database: string,
-): Promise<void> {
-  const client = new pg.Client({
-    host: socketDir,
-    port: SOCKET_PORT,
-    user: role,
-    password,
-    database,
-  });
-  client.on("error", () => {});
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-  } catch {
-    // nothing to warm
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
