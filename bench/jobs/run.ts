@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { startStack } from "../../infra/local-dev/stack.ts";
 import { createEnvManagerClient } from "../../src/clients/env-manager.ts";
@@ -162,6 +163,10 @@ try {
       record(s, await runJob(stack.url, t, `${tag}${i}`), `${tag}${i}`);
     return s;
   }
+  // env-manager (and its WebSocket proxy) runs on this process's event loop: whatever blocks it
+  // delays every query of every job by as much.
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   const load0 = loadavg();
   const inline = await warmSeries(tree, "warm");
   // Etags, long poll and 5 ms polling in alternation, so both see the same load.
@@ -171,6 +176,7 @@ try {
     record(byEtag, await runJob(stack.url, etagTree, `etag${i}`), `etag${i}`);
     record(polled, await runJob(stack.url, etagTree, `poll${i}`, "poll"), `poll${i}`);
   }
+  loopDelay.disable();
   // Many at once: CONCURRENT warm hits started together (etags, long poll); the pool's takes.
   const pool = stack.platform.envManager.manager.pool;
   await pool.settled();
@@ -271,6 +277,10 @@ try {
     `${CONCURRENT} concurrent: ${failures.length} failed, p99 ${fmt(quantile(many.e2e, 0.99))} ms, all done in ${fmt(concurrentWall)} ms; pool takes during it: ${after.hits - before.hits} hits, ${after.misses - before.misses} misses (${(((after.hits - before.hits) / Math.max(1, after.hits + after.misses - before.hits - before.misses)) * 100).toFixed(0)}% hit rate), ${after.boots - before.boots} boots`,
   );
   for (const f of failures.slice(0, 5)) console.log(`  failure: ${f}`);
+  const ms = (p: number) => (loopDelay.percentile(p) / 1e6).toFixed(1);
+  console.log(
+    `event-loop delay of the platform process (env-manager's proxy) during the warm series, ms: p50 ${ms(50)}, p90 ${ms(90)}, p99 ${ms(99)}, max ${(loopDelay.max / 1e6).toFixed(1)}`,
+  );
   const total = pool.stats();
   console.log(`pool since start: ${total.hits} hits, ${total.misses} misses, ${total.boots} boots`);
   console.log("\nwarm-hit stage medians (ms):");
