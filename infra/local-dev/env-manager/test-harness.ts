@@ -32,6 +32,17 @@ export const NO_POOL: PoolConfig = {
   refillDelayMs: 0,
 };
 
+/** One pooled instance for each of the last two sources, refilled at once; the base prewarmed. */
+export const ONE_PER_SOURCE_POOL: PoolConfig = {
+  perSource: 1,
+  recentSources: 2,
+  maxTotal: 2,
+  memoryBudgetBytes: 1 << 30,
+  instanceBytes: 48 << 20,
+  prewarmBase: true,
+  refillDelayMs: 0,
+};
+
 export interface TestEnv {
   handle: EnvManagerHandle;
   dataDir: string;

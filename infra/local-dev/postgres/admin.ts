@@ -1,5 +1,6 @@
 // Short-lived superuser sessions over an instance's unix socket (node-postgres). Used for the few
-// things only the platform may do: setting the per-instance password, cancelling user queries.
+// things only the platform may do: setting the per-instance password, cancelling user queries, the
+// pool's prewarm (prewarm.ts).
 import pg from "pg";
 import { ADMIN_DATABASE, ADMIN_ROLE, SOCKET_PORT } from "./settings.ts";
 

@@ -9,8 +9,8 @@
 //   same counts as the layer it booted from (a warm hit answers as the cold job did);
 // - the relation cache belongs to one backend: `RELATION_CACHE_WARM_SQL` runs on each ready session
 //   (ready-sessions.ts) before it is handed out.
-import pg from "pg";
-import { ADMIN_ROLE, SOCKET_PORT, USER_DATABASE } from "./settings.ts";
+import { withAdmin } from "./admin.ts";
+import { USER_DATABASE } from "./settings.ts";
 
 /** Pages (8 KiB) read into shared buffers per boot: half of the instances' 16 MB. */
 export const PREWARM_PAGES = 1024;
@@ -58,24 +58,20 @@ export async function prewarmSharedBuffers(
   adminPassword: string,
   database: string = USER_DATABASE,
 ): Promise<void> {
-  const client = new pg.Client({
-    host: socketDir,
-    port: SOCKET_PORT,
-    user: ADMIN_ROLE,
-    password: adminPassword,
-    database,
-  });
-  client.on("error", () => {});
   try {
-    await client.connect();
-    await client.query(SESSION_SQL);
-    const tables = await client.query<{ name: string; bytes: string }>(TABLES_SQL);
-    const scans = prewarmScans(tables.rows);
-    if (scans.length > 0) await client.query(scans.join(";\n"));
+    await withAdmin(
+      socketDir,
+      adminPassword,
+      async (client) => {
+        await client.query(SESSION_SQL);
+        const tables = await client.query<{ name: string; bytes: string }>(TABLES_SQL);
+        const scans = prewarmScans(tables.rows);
+        if (scans.length > 0) await client.query(scans.join(";\n"));
+      },
+      database,
+    );
   } catch {
     // nothing (more) to warm
-  } finally {
-    await client.end().catch(() => {});
   }
 }
 

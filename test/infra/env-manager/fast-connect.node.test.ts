@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import ws from "ws";
 import {
   connectViaProxy,
+  ONE_PER_SOURCE_POOL,
   startTestEnv,
   type TestEnv,
   waitFor,
@@ -19,17 +20,7 @@ let engine: string;
 // the startup message. In Node the driver's WebSocket is the `ws` package's, as in connectViaProxy.
 beforeAll(async () => {
   neonConfig.webSocketConstructor = ws;
-  env = await startTestEnv({
-    pool: {
-      perSource: 1,
-      recentSources: 2,
-      maxTotal: 2,
-      memoryBudgetBytes: 1 << 30,
-      instanceBytes: 48 << 20,
-      prewarmBase: true,
-      refillDelayMs: 0,
-    },
-  });
+  env = await startTestEnv({ pool: ONE_PER_SOURCE_POOL });
   engine = env.handle.manager.binaries.engine;
 });
 afterAll(async () => {
