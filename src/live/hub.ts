@@ -75,7 +75,10 @@ export class LiveHub {
     const page = read(after, LIVE_LIMITS.wsReplayEvents + 1);
     const more = page.length > LIVE_LIMITS.wsReplayEvents;
     if (more) page.length = LIVE_LIMITS.wsReplayEvents;
-    if (more) server.accept();
+    // A socket closed right after its page is never hibernated: nothing will be sent on it, and
+    // under `wrangler dev` a hibernatable socket's closing handshake leaves its TCP connection
+    // open until the client gives up (30 s for the `ws` package).
+    if (more || finished) server.accept();
     else {
       this.#ctx.acceptWebSocket(server, [SOCKET_TAG]);
       server.serializeAttachment({ live: owner } satisfies LiveAttachment);
