@@ -10,7 +10,7 @@ export interface Cause {
 const RULES: [RegExp, string][] = [
   [
     /meta-command not supported|invalid command/,
-    "meta-command the interpreter does not run (\\d family, \\bind, pipelines, \\sf/\\sv ...)",
+    "meta-command the interpreter does not run (\\d family, \\bind, pipelines, \\da, \\dX ...)",
   ],
   [/engine failure/, "the engine stopped the script"],
   [

@@ -444,6 +444,76 @@ done
     expect(res.errors.map((e) => e.line)).toEqual([6, 7]);
   });
 
+  it("\\sf and \\sf+ print a function's definition as psql does, \\sv+ numbers a view's lines", async () => {
+    // The expected text is what psql 15 printed for this script on the same PostgreSQL 18 server
+    // (psql -X -q -f d.sql, 2026-12-03); the definitions themselves are pg_get_functiondef's.
+    const res = await run(
+      {
+        "d.sql": `create function add1(a int) returns int language sql immutable as 'select a + 1';
+create function "Greet"(who text, n int default 1) returns text language plpgsql as $$
+begin
+  return repeat('hi ' || who, n);
+end $$;
+create function std(x int) returns int language sql begin atomic select x * 2; end;
+create function ret(x int) returns int language sql return x + 3;
+create procedure p1(inout r int) language sql as $$ select 1 $$;
+create view v1 as select 1 as one;
+create aggregate mysum(int) (sfunc = int4pl, stype = int);
+\\sf add1
+\\sf+ "Greet"(text, int)
+\\sf+ std(int)
+\\sf+ ret
+\\sf p1
+\\sf count
+\\sf nosuch
+\\sf add1(text)
+\\sf mysum
+\\sf
+\\sv+ v1
+\\sv
+\\echo done
+`,
+      },
+      { onError: "continue", inputName: "d.sql" },
+    );
+    expect(res.output).toBe(`CREATE OR REPLACE FUNCTION public.add1(a integer)
+ RETURNS integer
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$select a + 1$function$
+        CREATE OR REPLACE FUNCTION public."Greet"(who text, n integer DEFAULT 1)
+         RETURNS text
+         LANGUAGE plpgsql
+1       AS $function$
+2       begin
+3         return repeat('hi ' || who, n);
+4       end $function$
+        CREATE OR REPLACE FUNCTION public.std(x integer)
+         RETURNS integer
+         LANGUAGE sql
+1       BEGIN ATOMIC
+2        SELECT (x * 2);
+3       END
+        CREATE OR REPLACE FUNCTION public.ret(x integer)
+         RETURNS integer
+         LANGUAGE sql
+1       RETURN (x + 3)
+CREATE OR REPLACE PROCEDURE public.p1(INOUT r integer)
+ LANGUAGE sql
+AS $procedure$ select 1 $procedure$
+psql:d.sql:16: error: ERROR:  more than one function named "count"
+psql:d.sql:17: error: ERROR:  function "nosuch" does not exist
+psql:d.sql:18: error: ERROR:  function "add1(text)" does not exist
+psql:d.sql:19: error: ERROR:  "mysum" is an aggregate function
+psql:d.sql:20: error: function name is required
+1       CREATE OR REPLACE VIEW public.v1 AS
+2        SELECT 1 AS one
+psql:d.sql:22: error: view name is required
+done
+`);
+    expect(res.errors.map((e) => e.line)).toEqual([16, 17, 18, 19, 20, 22]);
+  });
+
   it("stops at a name that matches nothing under ON_ERROR_STOP, and runs \\d+ NAME (no longer refused)", async () => {
     const stop = await run({ "d.sql": "\\d nosuch\n\\echo after\n" }, { onError: "stop" });
     expect(stop.output).toBe("");

@@ -8,7 +8,7 @@ import { parseBool } from "../variables.ts";
 import { describe } from "./describe.ts";
 import { applyPset } from "./print-settings.ts";
 import type { PsqlSession } from "./session.ts";
-import { showView } from "./show-view.ts";
+import { showFunction, showView } from "./show-definition.ts";
 
 export async function runMeta(s: PsqlSession, u: MetaUnit): Promise<void> {
   const [a0, a1] = u.args;
@@ -83,7 +83,12 @@ export async function runMeta(s: PsqlSession, u: MetaUnit): Promise<void> {
       s.out.write(`${s.vars.get("LAST_ERROR_MESSAGE") || "There is no previous error."}\n`);
       return;
     case "sv":
+    case "sv+":
       await showView(s, u);
+      return;
+    case "sf":
+    case "sf+":
+      await showFunction(s, u);
       return;
     case "conninfo":
       s.out.write(
