@@ -147,4 +147,46 @@ describe("listings", () => {
 
 `);
   });
+
+  it("\\da lists aggregates as psql does: not the system's, a pattern's schema even when not on the path", async () => {
+    // The expected text is what psql 15 printed for this script on the same PostgreSQL 18 server.
+    const out = await psqlText(`create aggregate mysum(int) (sfunc = int4pl, stype = int);
+create aggregate mysum(bigint) (sfunc = int8pl, stype = bigint);
+create aggregate "Cnt"(*) (sfunc = int8inc, stype = bigint, initcond = '0');
+comment on aggregate mysum(int) is 'sums ints';
+create schema s2;
+create aggregate s2.hidden(int) (sfunc = int4pl, stype = int);
+\\da
+\\da mysum
+\\da s2.*
+\\da nosuch
+`);
+    expect(out).toBe(`                      List of aggregate functions
+ Schema | Name  | Result data type | Argument data types | Description 
+--------+-------+------------------+---------------------+-------------
+ public | Cnt   | bigint           | *                   | 
+ public | mysum | bigint           | bigint              | 
+ public | mysum | integer          | integer             | sums ints
+(3 rows)
+
+                      List of aggregate functions
+ Schema | Name  | Result data type | Argument data types | Description 
+--------+-------+------------------+---------------------+-------------
+ public | mysum | bigint           | bigint              | 
+ public | mysum | integer          | integer             | sums ints
+(2 rows)
+
+                      List of aggregate functions
+ Schema |  Name  | Result data type | Argument data types | Description 
+--------+--------+------------------+---------------------+-------------
+ s2     | hidden | integer          | integer             | 
+(1 row)
+
+                     List of aggregate functions
+ Schema | Name | Result data type | Argument data types | Description 
+--------+------+------------------+---------------------+-------------
+(0 rows)
+
+`);
+  });
 });

@@ -125,6 +125,12 @@ function listing(
         sql: `SELECT n.nspname as "Schema",\n       t.typname as "Name",\n       pg_catalog.format_type(t.typbasetype, t.typtypmod) as "Type",\n       (SELECT c.collname FROM pg_catalog.pg_collation c, pg_catalog.pg_type bt\n        WHERE c.oid = t.typcollation AND bt.oid = t.typbasetype AND t.typcollation <> bt.typcollation) as "Collation",\n       CASE WHEN t.typnotnull THEN 'not null' END as "Nullable",\n       t.typdefault as "Default",\n       pg_catalog.array_to_string(ARRAY(\n         SELECT pg_catalog.pg_get_constraintdef(r.oid, true) FROM pg_catalog.pg_constraint r WHERE t.oid = r.contypid AND r.contype = 'c' ORDER BY r.conname\n       ), ' ') as "Check"\nFROM pg_catalog.pg_type t\n     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace\nWHERE t.typtype = 'd'\n${system || pattern ? "" : NOT_SYSTEM("n.nspname")}${patternClause(pattern, "n.nspname", "t.typname", "pg_catalog.pg_type_is_visible(t.oid)")}ORDER BY 1, 2;`,
         title: "List of domains",
       };
+    case "da":
+      // psql's describeAggregates (\da has no verbose form: `+` changes nothing).
+      return {
+        sql: `SELECT n.nspname as "Schema",\n  p.proname AS "Name",\n  pg_catalog.format_type(p.prorettype, NULL) AS "Result data type",\n  CASE WHEN p.pronargs = 0\n    THEN CAST('*' AS pg_catalog.text)\n    ELSE pg_catalog.pg_get_function_arguments(p.oid)\n  END AS "Argument data types",\n  pg_catalog.obj_description(p.oid, 'pg_proc') as "Description"\nFROM pg_catalog.pg_proc p\n     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace\nWHERE p.prokind = 'a'\n${system || pattern ? "" : NOT_SYSTEM("n.nspname")}${patternClause(pattern, "n.nspname", "p.proname", "pg_catalog.pg_function_is_visible(p.oid)")}ORDER BY 1, 2, 4;`,
+        title: "List of aggregate functions",
+      };
     case "df":
       return {
         sql: `SELECT n.nspname as "Schema",\n  p.proname as "Name",\n  pg_catalog.pg_get_function_result(p.oid) as "Result data type",\n  pg_catalog.pg_get_function_arguments(p.oid) as "Argument data types",\n CASE p.prokind\n  WHEN 'a' THEN 'agg'\n  WHEN 'w' THEN 'window'\n  WHEN 'p' THEN 'proc'\n  ELSE 'func'\n END as "Type"\nFROM pg_catalog.pg_proc p\n     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace\nWHERE true\n${patternClause(pattern, "n.nspname", "p.proname", "pg_catalog.pg_function_is_visible(p.oid)")}${system || pattern ? "" : NOT_SYSTEM("n.nspname")}ORDER BY 1, 2, 4;`,
