@@ -10,7 +10,7 @@ export interface Cause {
 const RULES: [RegExp, string][] = [
   [
     /meta-command not supported|invalid command/,
-    "meta-command the interpreter does not run (\\d family, \\bind, pipelines, \\da, \\dX ...)",
+    "meta-command the interpreter does not run (\\d family, \\bind, pipelines, \\dfn, \\dRp ...)",
   ],
   [/engine failure/, "the engine stopped the script"],
   [

@@ -189,4 +189,47 @@ create aggregate s2.hidden(int) (sfunc = int4pl, stype = int);
 
 `);
   });
+
+  it("\\dX lists extended statistics as psql does: kinds, expressions, a pattern's schema", async () => {
+    // The expected text is what psql 15 printed for this script on the same PostgreSQL 18 server.
+    const out = await psqlText(`create table t1 (a int, b int, c text);
+create statistics s_ab (ndistinct, dependencies) on a, b from t1;
+create statistics s_all on a, c from t1;
+create schema s3;
+create table s3.t2 (x int, y int);
+create statistics s3.s_xy (mcv) on x, (x + y) from s3.t2;
+create statistics "Mixed Case" (ndistinct) on a, b from t1;
+\\dX
+\\dX s_a*
+\\dX s3.*
+\\dX nosuch
+`);
+    expect(out).toBe(`                       List of extended statistics
+ Schema |    Name    |  Definition  | Ndistinct | Dependencies |   MCV   
+--------+------------+--------------+-----------+--------------+---------
+ public | Mixed Case | a, b FROM t1 | defined   |              | 
+ public | s_ab       | a, b FROM t1 | defined   | defined      | 
+ public | s_all      | a, c FROM t1 | defined   | defined      | defined
+(3 rows)
+
+                    List of extended statistics
+ Schema | Name  |  Definition  | Ndistinct | Dependencies |   MCV   
+--------+-------+--------------+-----------+--------------+---------
+ public | s_ab  | a, b FROM t1 | defined   | defined      | 
+ public | s_all | a, c FROM t1 | defined   | defined      | defined
+(2 rows)
+
+                        List of extended statistics
+ Schema | Name |      Definition       | Ndistinct | Dependencies |   MCV   
+--------+------+-----------------------+-----------+--------------+---------
+ s3     | s_xy | x, (x + y) FROM s3.t2 |           |              | defined
+(1 row)
+
+                 List of extended statistics
+ Schema | Name | Definition | Ndistinct | Dependencies | MCV 
+--------+------+------------+-----------+--------------+-----
+(0 rows)
+
+`);
+  });
 });

@@ -131,6 +131,12 @@ function listing(
         sql: `SELECT n.nspname as "Schema",\n  p.proname AS "Name",\n  pg_catalog.format_type(p.prorettype, NULL) AS "Result data type",\n  CASE WHEN p.pronargs = 0\n    THEN CAST('*' AS pg_catalog.text)\n    ELSE pg_catalog.pg_get_function_arguments(p.oid)\n  END AS "Argument data types",\n  pg_catalog.obj_description(p.oid, 'pg_proc') as "Description"\nFROM pg_catalog.pg_proc p\n     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace\nWHERE p.prokind = 'a'\n${system || pattern ? "" : NOT_SYSTEM("n.nspname")}${patternClause(pattern, "n.nspname", "p.proname", "pg_catalog.pg_function_is_visible(p.oid)")}ORDER BY 1, 2, 4;`,
         title: "List of aggregate functions",
       };
+    case "dX":
+      // psql's listExtendedStats.
+      return {
+        sql: `SELECT \nes.stxnamespace::pg_catalog.regnamespace::pg_catalog.text AS "Schema", \nes.stxname AS "Name", \npg_catalog.format('%s FROM %s', \n  pg_catalog.pg_get_statisticsobjdef_columns(es.oid), \n  es.stxrelid::pg_catalog.regclass) AS "Definition",\nCASE WHEN 'd' = any(es.stxkind) THEN 'defined' \nEND AS "Ndistinct", \nCASE WHEN 'f' = any(es.stxkind) THEN 'defined' \nEND AS "Dependencies",\nCASE WHEN 'm' = any(es.stxkind) THEN 'defined' \nEND AS "MCV"  \nFROM pg_catalog.pg_statistic_ext es \nWHERE true\n${patternClause(pattern, "es.stxnamespace::pg_catalog.regnamespace::pg_catalog.text", "es.stxname", "pg_catalog.pg_statistics_obj_is_visible(es.oid)")}ORDER BY 1, 2;`,
+        title: "List of extended statistics",
+      };
     case "df":
       return {
         sql: `SELECT n.nspname as "Schema",\n  p.proname as "Name",\n  pg_catalog.pg_get_function_result(p.oid) as "Result data type",\n  pg_catalog.pg_get_function_arguments(p.oid) as "Argument data types",\n CASE p.prokind\n  WHEN 'a' THEN 'agg'\n  WHEN 'w' THEN 'window'\n  WHEN 'p' THEN 'proc'\n  ELSE 'func'\n END as "Type"\nFROM pg_catalog.pg_proc p\n     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace\nWHERE true\n${patternClause(pattern, "n.nspname", "p.proname", "pg_catalog.pg_function_is_visible(p.oid)")}${system || pattern ? "" : NOT_SYSTEM("n.nspname")}ORDER BY 1, 2, 4;`,
