@@ -81,6 +81,7 @@ function relay(
   ws.on("message", (data: RawData) => {
     const chunk = toBuffer(data);
     if (phase === "open" && upstream) {
+      sessions.touched(target);
       if (!upstream.write(chunk)) ws.pause();
       return;
     }
@@ -157,11 +158,22 @@ function relay(
     }
     if (ws.readyState !== WebSocket.OPEN) {
       session.socket.destroy();
+      sessions.released(target);
       return;
     }
     const sock = session.socket;
     upstream = sock;
+    // Once, whichever of the client or the backend ends first.
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      sessions.released(target);
+    };
+    sock.once("close", release);
+    ws.once("close", release);
     ws.send(session.greeting);
+    if (queued.length > 0) sessions.touched(target);
     for (const c of queued.splice(0)) sock.write(c);
     queuedBytes = 0;
     phase = "open";

@@ -4,6 +4,12 @@
 // instance's user types (pg_type OIDs >= 16384 in the default database), which env-manager hands
 // out with the connection so the engine needs no catalog round trip for them. Each ready session
 // builds the relation-cache entries of the user's relations before it is handed out (prewarm.ts).
+//
+// A backend takes its role's and database's settings (ALTER ROLE/DATABASE ... SET) and runs the
+// login event triggers when it starts, so a ready session opened while a user's session could
+// still change them may be stale: it is opened only when no user session is active on the
+// instance (at boot, and when the last one closes), and it is discarded, not handed out, when a
+// user session sent anything after it started opening.
 import { SESSION_APPLICATION_NAME } from "../../../src/clients/contracts/pg-connection.ts";
 import { RELATION_CACHE_WARM_SQL } from "../postgres/prewarm.ts";
 import { USER_DATABASE, USER_ROLE } from "../postgres/settings.ts";
@@ -35,17 +41,53 @@ function sameParams(a: StartupParams, b: StartupParams): boolean {
   return true;
 }
 
+/** User sessions of one instance, as the proxy sees them. */
+interface UserActivity {
+  /** Sessions handed to clients and not yet closed. */
+  active: number;
+  /** Bumped by every message a user session sends to its backend. */
+  generation: number;
+}
+
 export class ReadySessions {
-  private readonly ready = new WeakMap<Instance, Promise<BackendSession | null>>();
+  private readonly ready = new WeakMap<
+    Instance,
+    { opening: Promise<BackendSession | null>; generation: number }
+  >();
   private readonly types = new WeakMap<Instance, Record<string, string> | null>();
+  private readonly activity = new WeakMap<Instance, UserActivity>();
   handedOff = 0;
   openedOnDemand = 0;
+  /** Ready sessions not handed out because a user session sent something after they opened. */
+  discardedStale = 0;
 
   /** Opens the instance's ready session (and learns its type names the first time). */
   prestart(inst: Instance): Promise<void> {
     const opening = this.open(inst);
-    this.ready.set(inst, opening);
+    this.ready.set(inst, { opening, generation: this.activityOf(inst).generation });
     return opening.then(() => {});
+  }
+
+  /** A user session of `inst` sent a message to its backend (the proxy calls this). */
+  touched(inst: Instance): void {
+    this.activityOf(inst).generation++;
+  }
+
+  /** A session handed out by take() closed: with none left, a ready session is opened. */
+  released(inst: Instance): void {
+    const a = this.activityOf(inst);
+    a.active = Math.max(0, a.active - 1);
+    if (a.active === 0 && !this.ready.has(inst) && inst.status === "ready")
+      void this.prestart(inst);
+  }
+
+  private activityOf(inst: Instance): UserActivity {
+    let a = this.activity.get(inst);
+    if (!a) {
+      a = { active: 0, generation: 0 };
+      this.activity.set(inst, a);
+    }
+    return a;
   }
 
   /** The instance's user type names (oid -> typname), once known. */
@@ -54,25 +96,32 @@ export class ReadySessions {
   }
 
   /**
-   * An authenticated session with these startup parameters: the ready one when they match and it
-   * is alive, otherwise a new one. Either way a new ready session is opened behind it.
+   * An authenticated session with these startup parameters for a client: the ready one when they
+   * match, it is alive and no user session sent anything since it started opening; otherwise a
+   * new one. The caller reports the session's end with released().
    */
   async take(inst: Instance, params: StartupParams): Promise<BackendSession> {
+    const a = this.activityOf(inst);
     const pending = this.ready.get(inst);
     if (pending && sameParams(params, DEFAULT_PARAMS)) {
       this.ready.delete(inst);
-      const session = await pending;
-      if (session && !session.socket.destroyed && inst.status === "ready") {
+      const session = await pending.opening;
+      const fresh = pending.generation === a.generation;
+      if (session && !session.socket.destroyed && inst.status === "ready" && fresh) {
         session.socket.removeAllListeners("data");
         session.socket.removeAllListeners("end");
         this.handedOff++;
-        void this.prestart(inst);
+        a.active++;
         return session;
+      }
+      if (session && !fresh) {
+        this.discardedStale++;
+        session.socket.destroy();
       }
     }
     this.openedOnDemand++;
     const session = await openBackend(inst.socketDir, params, inst.password);
-    if (!this.ready.has(inst) && inst.status === "ready") void this.prestart(inst);
+    a.active++;
     return session;
   }
 

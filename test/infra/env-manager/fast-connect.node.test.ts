@@ -11,6 +11,7 @@ import {
   type TestEnv,
   waitFor,
 } from "../../../infra/local-dev/env-manager/test-harness.ts";
+import { withAdmin } from "../../../infra/local-dev/postgres/admin.ts";
 import { connectPg } from "../../../src/clients/pg.ts";
 
 let env: TestEnv;
@@ -97,5 +98,51 @@ describe("proxy fast path", () => {
     expect(hit.json.boot.source).toBe("pool");
     expect(hit.json.connection.type_names[oid]).toBe("mood");
     expect(hit.json.connection.type_names[String(23)]).toBeUndefined();
+  });
+
+  it("a session opened after a user's change of role or database settings sees them (no stale ready session)", async () => {
+    const created = await env.call("POST", "/v1/instances", { from: { base: { engine } } });
+    const first = await connectPg(created.json.connection);
+    await first.query("ALTER DATABASE postgres SET search_path = app, public");
+    await first.query("ALTER ROLE postgres SET work_mem = '7MB'");
+    await first.end();
+    const next = await connectPg(created.json.connection);
+    const path = await next.query("SHOW search_path");
+    const mem = await next.query("SHOW work_mem");
+    expect(path.rows[0].search_path).toBe("app, public");
+    expect(mem.rows[0].work_mem).toBe("7MB");
+    await next.end();
+  });
+
+  it("gives a login trigger's NOTICE to a notice listener added once the session is in use", async () => {
+    const created = await env.call("POST", "/v1/instances", { from: { base: { engine } } });
+    const { instance } = env.handle.manager.get(created.json.instance_id);
+    // Only a superuser creates event triggers (pg_regress's event_trigger_login does, as one).
+    await withAdmin(
+      instance.socketDir,
+      instance.adminPassword,
+      (a) =>
+        a.query(`CREATE FUNCTION welcome() RETURNS event_trigger LANGUAGE plpgsql AS $$
+          BEGIN RAISE NOTICE 'You are welcome!'; END $$;
+          CREATE EVENT TRIGGER on_login ON login EXECUTE FUNCTION welcome();
+          ALTER EVENT TRIGGER on_login ENABLE ALWAYS`),
+      "postgres",
+    );
+    // The ready session opened before the trigger existed; the one opened after this session
+    // ends runs it, and its NOTICE arrives with the greeting the proxy replays.
+    const before = await connectPg(created.json.connection);
+    await before.query("SELECT 1");
+    await before.end();
+    await waitFor(async () => {
+      const c = await connectPg(created.json.connection);
+      // The session's startup, with its notice, is over before the listener is added (the engine
+      // adds its own after a few awaits of its own).
+      await c.query("SELECT 1");
+      const notices: string[] = [];
+      c.on("notice", (n: { message?: string }) => notices.push(n.message ?? ""));
+      await Promise.resolve();
+      await c.end();
+      return notices.length === 1 && notices[0] === "You are welcome!";
+    });
   });
 });
