@@ -118,6 +118,39 @@ export async function connectPg(conn: PgConnection, database?: string): Promise<
   client.neonConfig.pipelineConnect = "password";
   client.neonConfig.coalesceWrites = false;
   client.on("error", () => {});
+  holdStartupNotices(client);
   await client.connect();
   return client;
+}
+
+/** Notices held for the first listener at most; a login trigger raising more loses the rest. */
+const MAX_HELD_NOTICES = 1000;
+
+/**
+ * Notices the server sends while the session starts (a login event trigger's RAISE NOTICE, which
+ * psql prints after `\c`) arrive before the caller could listen: with the pipelined connect they
+ * come with the greeting. They are held and handed to the first "notice" listener added, in
+ * order and before any later notice (a microtask runs before the next socket read).
+ */
+function holdStartupNotices(client: Client): void {
+  // The driver's Client is an EventEmitter; its typings list only the driver's own events.
+  const emitter = client as unknown as {
+    on(event: string, fn: (...args: never[]) => void): void;
+    off(event: string, fn: (...args: never[]) => void): void;
+    emit(event: string, ...args: unknown[]): boolean;
+  };
+  const held: unknown[] = [];
+  const hold = (n: unknown) => {
+    if (held.length < MAX_HELD_NOTICES) held.push(n);
+  };
+  emitter.on("notice", hold);
+  const onNewListener = (event: string | symbol) => {
+    if (event !== "notice") return;
+    emitter.off("newListener", onNewListener);
+    emitter.off("notice", hold);
+    queueMicrotask(() => {
+      for (const n of held.splice(0)) emitter.emit("notice", n);
+    });
+  };
+  emitter.on("newListener", onNewListener);
 }
