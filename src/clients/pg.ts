@@ -124,7 +124,7 @@ export async function connectPg(conn: PgConnection, database?: string): Promise<
 }
 
 /** Notices held for the first listener at most; a login trigger raising more loses the rest. */
-const MAX_HELD_NOTICES = 1000;
+export const MAX_HELD_NOTICES = 1000;
 
 /**
  * Notices the server sends while the session starts (a login event trigger's RAISE NOTICE, which

@@ -1,6 +1,6 @@
 // One authenticated, idle backend session kept ready per instance, so the proxy can hand a client
-// a session at once instead of waiting for PostgreSQL's fork and SCRAM exchange; after a hand-off
-// the next one is opened in the background. Also learns, at the first session, the names of the
+// a session at once instead of waiting for PostgreSQL's fork and SCRAM exchange (see below for
+// when the next one is opened). Also learns, at the first session, the names of the
 // instance's user types (pg_type OIDs >= 16384 in the default database), which env-manager hands
 // out with the connection so the engine needs no catalog round trip for them. Each ready session
 // builds the relation-cache entries of the user's relations before it is handed out (prewarm.ts).
@@ -58,8 +58,6 @@ export class ReadySessions {
   private readonly activity = new WeakMap<Instance, UserActivity>();
   handedOff = 0;
   openedOnDemand = 0;
-  /** Ready sessions not handed out because a user session sent something after they opened. */
-  discardedStale = 0;
 
   /** Opens the instance's ready session (and learns its type names the first time). */
   prestart(inst: Instance): Promise<void> {
@@ -114,10 +112,7 @@ export class ReadySessions {
         a.active++;
         return session;
       }
-      if (session && !fresh) {
-        this.discardedStale++;
-        session.socket.destroy();
-      }
+      if (session && !fresh) session.socket.destroy();
     }
     this.openedOnDemand++;
     const session = await openBackend(inst.socketDir, params, inst.password);

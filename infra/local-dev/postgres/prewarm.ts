@@ -5,8 +5,8 @@
 //
 // Two parts, because the caches live in two places:
 // - shared buffers belong to the server: `prewarmSharedBuffers` reads the user's small tables once
-//   per boot, as the platform's superuser with statistics off, so `pg_stat_user_tables` shows the
-//   same counts as the layer it booted from (a warm hit answers as the cold job did);
+//   per boot, as the platform's superuser with statistics off, so the prewarm's scans never show
+//   in the user's `pg_stat_user_tables`;
 // - the relation cache belongs to one backend: `RELATION_CACHE_WARM_SQL` runs on each ready session
 //   (ready-sessions.ts) before it is handed out.
 import { withAdmin } from "./admin.ts";

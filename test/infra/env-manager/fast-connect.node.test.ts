@@ -12,7 +12,7 @@ import {
   waitFor,
 } from "../../../infra/local-dev/env-manager/test-harness.ts";
 import { withAdmin } from "../../../infra/local-dev/postgres/admin.ts";
-import { connectPg } from "../../../src/clients/pg.ts";
+import { connectPg, MAX_HELD_NOTICES } from "../../../src/clients/pg.ts";
 
 let env: TestEnv;
 let engine: string;
@@ -143,6 +143,38 @@ describe("proxy fast path", () => {
       await Promise.resolve();
       await c.end();
       return notices.length === 1 && notices[0] === "You are welcome!";
+    });
+  });
+
+  it(`holds at most ${MAX_HELD_NOTICES} startup notices: a login trigger raising more loses the rest`, async () => {
+    const created = await env.call("POST", "/v1/instances", { from: { base: { engine } } });
+    const { instance } = env.handle.manager.get(created.json.instance_id);
+    const raised = MAX_HELD_NOTICES + 5;
+    await withAdmin(
+      instance.socketDir,
+      instance.adminPassword,
+      (a) =>
+        a.query(`CREATE FUNCTION noisy() RETURNS event_trigger LANGUAGE plpgsql AS $$
+          BEGIN FOR i IN 1..${raised} LOOP RAISE NOTICE 'n%', i; END LOOP; END $$;
+          CREATE EVENT TRIGGER noisy_login ON login EXECUTE FUNCTION noisy();
+          ALTER EVENT TRIGGER noisy_login ENABLE ALWAYS`),
+      "postgres",
+    );
+    const before = await connectPg(created.json.connection);
+    await before.query("SELECT 1");
+    await before.end();
+    await waitFor(async () => {
+      const c = await connectPg(created.json.connection);
+      await c.query("SELECT 1");
+      const notices: string[] = [];
+      c.on("notice", (n: { message?: string }) => notices.push(n.message ?? ""));
+      await Promise.resolve();
+      await c.end();
+      return (
+        notices.length === MAX_HELD_NOTICES &&
+        notices[0] === "n1" &&
+        notices.at(-1) === `n${MAX_HELD_NOTICES}`
+      );
     });
   });
 });
