@@ -17,10 +17,10 @@ import { reportableReuse } from "../tenant/reuse-report.ts";
 import { forgetTail } from "../warm/tail-memory.ts";
 import { LayerPublisher } from "./background-publish.ts";
 import { AbortedError, checkAborted, StepFailure } from "./failure.ts";
-import { runHead, stoppingError } from "./head.ts";
+import { runHead } from "./head.ts";
 import type { FlowResult, JobRun } from "./job-run.ts";
 import { boot, publishLayer, publishPoints } from "./layers.ts";
-import { runStep } from "./script.ts";
+import { runStep, stoppingError } from "./script.ts";
 import { awaitTail, isLayerGone, type Lookup, lookup } from "./tail-lookup.ts";
 
 function advance(run: JobRun, status: "preparing" | "running" | "publishing"): void {

@@ -133,15 +133,3 @@ function headError(err: ScriptError, setIndex: number): HeadError {
     if (err[k] !== undefined) out[k] = err[k];
   return out;
 }
-
-/** The error a stopped head ends the job with (a ScriptError, as the tail steps' errors are). */
-export function stoppingError(e: HeadError): ScriptError {
-  const init: ConstructorParameters<typeof ScriptError>[2] = {
-    file: e.file,
-    line: e.line,
-    column: e.column,
-  };
-  for (const k of ["sqlstate", "detail", "hint", "where"] as const)
-    if (e[k] !== undefined) init[k] = e[k];
-  return new ScriptError(e.code as ConstructorParameters<typeof ScriptError>[0], e.message, init);
-}

@@ -3,10 +3,14 @@
 
 import type { PgConnection } from "../clients/contracts/pg-connection.ts";
 import { connectPg } from "../clients/pg.ts";
+import { ScriptError } from "../engine/errors.ts";
+import { runPsqlScript } from "../engine/psql/interpreter.ts";
+import { needsInterpreter } from "../engine/psql/needs-interpreter.ts";
+import { ResultBudget } from "../engine/result-budget.ts";
 import { runScript } from "../engine/runner.ts";
 import { seedFromHash } from "../engine/session.ts";
 import type { ScriptEvent } from "../engine/types.ts";
-import type { Emit } from "../jobs/model.ts";
+import type { Emit, HeadError } from "../jobs/model.ts";
 
 /** What running one file on an instance needs, a tail step's or a head's. */
 export interface SessionInput {
@@ -72,20 +76,51 @@ export function sink(input: Pick<StepInput, "emit" | "entry">): (e: ScriptEvent)
   };
 }
 
-/** Runs one tail step's file (tail steps keep no result sets: only heads return rows). */
+/**
+ * Runs one tail step's file (tail steps keep no result sets: only heads return rows). A step that
+ * depends on the server's answers (`\gset`, `\if` on them, `:DBNAME`...) runs in the head
+ * interpreter, one statement at a time; any other is batched. Either way the step fails at its
+ * first error: a failed step is never a layer, whatever `\set ON_ERROR_STOP` says.
+ */
 export async function runStep(input: StepInput): Promise<void> {
-  await runScript({
+  const common = {
     files: input.files,
     entry: input.entry,
     variables: input.variables,
     settings: input.settings,
     seed: seedFromHash(input.seedHash),
-    connect: (database) => connectPg(input.connection, database),
+    connect: (database?: string) => connectPg(input.connection, database),
     onEvent: sink(input),
     signal: input.signal,
-    collectResults: false,
     ...(input.connection.type_names
       ? { knownTypes: { database: input.connection.database, names: input.connection.type_names } }
       : {}),
+  };
+  if (!needsInterpreter(input.files, input.entry)) {
+    await runScript({ ...common, collectResults: false });
+    return;
+  }
+  const run = await runPsqlScript({
+    ...common,
+    onError: "stop",
+    // No rows are kept, and no set either: a step of many SELECTs holds nothing.
+    viewBudget: new ResultBudget(0, { maxSets: 0, maxMetaBytes: 0, maxErrors: 1 }),
+    onSet: (set) => {
+      set.rows = [];
+    },
   });
+  const first = run.stopped_by ?? run.errors[0];
+  if (first) throw stoppingError(first);
+}
+
+/** The error a stopped head or interpreted tail step ends the job with (a ScriptError, as batched steps throw). */
+export function stoppingError(e: HeadError): ScriptError {
+  const init: ConstructorParameters<typeof ScriptError>[2] = {
+    file: e.file,
+    line: e.line,
+    column: e.column,
+  };
+  for (const k of ["sqlstate", "detail", "hint", "where"] as const)
+    if (e[k] !== undefined) init[k] = e[k];
+  return new ScriptError(e.code as ConstructorParameters<typeof ScriptError>[0], e.message, init);
 }

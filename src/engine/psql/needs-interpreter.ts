@@ -1,0 +1,59 @@
+// Whether a tail step must run in the head interpreter (one statement at a time) rather than the
+// batching runner, which expands the whole script before the first statement is sent. Expanding
+// ahead is exact unless the script depends on what the server answered: `\gset` (and `\if` on
+// what it set), `\gexec`, the `\d` family, or psql's automatic variables (`:DBNAME`,
+// `:ROW_COUNT`...). PostgREST's fixtures do (`SELECT ... AS is_orioledb_available \gset`, then
+// `\if :is_orioledb_available`; `ALTER DATABASE :DBNAME ...`). Every file the step may include is
+// looked at, also in `\if` branches that may not run, so the choice never depends on data.
+import { lex } from "../lexer.ts";
+import { splitMeta } from "../meta-args.ts";
+import { normalizePath, resolveIncludePath } from "../paths.ts";
+import { isRuntimeMeta, isSendMeta } from "../runtime-meta.ts";
+import { scanIncludes } from "../scan-includes.ts";
+
+/** Variables psql sets itself (session-setup.ts, server-error.ts), which only a session knows. */
+const AUTOMATIC = new Set([
+  "DBNAME",
+  "USER",
+  "HOST",
+  "PORT",
+  "ENCODING",
+  "SERVER_VERSION_NAME",
+  "SERVER_VERSION_NUM",
+  "VERSION",
+  "VERSION_NAME",
+  "VERSION_NUM",
+  "ROW_COUNT",
+  "ERROR",
+  "SQLSTATE",
+  "LAST_ERROR_MESSAGE",
+  "LAST_ERROR_SQLSTATE",
+]);
+
+const META_VARIABLE = /:(?:'|"|\{\?)?([A-Za-z_][A-Za-z0-9_]*)/g;
+
+export function needsInterpreter(files: ReadonlyMap<string, string>, entry: string): boolean {
+  const seen = new Set<string>();
+  const queue = [normalizePath(entry) ?? entry];
+  while (queue.length > 0) {
+    const path = queue.shift()!;
+    if (seen.has(path)) continue;
+    seen.add(path);
+    const text = files.get(path);
+    // A file without a backslash or colon has neither meta-commands nor variables: no lexing.
+    if (text === undefined || !/[\\:]/.test(text)) continue;
+    for (const t of lex(text)) {
+      if (t.kind === "variable" && t.variable && AUTOMATIC.has(t.variable.name)) return true;
+      if (t.kind !== "meta") continue;
+      const { name, rest } = splitMeta(t.text);
+      if (isSendMeta(name) || isRuntimeMeta(name)) return true;
+      // A meta-command's arguments are one token: `\if :ERROR`, `\echo :'DBNAME'`.
+      for (const m of rest.matchAll(META_VARIABLE)) if (AUTOMATIC.has(m[1] ?? "")) return true;
+    }
+    for (const inc of scanIncludes(text)) {
+      const target = resolveIncludePath(path, inc.target, inc.relative);
+      if (target !== undefined) queue.push(target);
+    }
+  }
+  return false;
+}
