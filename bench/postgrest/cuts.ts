@@ -7,15 +7,13 @@
 //              inherits that statement's cause
 // An error matching none of these is `unexplained`: the bench fails on it.
 import { lex } from "../../src/engine/lexer.ts";
+import type { HeadError } from "../../src/engine/psql/options.ts";
 
-export interface HeadErrorView {
-  code: string;
-  message: string;
-  file: string;
-  line: number;
-  column: number;
-  sqlstate?: string;
-}
+/** An error of the job view's `result.errors`. */
+export type HeadErrorView = Pick<
+  HeadError,
+  "code" | "message" | "file" | "line" | "column" | "sqlstate"
+>;
 
 export interface Cause {
   error: HeadErrorView;

@@ -3,6 +3,7 @@
 // \if branches that may not run, so the hash never misses a file. Variables are not interpolated.
 import { lex } from "./lexer.ts";
 import { MetaArgError, parseMetaArgs, splitMeta } from "./meta-args.ts";
+import { normalizePath, resolveIncludePath } from "./paths.ts";
 import { LineIndex } from "./source-map.ts";
 
 /** Structurally identical to the planner's IncludeRef. */
@@ -41,4 +42,29 @@ export function scanIncludes(content: string): IncludeRef[] {
     refs.push({ target, relative, line: lines.locate(tok.start).line });
   }
   return refs;
+}
+
+/**
+ * The entry and every file of `files` it may include, directly or not (also through `\if`
+ * branches that may not run), each once, as [path, text]. Missing targets are skipped: the
+ * expander reports them where they are reached.
+ */
+export function* reachableFiles(
+  files: ReadonlyMap<string, string>,
+  entry: string,
+): Generator<[path: string, text: string]> {
+  const seen = new Set<string>();
+  const queue = [normalizePath(entry) ?? entry];
+  while (queue.length > 0) {
+    const path = queue.shift()!;
+    if (seen.has(path)) continue;
+    seen.add(path);
+    const text = files.get(path);
+    if (text === undefined) continue;
+    yield [path, text];
+    for (const inc of scanIncludes(text)) {
+      const target = resolveIncludePath(path, inc.target, inc.relative);
+      if (target !== undefined) queue.push(target);
+    }
+  }
 }

@@ -7,9 +7,8 @@
 // looked at, also in `\if` branches that may not run, so the choice never depends on data.
 import { lex } from "../lexer.ts";
 import { splitMeta } from "../meta-args.ts";
-import { normalizePath, resolveIncludePath } from "../paths.ts";
 import { isRuntimeMeta, isSendMeta } from "../runtime-meta.ts";
-import { scanIncludes } from "../scan-includes.ts";
+import { reachableFiles } from "../scan-includes.ts";
 
 /** Variables psql sets itself (session-setup.ts, server-error.ts), which only a session knows. */
 const AUTOMATIC = new Set([
@@ -33,15 +32,9 @@ const AUTOMATIC = new Set([
 const META_VARIABLE = /:(?:'|"|\{\?)?([A-Za-z_][A-Za-z0-9_]*)/g;
 
 export function needsInterpreter(files: ReadonlyMap<string, string>, entry: string): boolean {
-  const seen = new Set<string>();
-  const queue = [normalizePath(entry) ?? entry];
-  while (queue.length > 0) {
-    const path = queue.shift()!;
-    if (seen.has(path)) continue;
-    seen.add(path);
-    const text = files.get(path);
+  for (const [, text] of reachableFiles(files, entry)) {
     // A file without a backslash or colon has neither meta-commands nor variables: no lexing.
-    if (text === undefined || !/[\\:]/.test(text)) continue;
+    if (!/[\\:]/.test(text)) continue;
     for (const t of lex(text)) {
       if (t.kind === "variable" && t.variable && AUTOMATIC.has(t.variable.name)) return true;
       if (t.kind !== "meta") continue;
@@ -49,10 +42,6 @@ export function needsInterpreter(files: ReadonlyMap<string, string>, entry: stri
       if (isSendMeta(name) || isRuntimeMeta(name)) return true;
       // A meta-command's arguments are one token: `\if :ERROR`, `\echo :'DBNAME'`.
       for (const m of rest.matchAll(META_VARIABLE)) if (AUTOMATIC.has(m[1] ?? "")) return true;
-    }
-    for (const inc of scanIncludes(text)) {
-      const target = resolveIncludePath(path, inc.target, inc.relative);
-      if (target !== undefined) queue.push(target);
     }
   }
   return false;

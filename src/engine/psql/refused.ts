@@ -4,8 +4,7 @@
 import { ScriptError } from "../errors.ts";
 import { lex } from "../lexer.ts";
 import { splitMeta } from "../meta-args.ts";
-import { normalizePath, resolveIncludePath } from "../paths.ts";
-import { scanIncludes } from "../scan-includes.ts";
+import { reachableFiles } from "../scan-includes.ts";
 import { LineIndex } from "../source-map.ts";
 
 const REFUSED: Record<string, string> = {
@@ -32,14 +31,7 @@ export function refusedCommand(
   files: ReadonlyMap<string, string>,
   entry: string,
 ): ScriptError | undefined {
-  const seen = new Set<string>();
-  const queue = [normalizePath(entry) ?? entry];
-  while (queue.length > 0) {
-    const path = queue.shift()!;
-    if (seen.has(path)) continue;
-    seen.add(path);
-    const text = files.get(path);
-    if (text === undefined) continue;
+  for (const [path, text] of reachableFiles(files, entry)) {
     let lines: LineIndex | undefined;
     for (const t of lex(text)) {
       if (t.kind !== "meta") continue;
@@ -54,10 +46,6 @@ export function refusedCommand(
           column,
         });
       }
-    }
-    for (const inc of scanIncludes(text)) {
-      const target = resolveIncludePath(path, inc.target, inc.relative);
-      if (target !== undefined) queue.push(target);
     }
   }
   return undefined;
