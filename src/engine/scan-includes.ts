@@ -62,6 +62,8 @@ export function* reachableFiles(
     const text = files.get(path);
     if (text === undefined) continue;
     yield [path, text];
+    // Every include is a meta-command, and every meta-command starts with a backslash.
+    if (!text.includes("\\")) continue;
     for (const inc of scanIncludes(text)) {
       const target = resolveIncludePath(path, inc.target, inc.relative);
       if (target !== undefined) queue.push(target);

@@ -29,12 +29,15 @@ const AUTOMATIC = new Set([
   "LAST_ERROR_SQLSTATE",
 ]);
 
+/** Matches every way of writing one (`:X`, `:'X'`, `:"X"`, `:{?X}`), and more (in strings). */
+const AUTOMATIC_REFERENCE = new RegExp(`:(?:'|"|\\{\\?)?(?:${[...AUTOMATIC].join("|")})\\b`);
 const META_VARIABLE = /:(?:'|"|\{\?)?([A-Za-z_][A-Za-z0-9_]*)/g;
 
 export function needsInterpreter(files: ReadonlyMap<string, string>, entry: string): boolean {
   for (const [, text] of reachableFiles(files, entry)) {
-    // A file without a backslash or colon has neither meta-commands nor variables: no lexing.
-    if (!/[\\:]/.test(text)) continue;
+    // Without a backslash (no meta-command) and no text like a reference to an automatic
+    // variable, the answer is no without lexing (pg_dump's schemas are full of `::` casts).
+    if (!text.includes("\\") && !AUTOMATIC_REFERENCE.test(text)) continue;
     for (const t of lex(text)) {
       if (t.kind === "variable" && t.variable && AUTOMATIC.has(t.variable.name)) return true;
       if (t.kind !== "meta") continue;
