@@ -76,6 +76,20 @@ const cases: Case[] = [
     field: "job_ttl",
   },
   {
+    name: "job_ttl over 30 days",
+    body: shortJob({ job_ttl: 30 * 24 * 3600 + 1 }),
+    status: 400,
+    code: "validation_failed",
+    field: "job_ttl",
+  },
+  {
+    name: "snapshot_ttl over 90 days",
+    body: shortJob({ snapshot_ttl: 90 * 24 * 3600 + 1 }),
+    status: 400,
+    code: "validation_failed",
+    field: "snapshot_ttl",
+  },
+  {
     name: "snapshot_ttl below a minute",
     body: shortJob({ snapshot_ttl: 1 }),
     status: 400,

@@ -39,6 +39,27 @@ describe("TTL plans", () => {
     expect(premium.status).toBe(202);
   });
 
+  it("refuse a create over the plan's max_snapshot_ttl with 403 plan_limit", async () => {
+    const res = await call("/v1/jobs", { body: shortJob({ snapshot_ttl: 7 * DAY + 1 }) });
+    expect(res.status).toBe(403);
+    const err = await errorOf(res);
+    expect(err).toMatchObject({
+      code: "plan_limit",
+      plan: "free",
+      field: "snapshot_ttl",
+      limit_name: "max_snapshot_ttl",
+      limit: 7 * DAY,
+    });
+    expect(err.message).toBe(
+      `snapshot_ttl ${7 * DAY + 1} is over the free plan's max_snapshot_ttl of ${7 * DAY}`,
+    );
+    const premium = await call("/v1/jobs", {
+      body: shortJob({ snapshot_ttl: 90 * DAY }),
+      headers: { "x-user-plan": "premium" },
+    });
+    expect(premium.status).toBe(202);
+  });
+
   it("refuse a plan the deployment does not define with 422 unknown_plan", async () => {
     const res = await call("/v1/jobs", { body: shortJob(), headers: { "x-user-plan": "gold" } });
     expect(res.status).toBe(422);

@@ -53,6 +53,21 @@ describe("env-manager HTTP", () => {
     expect(res.json.error.message.startsWith(field)).toBe(true);
   });
 
+  it("refuses a body over 64 KiB with 413 body_too_large, and takes one just under it", async () => {
+    const engine = env.handle.manager.binaries.engine;
+    const sized = (bytes: number) => {
+      const base = JSON.stringify({ from: { base: { engine } }, pad: "" });
+      return { from: { base: { engine } }, pad: "x".repeat(bytes - base.length) };
+    };
+    const over = await env.call("POST", "/v1/instances", sized(64 * 1024 + 1));
+    expect(over.status).toBe(413);
+    expect(over.json.error).toMatchObject({ code: "body_too_large", message: "body: over 64 KiB" });
+    // At the limit the body is read and validated: `pad` is not a field (400, not 413).
+    const at = await env.call("POST", "/v1/instances", sized(64 * 1024));
+    expect(at.status).toBe(400);
+    expect(at.json.error.code).toBe("validation_failed");
+  });
+
   it("rejects an engine or settings digest the platform does not run", async () => {
     const engine = await env.call("POST", "/v1/instances", {
       from: { base: { engine: "postgres-9.6" } },

@@ -120,6 +120,33 @@ describe("bad requests", () => {
       "ttl_seconds",
     ],
     [
+      "a ttl one second over 366 days",
+      "POST",
+      "/v1/layers",
+      { ...good, ttl_seconds: 366 * 24 * 3600 + 1 },
+      "invalid_request",
+      "ttl_seconds",
+    ],
+    [
+      "10,001 hashes in one lookup (the limit is 10,000)",
+      "POST",
+      "/v1/lookup",
+      { hashes: Array.from({ length: 10_001 }, (_, i) => hashOf(`h${i}`)) },
+      "invalid_request",
+      "hashes",
+    ],
+    [
+      "1,001 tail hashes in one pin (the limit is 1,000)",
+      "POST",
+      "/v1/layers/pin",
+      {
+        tail_hashes: Array.from({ length: 1_001 }, (_, i) => hashOf(`p${i}`)),
+        until: new Date(Date.now() + 3_600_000).toISOString(),
+      },
+      "invalid_request",
+      "tail_hashes",
+    ],
+    [
       "a negative size",
       "POST",
       "/v1/layers",

@@ -89,6 +89,21 @@ describe("telemetry exporter", () => {
     expect(notJson.status).toBe(400);
   });
 
+  it("refuses a body over 4 MiB with 413 payload_too_large, and reads one of 4 MiB", async () => {
+    const sized = (bytes: number) => {
+      const base = JSON.stringify({ resourceMetrics: [], pad: "" });
+      return { resourceMetrics: [], pad: "x".repeat(bytes - base.length) };
+    };
+    const over = await post("/v1/metrics", sized(4 * 1024 * 1024 + 1));
+    expect(over.status).toBe(413);
+    expect(await over.json()).toMatchObject({
+      error: { code: "payload_too_large", message: "body over 4194304 bytes" },
+    });
+    // At the limit the body is read whole and taken (OTLP JSON lets unknown fields through).
+    const at = await post("/v1/metrics", sized(4 * 1024 * 1024));
+    expect(at.status).toBe(200);
+  });
+
   it("serves one trace's spans with their services, parents and attributes", async () => {
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     const res = await post(
