@@ -1,0 +1,100 @@
+// The exporter's stores are bounded: MAX_SERIES metric series in all (points of a new series past
+// it are refused and counted), MAX_SPANS spans kept (the oldest go first), and an OTLP point with
+// more than 64 attributes is refused with 400 over HTTP.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  MAX_SERIES,
+  MetricStore,
+} from "../../../infra/local-dev/telemetry/exporter/metric-store.ts";
+import { Metric, type Span } from "../../../infra/local-dev/telemetry/exporter/otlp-schema.ts";
+import {
+  type ExporterHandle,
+  startExporter,
+} from "../../../infra/local-dev/telemetry/exporter/server.ts";
+import { MAX_SPANS, TraceStore } from "../../../infra/local-dev/telemetry/exporter/trace-store.ts";
+import { parseExposition } from "../../support/prometheus.ts";
+
+const gauge = (name: string, from: number, n: number) =>
+  Metric.parse({
+    name,
+    gauge: {
+      dataPoints: Array.from({ length: n }, (_, i) => ({
+        attributes: [{ key: "k", value: { stringValue: `v${from + i}` } }],
+        asDouble: 1,
+      })),
+    },
+  });
+
+const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
+const span = (i: number): Span => ({
+  traceId: hex(i, 32),
+  spanId: hex(i + 1, 16),
+  name: `s${i}`,
+  startTimeUnixNano: 1_000_000,
+  endTimeUnixNano: 2_000_000,
+  attributes: [],
+});
+
+describe("exporter caps", () => {
+  it(`keeps ${MAX_SERIES} series and refuses a new one past them, counted as series_cap`, async () => {
+    const store = new MetricStore();
+    for (let from = 0; from < MAX_SERIES; from += 1000) store.ingest(gauge("cap_test", from, 1000));
+    store.ingest(gauge("cap_test", MAX_SERIES, 1));
+    store.ingest(gauge("cap_test", 0, 1)); // an existing series still takes points
+    const exp = parseExposition((await store.exposition()).text);
+    const series = exp.families.find((f) => f.name === "cap_test")?.metrics ?? [];
+    expect(series).toHaveLength(MAX_SERIES);
+    expect(series.some((s) => s.labels?.k === `v${MAX_SERIES}`)).toBe(false);
+    expect(exp.value("cap_test", { k: "v0" })).toBe(1);
+    expect(exp.value("otlp_exporter_refused_points_total", { reason: "series_cap" })).toBe(1);
+  });
+
+  it(`keeps the newest ${MAX_SPANS} spans: the oldest trace goes first`, () => {
+    const store = new TraceStore();
+    for (let i = 0; i <= MAX_SPANS; i++) store.add("svc", span(i));
+    expect(store.trace(hex(0, 32))).toEqual([]);
+    expect(store.trace(hex(1, 32))).toHaveLength(1);
+    expect(store.trace(hex(MAX_SPANS, 32))).toHaveLength(1);
+  });
+});
+
+describe("exporter payload shape over HTTP", () => {
+  let exporter: ExporterHandle;
+  beforeAll(async () => {
+    exporter = await startExporter();
+  });
+  afterAll(async () => {
+    await exporter.close();
+  });
+
+  it("refuses a point with 65 attributes with 400 validation_failed naming the field", async () => {
+    const attributes = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ key: `a${i}`, value: { stringValue: "x" } }));
+    const body = (n: number) =>
+      JSON.stringify({
+        resourceMetrics: [
+          {
+            scopeMetrics: [
+              {
+                metrics: [
+                  {
+                    name: "attrs",
+                    gauge: { dataPoints: [{ attributes: attributes(n), asDouble: 1 }] },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      });
+    const post = (n: number) =>
+      fetch(`${exporter.url}/v1/metrics`, { method: "POST", body: body(n) });
+    const over = await post(65);
+    expect(over.status).toBe(400);
+    const err = ((await over.json()) as { error: { code: string; message: string } }).error;
+    expect(err.code).toBe("validation_failed");
+    expect(err.message).toContain("attributes");
+    expect(err.message).toContain("64");
+    expect((await post(64)).status).toBe(200);
+  });
+});
