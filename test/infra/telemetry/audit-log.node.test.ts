@@ -88,6 +88,35 @@ describe("audit-log service", () => {
     );
   });
 
+  it("caps a batch at 1,000 records, a field at 200 characters, a body at 2 MiB and limit at 1,000", async () => {
+    const batch = (n: number) =>
+      Array.from({ length: n }, (_, i) => record(`cap-${i}`, "cap-user", "job.view"));
+    const errorOf = async (res: Response) =>
+      ((await res.json()) as { error: { code: string; message: string } }).error;
+    const many = await post(batch(1001));
+    expect(many.status).toBe(400);
+    expect(await errorOf(many)).toMatchObject({ code: "validation_failed" });
+    expect((await post(batch(1000))).status).toBe(200);
+    const long = await post([{ ...record("x", "y", "job.view"), route: "r".repeat(201) }]);
+    expect(long.status).toBe(400);
+    expect((await errorOf(long)).message).toContain("route");
+    const big = await fetch(`${service.url}/v1/audit`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ records: [], pad: "x".repeat(2 * 1024 * 1024) }),
+    });
+    expect(big.status).toBe(413);
+    expect(await errorOf(big)).toMatchObject({
+      code: "payload_too_large",
+      message: `body over ${2 * 1024 * 1024} bytes`,
+    });
+    const page = await fetch(`${service.url}/v1/audit?limit=1001`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(page.status).toBe(400);
+    expect((await errorOf(page)).message).toContain("limit");
+  });
+
   it("is append-only on disk and keeps its records across a restart", async () => {
     const db = new DatabaseSync(join(dir, "audit.sqlite"));
     expect(() => db.exec("UPDATE audit SET action = 'job.view'")).toThrow(/append-only/);
