@@ -4,6 +4,7 @@
 import { neonConfig } from "@neondatabase/serverless";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import ws from "ws";
+import { MAX_TYPE_NAMES } from "../../../infra/local-dev/env-manager/ready-sessions.ts";
 import {
   connectViaProxy,
   ONE_PER_SOURCE_POOL,
@@ -98,6 +99,31 @@ describe("proxy fast path", () => {
     expect(hit.json.boot.source).toBe("pool");
     expect(hit.json.connection.type_names[oid]).toBe("mood");
     expect(hit.json.connection.type_names[String(23)]).toBeUndefined();
+  });
+
+  it("hands out up to MAX_TYPE_NAMES user type names, and none past them", async () => {
+    // An enum is two pg_type rows (itself and its array type): 1,000 enums are the cap exactly.
+    const enums = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => `CREATE TYPE e${from + i} AS ENUM ('a');`).join("");
+    const layerWith = async (
+      from: { base: { engine: string } } | { layer_id: string },
+      sql: string,
+    ) => {
+      const created = await env.call("POST", "/v1/instances", { from });
+      const c = await connectViaProxy(created.json.connection);
+      await c.query(sql);
+      await c.end();
+      const snap = await env.call("POST", `/v1/instances/${created.json.instance_id}/snapshot`);
+      const layerId: string = snap.json.layer_id;
+      await waitFor(() => env.handle.manager.pool.sources().includes(`layer:${layerId}`));
+      const hit = await env.call("POST", "/v1/instances", { from: { layer_id: layerId } });
+      expect(hit.json.boot.source).toBe("pool");
+      return { layerId, connection: hit.json.connection };
+    };
+    const at = await layerWith({ base: { engine } }, enums(0, MAX_TYPE_NAMES / 2));
+    expect(Object.keys(at.connection.type_names)).toHaveLength(MAX_TYPE_NAMES);
+    const over = await layerWith({ layer_id: at.layerId }, enums(MAX_TYPE_NAMES / 2, 1));
+    expect(over.connection.type_names).toBeUndefined();
   });
 
   it("a session opened after a user's change of role or database settings sees them (no stale ready session)", async () => {

@@ -36,7 +36,48 @@ function upgradeStatus(path: string): Promise<number> {
   });
 }
 
+/** Opens a raw socket to the instance, sends `first`, then `next(received)` once a reply came;
+ * resolves with everything the proxy sent before it closed the socket. */
+function rawExchange(first: Buffer, next?: Buffer): Promise<string> {
+  const { host, port } = created.connection;
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://${created.connection.ws_proxy}/v2?address=${host}:${port}`);
+    const got: Buffer[] = [];
+    ws.on("open", () => ws.send(first));
+    ws.on("message", (data: Buffer) => {
+      got.push(data);
+      if (next && got.length === 1) ws.send(next);
+    });
+    ws.on("close", () => resolve(Buffer.concat(got).toString("latin1")));
+    ws.on("error", reject);
+  });
+}
+
+function startupMessage(pad: number): Buffer {
+  const params = Buffer.from(
+    `user\0postgres\0database\0postgres\0application_name\0${"x".repeat(pad)}\0\0`,
+    "latin1",
+  );
+  const head = Buffer.alloc(8);
+  head.writeInt32BE(8 + params.length, 0);
+  head.writeInt32BE(196608, 4);
+  return Buffer.concat([head, params]);
+}
+
 describe("WebSocket proxy", () => {
+  it("refuses a startup message over 10,000 bytes and a password message over 1,024", async () => {
+    const base = startupMessage(0).length;
+    const big = startupMessage(10_001 - base);
+    expect(big.length).toBe(10_001);
+    expect(await rawExchange(big)).toContain("malformed startup message");
+    const password = Buffer.alloc(1 + 1025);
+    password.write("p", 0, "latin1");
+    password.writeInt32BE(1025, 1);
+    const refused = await rawExchange(startupMessage(0), password);
+    expect(refused).toContain("expected a password message");
+    expect(refused).toContain("08P01");
+  });
+
   it("accepts the address of a live instance", async () => {
     const { host, port } = created.connection;
     expect(await upgradeStatus(`/v2?address=${host}:${port}`)).toBe(101);
