@@ -65,6 +65,36 @@ function startupMessage(pad: number): Buffer {
 }
 
 describe("WebSocket proxy", () => {
+  it("lets the user's role hold 27 sessions of an instance (env-manager's ready one among them) and refuses the next with 53300", async () => {
+    const other = await env.call("POST", "/v1/instances", {
+      from: { base: { engine: env.handle.manager.binaries.engine } },
+    });
+    const held: Awaited<ReturnType<typeof connectViaProxy>>[] = [];
+    let refused: unknown;
+    try {
+      while (held.length < 30 && refused === undefined) {
+        await connectViaProxy(other.json.connection).then(
+          (c) => held.push(c),
+          (e) => {
+            refused = e;
+          },
+        );
+      }
+      expect(refused).toMatchObject({
+        code: "53300",
+        message: "remaining connection slots are reserved for roles with the SUPERUSER attribute",
+      });
+      const counted = await held[0]?.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = 'postgres'",
+      );
+      expect(counted?.rows[0].n).toBe(27);
+      expect(held.length).toBeGreaterThanOrEqual(26);
+    } finally {
+      await Promise.all(held.map((c) => c.end().catch(() => {})));
+      await env.call("DELETE", `/v1/instances/${other.json.instance_id}`);
+    }
+  });
+
   it("refuses a startup message over 10,000 bytes and a password message over 1,024", async () => {
     const base = startupMessage(0).length;
     const big = startupMessage(10_001 - base);
