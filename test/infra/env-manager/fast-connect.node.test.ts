@@ -86,43 +86,42 @@ describe("proxy fast path", () => {
     await c.end();
   });
 
-  it("knows a pooled layer's user types at hand-out", async () => {
-    const created = await env.call("POST", "/v1/instances", { from: { base: { engine } } });
+  /** Runs `sql` on an instance booted from `from`, snapshots it, and takes the layer from the pool. */
+  async function pooledLayerWith(
+    from: { base: { engine: string } } | { layer_id: string },
+    sql: string,
+  ) {
+    const created = await env.call("POST", "/v1/instances", { from });
     const c = await connectViaProxy(created.json.connection);
-    await c.query("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy'); CREATE TABLE t (m mood)");
-    const oid = (await c.query("SELECT 'mood'::regtype::oid::text AS oid")).rows[0].oid;
+    await c.query(sql);
     await c.end();
     const snap = await env.call("POST", `/v1/instances/${created.json.instance_id}/snapshot`);
     const layerId: string = snap.json.layer_id;
     await waitFor(() => env.handle.manager.pool.sources().includes(`layer:${layerId}`));
     const hit = await env.call("POST", "/v1/instances", { from: { layer_id: layerId } });
     expect(hit.json.boot.source).toBe("pool");
-    expect(hit.json.connection.type_names[oid]).toBe("mood");
-    expect(hit.json.connection.type_names[String(23)]).toBeUndefined();
+    return { layerId, connection: hit.json.connection };
+  }
+
+  it("knows a pooled layer's user types at hand-out", async () => {
+    const { connection } = await pooledLayerWith(
+      { base: { engine } },
+      "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy'); CREATE TABLE t (m mood)",
+    );
+    const c = await connectPg(connection);
+    const oid = (await c.query("SELECT 'mood'::regtype::oid::text AS oid")).rows[0].oid;
+    await c.end();
+    expect(connection.type_names[oid]).toBe("mood");
+    expect(connection.type_names[String(23)]).toBeUndefined();
   });
 
   it("hands out up to MAX_TYPE_NAMES user type names, and none past them", async () => {
     // An enum is two pg_type rows (itself and its array type): 1,000 enums are the cap exactly.
     const enums = (from: number, n: number) =>
       Array.from({ length: n }, (_, i) => `CREATE TYPE e${from + i} AS ENUM ('a');`).join("");
-    const layerWith = async (
-      from: { base: { engine: string } } | { layer_id: string },
-      sql: string,
-    ) => {
-      const created = await env.call("POST", "/v1/instances", { from });
-      const c = await connectViaProxy(created.json.connection);
-      await c.query(sql);
-      await c.end();
-      const snap = await env.call("POST", `/v1/instances/${created.json.instance_id}/snapshot`);
-      const layerId: string = snap.json.layer_id;
-      await waitFor(() => env.handle.manager.pool.sources().includes(`layer:${layerId}`));
-      const hit = await env.call("POST", "/v1/instances", { from: { layer_id: layerId } });
-      expect(hit.json.boot.source).toBe("pool");
-      return { layerId, connection: hit.json.connection };
-    };
-    const at = await layerWith({ base: { engine } }, enums(0, MAX_TYPE_NAMES / 2));
+    const at = await pooledLayerWith({ base: { engine } }, enums(0, MAX_TYPE_NAMES / 2));
     expect(Object.keys(at.connection.type_names)).toHaveLength(MAX_TYPE_NAMES);
-    const over = await layerWith({ layer_id: at.layerId }, enums(MAX_TYPE_NAMES / 2, 1));
+    const over = await pooledLayerWith({ layer_id: at.layerId }, enums(MAX_TYPE_NAMES / 2, 1));
     expect(over.connection.type_names).toBeUndefined();
   });
 
