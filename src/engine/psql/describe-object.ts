@@ -5,31 +5,12 @@
 // 18's describe.c.
 import type { MetaUnit } from "../units.ts";
 import { parseBool } from "../variables.ts";
-import { type CatalogQuery, tableInfo } from "./describe-relation-info.ts";
+import { catalogQuery } from "./catalog-query.ts";
+import { tableInfo } from "./describe-relation-info.ts";
 import { describeSequence } from "./describe-sequence.ts";
 import { describeTable } from "./describe-table.ts";
-import { execQuery } from "./exec-query.ts";
 import { patternClause } from "./name-pattern.ts";
 import type { PsqlSession } from "./session.ts";
-
-/** Runs one catalog query on the head's connection; throws its error message. */
-function catalogQuery(s: PsqlSession): CatalogQuery {
-  return async (sql) => {
-    const rows: (string | null)[][] = [];
-    s.stats.round_trips++;
-    const outcome = await execQuery(
-      s.client!,
-      sql,
-      () => undefined,
-      s.caps,
-      (r) => {
-        rows.push(...r.rows);
-      },
-    );
-    if (!outcome.ok) throw new Error(String((outcome.error as Error).message ?? outcome.error));
-    return rows;
-  };
-}
 
 /** `\d[+] NAME`: describes every relation the pattern matches, in schema, name order. */
 export async function describeObjects(

@@ -1,9 +1,7 @@
 // What psql's describeOneTableDetails first reads about a relation (its pg_class facts), the
 // options of a `\d` run, and the Tablespace footer every relation kind shares.
 
-type Row = (string | null)[];
-/** Runs one catalog query, giving its rows (NULL as null); rejects with the server's error. */
-export type CatalogQuery = (sql: string) => Promise<Row[]>;
+import type { CatalogQuery } from "./catalog-query.ts";
 
 export interface TableInfo {
   oid: string;

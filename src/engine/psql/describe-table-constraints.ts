@@ -2,8 +2,8 @@
 // tables, materialized views, foreign and TOAST tables): Indexes, Check constraints, Foreign-key
 // constraints, Referenced by, Policies, Statistics objects, Rules, Publications and, with `+`,
 // Not-null constraints. Queries written after psql 18's for a server >= 15.
+import type { CatalogQuery } from "./catalog-query.ts";
 import {
-  type CatalogQuery,
   type DescribeOptions,
   type TableInfo,
   tablespaceFooter,

@@ -5,8 +5,8 @@
 // foreign server, Inherits, partitions or child tables, Typed table, Replica Identity,
 // Tablespace, Access method (`+`) and Options (`+`). Queries written after psql 18 for a server
 // >= 15.
+import type { CatalogQuery } from "./catalog-query.ts";
 import {
-  type CatalogQuery,
   type DescribeOptions,
   type TableInfo,
   tablespaceFooter,

@@ -3,7 +3,8 @@
 // kind, Collation/Nullable/Default, Key?/Definition for indexes, FDW options, and with `+` Storage,
 // Compression, Stats target, Description), then the footers (describe-table-footers.ts). The
 // queries are psql's own for a server >= 12; psql prints a NULL as an empty cell here.
-import type { CatalogQuery, DescribeOptions, TableInfo } from "./describe-relation-info.ts";
+import type { CatalogQuery } from "./catalog-query.ts";
+import type { DescribeOptions, TableInfo } from "./describe-relation-info.ts";
 import { tableFooters } from "./describe-table-footers.ts";
 import type { PrintSettings } from "./print-settings.ts";
 import { printResult } from "./print-table.ts";

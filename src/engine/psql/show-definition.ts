@@ -3,7 +3,7 @@
 // or, with `+`, with line numbers (print_with_linenumbers: a function's header lines, before the
 // line that starts its body with "AS ", "BEGIN " or "RETURN ", are indented and not numbered).
 import type { MetaUnit } from "../units.ts";
-import { execQuery } from "./exec-query.ts";
+import { catalogQuery } from "./catalog-query.ts";
 import type { PsqlSession } from "./session.ts";
 
 /** psql's fmtId, without the keyword check: quotes names that are not plain lower-case words. */
@@ -44,22 +44,13 @@ async function firstRow(
   u: MetaUnit,
   sql: string,
 ): Promise<(string | null)[] | undefined | null> {
-  let row: (string | null)[] | undefined;
-  s.stats.round_trips++;
-  const outcome = await execQuery(
-    s.client!,
-    sql,
-    () => undefined,
-    s.caps,
-    (r) => {
-      row = r.rows[0];
-    },
-  );
-  if (outcome.ok) return row;
-  // psql's minimal_error_message: the severity and the primary message only.
-  const e = outcome.error as { message?: string };
-  s.metaError(u, `ERROR:  ${e.message ?? String(e)}`, "sql_error");
-  return null;
+  try {
+    return (await catalogQuery(s)(sql))[0];
+  } catch (err) {
+    // psql's minimal_error_message: the severity and the primary message only.
+    s.metaError(u, `ERROR:  ${(err as Error).message}`, "sql_error");
+    return null;
+  }
 }
 
 export async function showFunction(s: PsqlSession, u: MetaUnit): Promise<void> {

@@ -139,62 +139,62 @@ describe("proxy fast path", () => {
     await next.end();
   });
 
-  it("gives a login trigger's NOTICE to a notice listener added once the session is in use", async () => {
+  /**
+   * An instance whose login event trigger runs `body` (plpgsql). Only a superuser creates event
+   * triggers (pg_regress's event_trigger_login does, as one). The ready session opened before the
+   * trigger existed is used up, so the next ones run it.
+   */
+  async function withLoginTrigger(name: string, body: string) {
     const created = await env.call("POST", "/v1/instances", { from: { base: { engine } } });
     const { instance } = env.handle.manager.get(created.json.instance_id);
-    // Only a superuser creates event triggers (pg_regress's event_trigger_login does, as one).
     await withAdmin(
       instance.socketDir,
       instance.adminPassword,
       (a) =>
-        a.query(`CREATE FUNCTION welcome() RETURNS event_trigger LANGUAGE plpgsql AS $$
-          BEGIN RAISE NOTICE 'You are welcome!'; END $$;
-          CREATE EVENT TRIGGER on_login ON login EXECUTE FUNCTION welcome();
-          ALTER EVENT TRIGGER on_login ENABLE ALWAYS`),
+        a.query(`CREATE FUNCTION ${name}() RETURNS event_trigger LANGUAGE plpgsql AS $$
+          BEGIN ${body} END $$;
+          CREATE EVENT TRIGGER ${name}_login ON login EXECUTE FUNCTION ${name}();
+          ALTER EVENT TRIGGER ${name}_login ENABLE ALWAYS`),
       "postgres",
     );
-    // The ready session opened before the trigger existed; the one opened after this session
-    // ends runs it, and its NOTICE arrives with the greeting the proxy replays.
     const before = await connectPg(created.json.connection);
     await before.query("SELECT 1");
     await before.end();
+    return created.json.connection;
+  }
+
+  /**
+   * The notices a new session's listener gets when it is added after the session's startup (with
+   * its notices) is over: the engine adds its own after a few awaits of its own.
+   */
+  async function startupNotices(connection: Parameters<typeof connectPg>[0]): Promise<string[]> {
+    const c = await connectPg(connection);
+    await c.query("SELECT 1");
+    const notices: string[] = [];
+    c.on("notice", (n: { message?: string }) => notices.push(n.message ?? ""));
+    await Promise.resolve();
+    await c.end();
+    return notices;
+  }
+
+  it("gives a login trigger's NOTICE to a notice listener added once the session is in use", async () => {
+    const connection = await withLoginTrigger("welcome", "RAISE NOTICE 'You are welcome!';");
+    // The ready session opened after the last one ended runs the trigger, and its NOTICE arrives
+    // with the greeting the proxy replays.
     await waitFor(async () => {
-      const c = await connectPg(created.json.connection);
-      // The session's startup, with its notice, is over before the listener is added (the engine
-      // adds its own after a few awaits of its own).
-      await c.query("SELECT 1");
-      const notices: string[] = [];
-      c.on("notice", (n: { message?: string }) => notices.push(n.message ?? ""));
-      await Promise.resolve();
-      await c.end();
+      const notices = await startupNotices(connection);
       return notices.length === 1 && notices[0] === "You are welcome!";
     });
   });
 
   it(`holds at most ${MAX_HELD_NOTICES} startup notices: a login trigger raising more loses the rest`, async () => {
-    const created = await env.call("POST", "/v1/instances", { from: { base: { engine } } });
-    const { instance } = env.handle.manager.get(created.json.instance_id);
     const raised = MAX_HELD_NOTICES + 5;
-    await withAdmin(
-      instance.socketDir,
-      instance.adminPassword,
-      (a) =>
-        a.query(`CREATE FUNCTION noisy() RETURNS event_trigger LANGUAGE plpgsql AS $$
-          BEGIN FOR i IN 1..${raised} LOOP RAISE NOTICE 'n%', i; END LOOP; END $$;
-          CREATE EVENT TRIGGER noisy_login ON login EXECUTE FUNCTION noisy();
-          ALTER EVENT TRIGGER noisy_login ENABLE ALWAYS`),
-      "postgres",
+    const connection = await withLoginTrigger(
+      "noisy",
+      `FOR i IN 1..${raised} LOOP RAISE NOTICE 'n%', i; END LOOP;`,
     );
-    const before = await connectPg(created.json.connection);
-    await before.query("SELECT 1");
-    await before.end();
     await waitFor(async () => {
-      const c = await connectPg(created.json.connection);
-      await c.query("SELECT 1");
-      const notices: string[] = [];
-      c.on("notice", (n: { message?: string }) => notices.push(n.message ?? ""));
-      await Promise.resolve();
-      await c.end();
+      const notices = await startupNotices(connection);
       return (
         notices.length === MAX_HELD_NOTICES &&
         notices[0] === "n1" &&
