@@ -21,6 +21,7 @@ import { logicalBytes } from "../layers/manifest.ts";
 import { EnvError } from "./errors.ts";
 import type { Instance, SnapshotWay } from "./instance.ts";
 import type { LayerStore, WrittenLayer } from "./layer-store.ts";
+import { quotaExceededError } from "./quota-watch.ts";
 
 export interface SnapshotDeps {
   layers: LayerStore;
@@ -73,14 +74,25 @@ export async function takeSnapshot(
       instance.fileIndex = { store: d.layers.chunks, files: hashed.files };
       return { hashed, cap };
     };
+    // The walk stops at the tighter of the layer cap and the instance's data quota (the watchdog
+    // may not have measured since the last statement: quota-watch.ts).
+    const quotaFirst = instance.maxDataBytes < d.maxLayerBytes;
     const capture = (dataDir: string, o: CaptureOptions) => {
       try {
         return captureSync(dataDir, staging, instance.fileIndex, {
           ...o,
-          maxBytes: d.maxLayerBytes,
+          maxBytes: quotaFirst ? instance.maxDataBytes : d.maxLayerBytes,
         });
       } catch (err) {
         if (!(err instanceof CaptureTooLargeError)) throw err;
+        if (quotaFirst) {
+          instance.exceeded = {
+            limit: "max_data_bytes",
+            max_bytes: instance.maxDataBytes,
+            used_bytes: err.walkedBytes,
+          };
+          throw quotaExceededError(instance);
+        }
         throw new EnvError(
           413,
           "layer_too_large",

@@ -3,7 +3,8 @@
 // watchdog measures each ready instance's data directory every `watchIntervalMs` and, past its
 // quota, terminates the user's sessions and marks the instance: GET /v1/instances/:id then
 // answers `quota_exceeded` naming the limit (the Worker fails the job with that code) and a
-// snapshot is refused. The overshoot is bounded by what one interval can write.
+// snapshot is refused. The overshoot is bounded by what one interval can write; a snapshot
+// measures for itself (refuseOverQuota, or format 2's walk), so no layer is over the quota.
 import type { Dirent } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -88,25 +89,34 @@ export async function checkQuota(w: Watched): Promise<QuotaExceeded | null> {
   return w.exceeded;
 }
 
+/** The instance's quota crossed: marked, like the watchdog does, and refused with 409. */
+export function quotaExceededError(w: Pick<Watched, "exceeded">): EnvError {
+  const q = w.exceeded as QuotaExceeded;
+  return new EnvError(
+    409,
+    "quota_exceeded",
+    `the instance exceeded ${q.limit} (${q.used_bytes} of ${q.max_bytes} bytes)`,
+  );
+}
+
 /**
  * Before a snapshot: an instance past its quota is not published (409 `quota_exceeded`), nor a
  * data directory over the layer size cap (413 `layer_too_large`), so no job publishes a layer
- * bigger than `maxLayerBytes`.
+ * bigger than `maxLayerBytes`. The data directory is measured here, not only by the watchdog: a
+ * step that writes past the quota between two of its ticks would otherwise become a layer.
  */
 export async function refuseOverQuota(
-  w: Pick<Watched, "dataDir" | "exceeded">,
+  w: Pick<Watched, "dataDir" | "exceeded" | "maxDataBytes">,
   /** null: the caller measures the data directory itself (a format-2 snapshot's walk). */
   maxLayerBytes: number | null,
 ): Promise<void> {
-  if (w.exceeded) {
-    throw new EnvError(
-      409,
-      "quota_exceeded",
-      `the instance exceeded ${w.exceeded.limit} (${w.exceeded.used_bytes} of ${w.exceeded.max_bytes} bytes)`,
-    );
-  }
+  if (w.exceeded) throw quotaExceededError(w);
   if (maxLayerBytes === null) return;
   const used = await dirBytes(w.dataDir);
+  if (used > w.maxDataBytes) {
+    w.exceeded = { limit: "max_data_bytes", max_bytes: w.maxDataBytes, used_bytes: used };
+    throw quotaExceededError(w);
+  }
   if (used > maxLayerBytes) {
     throw new EnvError(
       413,

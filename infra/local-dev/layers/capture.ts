@@ -54,9 +54,12 @@ export interface CaptureOptions {
 
 export class CaptureTooLargeError extends Error {
   readonly maxBytes: number;
-  constructor(maxBytes: number) {
+  /** Bytes walked when the walk stopped: the directory holds at least this many. */
+  readonly walkedBytes: number;
+  constructor(maxBytes: number, walkedBytes: number) {
     super(`the data directory holds more than ${maxBytes} bytes`);
     this.maxBytes = maxBytes;
+    this.walkedBytes = walkedBytes;
   }
 }
 
@@ -96,7 +99,7 @@ export function captureSync(
         // Checked as the walk goes (not by a walk of its own first): what is staged before the
         // refusal stays under the limit, and a snapshot within it walks the directory once.
         if (opts.maxBytes !== undefined && total > opts.maxBytes) {
-          throw new CaptureTooLargeError(opts.maxBytes);
+          throw new CaptureTooLargeError(opts.maxBytes, total);
         }
         const known = index?.files.get(path);
         const same = known && known.size === size && known.mtimeNs === st.mtimeNs;

@@ -100,6 +100,54 @@ describe("instance quotas", () => {
   });
 });
 
+describe("data quota at snapshot, before the watchdog measured", () => {
+  // The watchdog never ticks here (an hour apart): only the snapshot's own measurement can see
+  // that the step wrote past the quota, as when a step finishes between two ticks.
+  for (const layerFormat of [1, 2] as const) {
+    let quiet: TestEnv;
+    afterAll(async () => {
+      await quiet?.close();
+    });
+
+    it(`format ${layerFormat}: a snapshot past max_data_bytes is refused with 409 quota_exceeded`, async () => {
+      quiet = await startTestEnv({
+        layerFormat,
+        quota: { maxDataBytes: 4096 * MiB, maxLayerBytes: 4096 * MiB, watchIntervalMs: 3_600_000 },
+      });
+      const create = (quota?: { max_data_bytes: number }) =>
+        quiet.call("POST", "/v1/instances", {
+          from: { base: { engine: quiet.handle.manager.binaries.engine } },
+          ...(quota ? { quota } : {}),
+        });
+      const probe = await create();
+      const base = await dirBytes(
+        quiet.handle.manager.get(probe.json.instance_id).instance.dataDir,
+      );
+      const max = base + 16 * MiB;
+      const created = await create({ max_data_bytes: max });
+      const id = created.json.instance_id as string;
+      const client = await connectViaProxy(created.json.connection);
+      // ~40 MB of table: the statement finishes, nobody has measured the directory yet.
+      await client.query(
+        "CREATE TABLE big AS SELECT g, repeat('q', 1000) AS pad FROM generate_series(1, 40000) g",
+      );
+      await client.end();
+      expect((await quiet.call("GET", `/v1/instances/${id}`)).json.quota_exceeded).toBeUndefined();
+
+      const snap = await quiet.call("POST", `/v1/instances/${id}/snapshot`);
+      expect(snap.status, JSON.stringify(snap.json)).toBe(409);
+      expect(snap.json.error.code).toBe("quota_exceeded");
+      expect(snap.json.error.message).toMatch(
+        new RegExp(`^the instance exceeded max_data_bytes \\(\\d+ of ${max} bytes\\)$`),
+      );
+      // Marked like the watchdog marks it: the Worker reads the same answer as after a tick.
+      const info = await quiet.call("GET", `/v1/instances/${id}`);
+      expect(info.json.quota_exceeded).toMatchObject({ limit: "max_data_bytes", max_bytes: max });
+      expect(info.json.quota_exceeded.used_bytes).toBeGreaterThan(max);
+    });
+  }
+});
+
 describe("layer size", () => {
   let small: TestEnv;
   afterAll(async () => {
