@@ -38,8 +38,10 @@ export class AdmissionObject extends DurableObject<Env> {
   }
 
   async release(jobId: string): Promise<void> {
+    // Against the slots held before: the jobs still running were not granted anything new.
+    const before = this.#granted();
     const granted = this.#queue.release(jobId, Date.now());
-    await this.#after(new Set(), null, granted);
+    await this.#after(before, null, granted);
   }
 
   async place(who: Pick<Ticket, "jobId" | "userId" | "userRunningCap">): Promise<Place> {
