@@ -68,6 +68,7 @@ export default defineConfig({
           name: "integration",
           include: ["test/**/*.integration.test.ts"],
           globalSetup: ["test/global-setup.ts"],
+          setupFiles: ["test/support/settle-platform-jobs.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

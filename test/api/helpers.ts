@@ -32,7 +32,11 @@ export async function call(path: string, opts: CallOptions = {}): Promise<Respon
 }
 
 /** Jobs a test started that run in the background (short creates, runs of long jobs). */
-const running: { jobId: string; user: string }[] = [];
+export interface StartedJob {
+  jobId: string;
+  user: string;
+}
+const running: StartedJob[] = [];
 
 async function noteRunningJob(path: string, opts: CallOptions, res: Response): Promise<void> {
   const sent = (opts.body ?? {}) as { mode?: string; user_id?: string };
@@ -48,20 +52,23 @@ async function noteRunningJob(path: string, opts: CallOptions, res: Response): P
 /**
  * Waits until every job the file started has ended (test/support/settle-jobs.ts runs it after
  * each unit file): a job still retrying the absent platform when the file's workerd is torn
- * down logs into a closed channel, and vitest counts that as an error of the run.
+ * down logs into a closed channel, and vitest counts that as an error of the run. Answers the
+ * jobs that ended (within `rounds` long polls of 20 s).
  */
-export async function settleRunningJobs(): Promise<void> {
+export async function settleRunningJobs(rounds = 3): Promise<StartedJob[]> {
   const jobs = running.splice(0);
-  await Promise.all(
-    jobs.map(async ({ jobId, user }) => {
-      for (let i = 0; i < 3; i++) {
-        const res = await call(`/v1/jobs/${jobId}?wait_ms=20000`, { user });
-        if (res.status !== 200) return;
+  const ended = await Promise.all(
+    jobs.map(async (job) => {
+      for (let i = 0; i < rounds; i++) {
+        const res = await call(`/v1/jobs/${job.jobId}?wait_ms=20000`, { user: job.user });
+        if (res.status !== 200) return null;
         const { status } = await res.json<{ status: string }>();
-        if (status === "completed" || status === "failed" || status === "canceled") return;
+        if (status === "completed" || status === "failed" || status === "canceled") return job;
       }
+      return null;
     }),
   );
+  return ended.filter((j): j is StartedJob => j !== null);
 }
 
 export interface ErrorJson {

@@ -3,4 +3,6 @@
 import { afterAll } from "vitest";
 import { settleRunningJobs } from "../api/helpers.ts";
 
-afterAll(settleRunningJobs, 90_000);
+afterAll(async () => {
+  await settleRunningJobs();
+}, 90_000);
