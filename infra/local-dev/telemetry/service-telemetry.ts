@@ -19,6 +19,8 @@ export interface ServiceTelemetryOptions {
   /** Exporter base URL; spans are only kept when it is set. */
   telemetryUrl?: string | undefined;
   log?: LogSink | undefined;
+  /** How long a span waits for its export batch (default FLUSH_MS); a test holds it to fill up. */
+  flushMs?: number;
 }
 
 /** `/v1/instances/i-4f3a…/snapshot` → `/v1/instances/:id/snapshot`: no ids in span names. */
@@ -133,7 +135,7 @@ export class ServiceTelemetry {
       return;
     }
     this.#pending.push(span);
-    this.#timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+    this.#timer ??= setTimeout(() => void this.flush(), this.#opts.flushMs ?? FLUSH_MS);
   }
 
   /** Sends the waiting spans (a failed export drops them: spans are best effort). */
