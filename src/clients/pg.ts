@@ -119,8 +119,35 @@ export async function connectPg(conn: PgConnection, database?: string): Promise<
   client.neonConfig.coalesceWrites = false;
   client.on("error", () => {});
   holdStartupNotices(client);
+  trackParameters(client);
   await client.connect();
   return client;
+}
+
+const parameters = new WeakMap<Client, Map<string, string>>();
+
+/**
+ * What the server last reported for a parameter it reports (ParameterStatus: at startup, and after
+ * a statement changed it), as libpq's PQparameterStatus answers psql: undefined if never reported.
+ */
+export function serverParameter(client: Client, name: string): string | undefined {
+  return parameters.get(client)?.get(name);
+}
+
+/** Records every ParameterStatus, from the startup ones on (the listener is there before them). */
+function trackParameters(client: Client): void {
+  const seen = new Map<string, string>();
+  parameters.set(client, seen);
+  // The driver's Connection emits each backend message under its name; its typings omit it.
+  const connection = (client as unknown as { connection: ParameterSource }).connection;
+  connection.on("parameterStatus", (m) => seen.set(m.parameterName, m.parameterValue));
+}
+
+interface ParameterSource {
+  on(
+    event: "parameterStatus",
+    fn: (m: { parameterName: string; parameterValue: string }) => void,
+  ): void;
 }
 
 /** Notices held for the first listener at most; a login trigger raising more loses the rest. */

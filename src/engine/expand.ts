@@ -23,6 +23,11 @@ export interface ExpandOptions extends MetaOptions {
   files: ReadonlyMap<string, string>;
   entry: string;
   variables?: Readonly<Record<string, string>>;
+  /**
+   * The server's standard_conforming_strings as of now (the interpreter reads ParameterStatus);
+   * asked as each literal is lexed. Without it literals are lexed as with it on.
+   */
+  standardStrings?: () => boolean;
 }
 
 /** A unit with where its last token ends (for psql -a's echo of input lines); no unit: a position. */
@@ -134,7 +139,7 @@ export class Expander implements MetaHost {
     const gate = this.opts.runtime
       ? (start: number) => this.copiesRead.has(`${path}:${start}`)
       : undefined;
-    for (const tok of lexTokens(text, gate)) {
+    for (const tok of lexTokens(text, gate, this.opts.standardStrings)) {
       const echo = this.vars.get("ECHO");
       const include = this.token(tok, path, buf, stack, entryDepth);
       // psql echoes a line as it reads it: the lines up to a `\set ECHO` follow the old value.
@@ -226,7 +231,7 @@ export class Expander implements MetaHost {
 
   /** A plain `:name` is lexed again as SQL, as psql does (its value may hold several statements). */
   private interpolate(buf: StatementBuffer, at: Token, path: string, value: string): void {
-    for (const t of lex(value)) {
+    for (const t of lex(value, this.opts.standardStrings)) {
       const kind =
         t.kind === "variable" || t.kind === "meta" || t.kind === "copy_data" ? "other" : t.kind;
       const piece: Token = { kind, start: at.start, end: at.end, text: t.text };

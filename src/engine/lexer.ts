@@ -118,11 +118,15 @@ function trackWord(st: StatementState, source: string, start: number, end: numbe
 }
 
 /** Splits `text` into tokens following psql's rules. Never throws: unterminated constructs run to EOF. */
-export function lex(text: string): Token[] {
+export function lex(text: string, standardStrings?: () => boolean): Token[] {
   const tokens: Token[] = [];
-  lexEach(text, (t) => {
-    tokens.push(t);
-  });
+  lexEach(
+    text,
+    (t) => {
+      tokens.push(t);
+    },
+    standardStrings,
+  );
   return tokens;
 }
 
@@ -130,18 +134,26 @@ export function lex(text: string): Token[] {
  * Like lex(), but hands each token to `onToken` as it is found (tokens of a large file then die
  * young, which keeps the garbage collector cheap). Stops early when `onToken` returns false.
  */
-export function lexEach(text: string, onToken: (t: Token) => unknown): void {
-  for (const t of lexTokens(text)) if (onToken(t) === false) return;
+export function lexEach(
+  text: string,
+  onToken: (t: Token) => unknown,
+  standardStrings?: () => boolean,
+): void {
+  for (const t of lexTokens(text, undefined, standardStrings)) if (onToken(t) === false) return;
 }
 
 /**
  * The tokens of `text`, one at a time (a lazy lex(): the caller may stop early). With `copyGate`,
  * the data after a SQL `COPY ... FROM stdin` (starting at the offset given) is read as COPY data
  * only if the gate says so, asked when the lexer reaches it (the statement has run by then).
+ * `standardStrings` is the server's standard_conforming_strings, asked at each `'...'` literal
+ * as psql asks libpq after every query: when it answers false, a backslash in the literal escapes
+ * the next character, as in E'...' (default: on, PostgreSQL's default since 9.1).
  */
 export function* lexTokens(
   text: string,
   copyGate?: (dataStart: number) => boolean,
+  standardStrings?: () => boolean,
 ): Generator<Token> {
   const n = text.length;
   let i = 0;
@@ -207,7 +219,8 @@ export function* lexTokens(
     }
 
     if (c === 39) {
-      i = scanQuoted(text, i + 1, 39, false);
+      const escapes = standardStrings !== undefined && !rawQuote(text, i) && !standardStrings();
+      i = scanQuoted(text, i + 1, 39, escapes);
       push("string", start, i);
       continue;
     }
@@ -308,6 +321,21 @@ export function* lexTokens(
 
 function prevIsIdent(text: string, i: number): boolean {
   return i > 0 && isIdentCont(text.charCodeAt(i - 1));
+}
+
+/**
+ * Whether the quote at `i` opens B'...', X'...' or U&'...', whose backslashes are never escapes
+ * (psqlscan.l's xb, xh and xus states, whatever standard_conforming_strings says).
+ */
+function rawQuote(text: string, i: number): boolean {
+  const p = text.charCodeAt(i - 1) | 0x20;
+  if ((p === 98 || p === 120) && i >= 1 && !prevIsIdent(text, i - 1)) return true;
+  return (
+    text.charCodeAt(i - 1) === 38 &&
+    (text.charCodeAt(i - 2) | 0x20) === 117 &&
+    i >= 2 &&
+    !prevIsIdent(text, i - 2)
+  );
 }
 
 /** Returns the offset just past the closing quote (or EOF). `backslash` enables E'' escapes. */

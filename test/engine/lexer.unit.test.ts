@@ -51,6 +51,25 @@ describe("lexer", () => {
     expect(kinds("SELECT 'a\\'; SELECT 2;").filter(([k]) => k === "semicolon")).toHaveLength(2);
   });
 
+  it("with standard_conforming_strings off reads backslashes in '...' as escapes", () => {
+    const off = () => false;
+    const strings = (text: string, std?: () => boolean) =>
+      lex(text, std)
+        .filter((t) => t.kind === "string")
+        .map((t) => t.text);
+    // strings.sql's literals: `\'` does not end the string while the setting is off.
+    const text = "select 'a\\b\\'cd' as f2, 'ab\\\\\\'cd' as f5; select 2;";
+    expect(strings(text, off)).toEqual(["'a\\b\\'cd'", "'ab\\\\\\'cd'"]);
+    expect(lex(text, off).filter((t) => t.kind === "semicolon")).toHaveLength(2);
+    // On (or not said), the same backslash is a plain character and the quote ends the literal.
+    expect(strings("select 'abcd\\' as f4;", () => true)).toEqual(["'abcd\\'"]);
+    expect(strings("select 'abcd\\' as f4;")).toEqual(["'abcd\\'"]);
+    // B'', X'' and U&'' never escape (psqlscan.l's xb, xh, xus); N'' does.
+    expect(strings("SELECT U&' \\' UESCAPE '!' AS \"tricky\";", off)).toEqual(["' \\'", "'!'"]);
+    expect(strings("SELECT x'\\', b'\\';", off)).toEqual(["'\\'", "'\\'"]);
+    expect(strings("SELECT n'\\'';", off)).toEqual(["'\\''"]);
+  });
+
   it("leaves variables inside strings, identifiers, comments and dollar quotes alone", () => {
     const text = "SELECT ':x', \":y\", $$ :z $$ /* :w */ -- :v\n, :real;";
     const vars = lex(text).filter((t) => t.kind === "variable");

@@ -24,6 +24,18 @@ describe("needsInterpreter", () => {
     expect(needs({ "a.sql": "\\echo :'SERVER_VERSION_NUM'\n" })).toBe(true);
   });
 
+  it("interprets a step that names standard_conforming_strings (it changes how literals lex)", () => {
+    expect(needs({ "a.sql": "SET standard_conforming_strings = off;\nselect 'a\\'b';" })).toBe(
+      true,
+    );
+    expect(
+      needs({
+        "a.sql": "\\i b.sql\n",
+        "b.sql": "select set_config('standard_conforming_strings', 'off', false);",
+      }),
+    ).toBe(true);
+  });
+
   it("looks through includes, relative ones too, and in \\if branches that may not run", () => {
     const files = {
       "a.sql": "\\if false\n\\ir lib/b.sql\n\\endif\n",

@@ -3,7 +3,8 @@
 // cells, `\sv NAME;`, and the echo of a `\quit` line. The expected texts are real psql's, copied
 // byte for byte from PostgreSQL's regression suite (expected/errors.out lines 19-22,
 // transactions.out 1076-1083, sqljson_jsontable.out 1139-1147,
-// collate.linux.utf8_1.out 6-11, copy2.out 28-34) or, where marked, from psql's print.c rules.
+// collate.linux.utf8_1.out 6-11, copy2.out 28-34, strings.out 2672-2685) or, where marked, from
+// psql's print.c rules.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectPg } from "../../src/clients/pg.ts";
 import { runPsqlScript } from "../../src/engine/psql/interpreter.ts";
@@ -161,6 +162,31 @@ LINE 5: out1 int;
     );
     expect(out).toBe(
       "SELECT 1 AS a;\n a \n---\n 1\n(1 row)\n\n\\set ECHO none\n b \n---\n 2\n(1 row)\n\nSELECT 3 AS c;\n c \n---\n 3\n(1 row)\n\n",
+    );
+  });
+  it("lexes literals as the server's standard_conforming_strings says, after each SET", async () => {
+    // strings.sql 839-848: the same values written both ways; with the setting off, `\'` and
+    // `\\` are escapes, so the lexer must not end the literal at the quote after a backslash.
+    const script = String.raw`set escape_string_warning = off;
+set standard_conforming_strings = on;
+
+select 'a\bcd' as f1, 'a\b''cd' as f2, 'a\b''''cd' as f3, 'abcd\'   as f4, 'ab\''cd' as f5, '\\' as f6;
+
+set standard_conforming_strings = off;
+
+select 'a\\bcd' as f1, 'a\\b\'cd' as f2, 'a\\b\'''cd' as f3, 'abcd\\'   as f4, 'ab\\\'cd' as f5, '\\\\' as f6;
+
+reset standard_conforming_strings;
+`;
+    const table = String.raw`  f1   |   f2   |   f3    |  f4   |   f5   | f6 
+-------+--------+---------+-------+--------+----
+ a\bcd | a\b'cd | a\b''cd | abcd\ | ab\'cd | \\
+(1 row)
+
+`;
+    const lines = script.split("\n").filter((l) => l !== "");
+    expect(await psqlText(script, true)).toBe(
+      `${lines.slice(0, 3).join("\n")}\n${table}${lines.slice(3, 5).join("\n")}\n${table}${lines[5]}\n`,
     );
   });
 });

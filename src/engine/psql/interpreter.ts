@@ -14,7 +14,7 @@ import { expectedPaths, type TestVerdict, verdict } from "./expected-output.ts";
 import { runMeta } from "./meta.ts";
 import type { HeadError, PsqlRunOptions } from "./options.ts";
 import { PsqlOutput } from "./output.ts";
-import { MAX_IN_FLIGHT, StatementScanner } from "./pipeline.ts";
+import { MAX_IN_FLIGHT, mayChangeStringSyntax, StatementScanner } from "./pipeline.ts";
 import { refusedCommand } from "./refused.ts";
 import type { HeadResultSet } from "./result-set.ts";
 import { PsqlSession } from "./session.ts";
@@ -52,6 +52,7 @@ export async function runPsqlScript(opts: PsqlRunOptions): Promise<PsqlRunResult
     },
     ...(opts.variables ? { variables: opts.variables } : {}),
     ...(opts.env ? { env: opts.env } : {}),
+    standardStrings: () => session?.standardStrings ?? true,
   });
   const out = new PsqlOutput(opts.maxOutputBytes ?? 8 * 1024 * 1024, (p) => exp.fileText(p));
   const caps = {
@@ -98,7 +99,10 @@ export async function runPsqlScript(opts: PsqlRunOptions): Promise<PsqlRunResult
         skipCopyData(out, unit, step.file);
         // A script may `\set ON_ERROR_STOP on` itself: from then on, nothing is sent ahead.
         const stops = stopOnError(session.vars.get("ON_ERROR_STOP"));
-        if (scanner && !stops && !session.pipelining && !unit.send && !unit.copy) {
+        // Nothing is lexed ahead of a statement that may change how literals are lexed, nor while
+        // backslashes escape (the scanner lexes as with standard_conforming_strings on).
+        const lexingSettles = session.standardStrings && !mayChangeStringSyntax(unit.text);
+        if (scanner && !stops && !session.pipelining && !unit.send && !unit.copy && lexingSettles) {
           sendAhead(session, scanner, step, steps, queued);
         }
         await session.sql(unit);

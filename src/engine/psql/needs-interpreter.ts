@@ -4,7 +4,9 @@
 // what it set), `\gexec`, the `\d` family, or psql's automatic variables (`:DBNAME`,
 // `:ROW_COUNT`...). PostgREST's fixtures do (`SELECT ... AS is_orioledb_available \gset`, then
 // `\if :is_orioledb_available`; `ALTER DATABASE :DBNAME ...`). Every file the step may include is
-// looked at, also in `\if` branches that may not run, so the choice never depends on data.
+// looked at, also in `\if` branches that may not run, so the choice never depends on data. So is
+// a step that names standard_conforming_strings: turned off, it changes how the literals after it
+// are lexed, which only a statement-at-a-time run (reading the server's setting) gets right.
 import { lex } from "../lexer.ts";
 import { splitMeta } from "../meta-args.ts";
 import { isRuntimeMeta, isSendMeta } from "../runtime-meta.ts";
@@ -35,6 +37,7 @@ const META_VARIABLE = /:(?:'|"|\{\?)?([A-Za-z_][A-Za-z0-9_]*)/g;
 
 export function needsInterpreter(files: ReadonlyMap<string, string>, entry: string): boolean {
   for (const [, text] of reachableFiles(files, entry)) {
+    if (/standard_conforming_strings/i.test(text)) return true;
     // Without a backslash (no meta-command) and no text like a reference to an automatic
     // variable, the answer is no without lexing (pg_dump's schemas are full of `::` casts).
     if (!text.includes("\\") && !AUTOMATIC_REFERENCE.test(text)) continue;

@@ -9,7 +9,9 @@
 // "Plain" means nothing between here and the statement's end could read state the statements in
 // flight change: no meta-command (\gset, \if, \echo :ROW_COUNT, ...), no variable (:x, :'x',
 // ROW_COUNT and ERROR change after every statement), no COPY (its inline data is taken by the
-// expander only after the next token), and the text is in the same file (no include boundary).
+// expander only after the next token), the text is in the same file (no include boundary), and
+// nothing may change standard_conforming_strings, which decides how the statements after it are
+// lexed (a word or literal naming it, RESET, DISCARD).
 // Under "stop" nothing is sent ahead: a statement after an error must never run, and only psql's
 // own per-statement Query gives that (joining statements into one Query would put them in one
 // implicit transaction, which changes what an error rolls back).
@@ -28,6 +30,17 @@ export type AheadEvent = { result: QueryResultSet } | { notice: ServerMessage };
 export interface AheadQuery {
   query: BatchQuery;
   events: AheadEvent[];
+}
+
+const STRING_SYNTAX_WORDS = new Set(["standard_conforming_strings", "reset", "discard"]);
+const STRING_SYNTAX = /standard_conforming_strings|\breset\b|\bdiscard\b/i;
+
+/**
+ * Whether a statement may change standard_conforming_strings (SET, set_config, RESET ALL, DISCARD
+ * ALL...): the statements after it are lexed only once it has run. Errs on the side of yes.
+ */
+export function mayChangeStringSyntax(text: string): boolean {
+  return STRING_SYNTAX.test(text);
 }
 
 /** Finds the plain statements after a point of a file, lexing each file once. */
@@ -74,6 +87,12 @@ export class StatementScanner {
           break;
         case "word":
           if (empty && t.text.toLowerCase() === "copy") return n;
+          if (STRING_SYNTAX_WORDS.has(t.text.toLowerCase())) return n;
+          empty = false;
+          break;
+        case "string":
+        case "quoted_ident":
+          if (STRING_SYNTAX.test(t.text)) return n;
           empty = false;
           break;
         default:
