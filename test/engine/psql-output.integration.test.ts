@@ -189,4 +189,43 @@ reset standard_conforming_strings;
       `${lines.slice(0, 3).join("\n")}\n${table}${lines.slice(3, 5).join("\n")}\n${table}${lines[5]}\n`,
     );
   });
+  it("reads a COPY's inline data after a COPY the server refused before asking for data", async () => {
+    // copy2.sql 353-372's shape: the lines after the refused COPY are SQL (psql never reads them
+    // as data), and the next COPYs' data must still go to the server, with statements sent
+    // ahead under "continue". The expected text is psql 15's (`psql -X -q -a` from stdin) against
+    // PostgreSQL 18.
+    const script = String.raw`CREATE TEMP TABLE f (a int);
+COPY f (nosuch) FROM STDIN;
+ROLLBACK;
+BEGIN;
+COPY f FROM STDIN;
+4
+\.
+COMMIT;
+SELECT count(*) FROM f;
+BEGIN;
+COPY f FROM STDIN;
+5
+\.
+COMMIT;
+`;
+    expect(await psqlText(script, true)).toBe(`CREATE TEMP TABLE f (a int);
+COPY f (nosuch) FROM STDIN;
+ERROR:  column "nosuch" of relation "f" does not exist
+ROLLBACK;
+WARNING:  there is no transaction in progress
+BEGIN;
+COPY f FROM STDIN;
+COMMIT;
+SELECT count(*) FROM f;
+ count 
+-------
+     1
+(1 row)
+
+BEGIN;
+COPY f FROM STDIN;
+COMMIT;
+`);
+  });
 });

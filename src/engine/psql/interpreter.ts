@@ -173,8 +173,14 @@ function sendAhead(
     if (r.done) break;
     queued.push(r.value);
     const u = r.value.unit;
-    // The scanner's count is of plain statements; anything else found is run, not sent ahead.
-    if (u?.kind !== "sql" || u.send || u.copy || units.length < queued.length) continue;
+    // The scanner's count is of plain statements; anything else found is run, not sent ahead,
+    // and nothing after it is pulled: pulling past a COPY would lex its inline data before the
+    // server said whether it reads it.
+    if (u?.kind !== "sql" || u.send || u.copy) {
+      if (u) break;
+      continue;
+    }
+    if (units.length < queued.length) continue;
     units.push(u);
   }
   if (units.length > 1 || session.hasPendingSetup) session.sendAhead(units);

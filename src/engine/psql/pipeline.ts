@@ -67,6 +67,9 @@ export class StatementScanner {
       if (toks[mid]!.start < offset) lo = mid + 1;
       else hi = mid;
     }
+    // `offset` inside one of this lexing's tokens: the expander cut the text differently here
+    // (the lines after a COPY FROM stdin the server refused are SQL to it, data to this lexing).
+    if (lo > 0 && toks[lo - 1]!.end > offset) return 0;
     let n = 0;
     let empty = true;
     for (let i = lo; i < toks.length && n < max; i++) {
