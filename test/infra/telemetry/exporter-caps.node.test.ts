@@ -1,6 +1,7 @@
 // The exporter's stores are bounded: MAX_SERIES metric series in all (points of a new series past
 // it are refused and counted), MAX_SPANS spans kept (the oldest go first), and an OTLP point with
-// more than 64 attributes is refused with 400 over HTTP.
+// more than 64 attributes is refused with 400 over HTTP, as are more points, metrics, spans,
+// scopes or resources than otlp-schema.ts allows.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   MAX_SERIES,
@@ -96,5 +97,82 @@ describe("exporter payload shape over HTTP", () => {
     expect(err.message).toContain("attributes");
     expect(err.message).toContain("64");
     expect((await post(64)).status).toBe(200);
+  });
+});
+
+describe("exporter payload counts over HTTP", () => {
+  let exporter: ExporterHandle;
+  beforeAll(async () => {
+    exporter = await startExporter();
+  });
+  afterAll(async () => {
+    await exporter.close();
+  });
+
+  const post = (path: "/v1/metrics" | "/v1/traces", body: unknown) =>
+    fetch(`${exporter.url}${path}`, { method: "POST", body: JSON.stringify(body) });
+  const refused = async (res: Response) => {
+    expect(res.status).toBe(400);
+    return ((await res.json()) as { error: { code: string; message: string } }).error;
+  };
+  const gauge = (name: string, points: number) => ({
+    name,
+    gauge: { dataPoints: Array.from({ length: points }, () => ({ asDouble: 1 })) },
+  });
+  const metrics = (scopes: unknown[][], resources = 1) => ({
+    resourceMetrics: Array.from({ length: resources }, () => ({
+      scopeMetrics: scopes.map((m) => ({ metrics: m })),
+    })),
+  });
+  const spans = (n: number, scopes = 1, resources = 1) => ({
+    resourceSpans: Array.from({ length: resources }, () => ({
+      scopeSpans: Array.from({ length: scopes }, () => ({
+        spans: Array.from({ length: n }, (_, i) => ({
+          traceId: "6bf92f3577b34da6a3ce929d0e0e4736",
+          spanId: (i + 1).toString(16).padStart(16, "0"),
+          name: "s",
+          startTimeUnixNano: 1_000_000,
+          endTimeUnixNano: 2_000_000,
+        })),
+      })),
+    })),
+  });
+
+  it("takes 1,000 points of a metric and refuses 1,001 naming dataPoints", async () => {
+    expect((await post("/v1/metrics", metrics([[gauge("pts", 1000)]]))).status).toBe(200);
+    const err = await refused(await post("/v1/metrics", metrics([[gauge("pts", 1001)]])));
+    expect(err.code).toBe("validation_failed");
+    expect(err.message).toContain("dataPoints");
+    expect(err.message).toContain("1000");
+  });
+
+  it("takes 500 metrics of a scope and refuses 501 naming metrics", async () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => gauge(`m${i}`, 1));
+    expect((await post("/v1/metrics", metrics([many(500)]))).status).toBe(200);
+    const err = await refused(await post("/v1/metrics", metrics([many(501)])));
+    expect(err.message).toContain("metrics");
+    expect(err.message).toContain("500");
+  });
+
+  it("refuses 51 scopes and 51 resources of metrics", async () => {
+    const scopes = Array.from({ length: 51 }, () => [gauge("sc", 1)]);
+    expect((await refused(await post("/v1/metrics", metrics(scopes)))).message).toContain(
+      "scopeMetrics",
+    );
+    expect((await post("/v1/metrics", metrics(scopes.slice(0, 50), 50))).status).toBe(200);
+    expect(
+      (await refused(await post("/v1/metrics", metrics([[gauge("r", 1)]], 51)))).message,
+    ).toContain("resourceMetrics");
+  });
+
+  it("takes 5,000 spans of a scope and refuses 5,001; refuses 51 scopes and 51 resources", async () => {
+    expect((await post("/v1/traces", spans(5000))).status).toBe(200);
+    const err = await refused(await post("/v1/traces", spans(5001)));
+    expect(err.message).toContain("spans");
+    expect(err.message).toContain("5000");
+    expect((await refused(await post("/v1/traces", spans(1, 51)))).message).toContain("scopeSpans");
+    expect((await refused(await post("/v1/traces", spans(1, 1, 51)))).message).toContain(
+      "resourceSpans",
+    );
   });
 });
