@@ -89,7 +89,18 @@ describe("webhooks", () => {
     expect(view.status).toBe("completed");
     const log = await deliveries(jobId, user);
     expect(log.messages[0]?.state).toBe("pending");
-  });
+    // The attempt ends at the 10 s delivery timeout, is recorded as such, and is retried.
+    const after = await until(
+      () => deliveries(jobId, user),
+      (d) => d.attempts.length >= 1,
+    );
+    expect(after.attempts[0]).toMatchObject({
+      status_code: null,
+      error: "no answer within 10000 ms",
+    });
+    expect(after.attempts[0]?.duration_ms).toBeGreaterThanOrEqual(10_000);
+    expect(after.messages[0]).toMatchObject({ state: "pending", attempts: 1 });
+  }, 60_000);
 
   it("lose nothing when the object is reset between attempts", async () => {
     const { key, jobId, user } = await jobWithHook("fail-twice");
