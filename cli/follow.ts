@@ -96,6 +96,9 @@ async function socketOnce(
       }
     };
     ws.onclose = settle;
+    // A refused upgrade (a proxy answering 403) fires `error` and never `close` in Node's
+    // WebSocket: without this the CLI would wait forever instead of falling back to polling.
+    ws.onerror = settle;
   });
 }
 

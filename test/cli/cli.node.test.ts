@@ -3,6 +3,8 @@
 // snapshot summary, `test` with .out expectations, `jobs`, and Ctrl-C cancelling the job.
 import { type ChildProcess, spawn } from "node:child_process";
 import { appendFile, cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, request } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -118,6 +120,48 @@ describe("sql-runner run", () => {
     };
     expect(view.status).toBe("completed");
     expect(view.snapshot).toMatchObject({ hit: true, reused_steps: 3 });
+  });
+
+  it("falls back to polling the event log after 5 refused live sockets (a proxy without upgrades)", async () => {
+    // The fault: a forwarding proxy in front of the stack that answers every WebSocket upgrade
+    // 403, as some corporate proxies do; plain HTTP goes through.
+    let upgrades = 0;
+    const target = new URL(stack.url);
+    const proxy = createServer((req, res) => {
+      const up = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: req.url,
+          method: req.method,
+          headers: req.headers,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      up.on("error", () => res.destroy());
+      req.pipe(up);
+    });
+    proxy.on("upgrade", (_req, socket) => {
+      upgrades++;
+      socket.end("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", () => resolve()));
+    try {
+      const port = (proxy.address() as AddressInfo).port;
+      const ran = await cli(
+        ["run", "examples/shop", "--head", "test/top_customers.sql", "--var", "min_total=100"],
+        { SQL_RUNNER_URL: `http://127.0.0.1:${port}` },
+      );
+      expect(ran.code, ran.stderr).toBe(0);
+      expect(ran.stdout).toContain(" Grace | New York | 352.25 |      2");
+      expect(ran.stderr).toMatch(/^live socket unavailable; polling the event log$/m);
+      expect(upgrades).toBe(5);
+    } finally {
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
   });
 
   it("prints FILE:LINE:COL: ERROR, the source line and a caret under the column (exit 1)", async () => {
