@@ -1,6 +1,7 @@
 // The live page in a real browser: the whole stack as `npm start` runs it (platform + wrangler dev),
 // a job created over HTTP with the gateway token, a ticket, and headless Chromium following the job
-// on GET /live until the page shows the terminal status.
+// on GET /live until the page shows the terminal status; and, with a forged ticket, giving up after
+// 5 refused sockets.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gateway, type LiveStack, startLiveStack } from "../../bench/live/stack.ts";
@@ -62,6 +63,26 @@ describe("live page in Chromium", () => {
     ).json()) as { events: { seq: number; type: string }[] };
     expect(items.map((text) => Number(text.split(" ")[0]))).toEqual(logs.events.map((e) => e.seq));
     expect(items.at(-1)).toContain('"terminal":true');
+    await page.close();
+  });
+
+  it("gives up after 5 refused sockets with a bad ticket and says what it means", async () => {
+    const page = await browser.newPage();
+    let sockets = 0;
+    page.on("websocket", () => {
+      sockets++;
+    });
+    // A job id that exists nowhere and a forged ticket: every upgrade is refused.
+    await page.goto(`${stack.url}/live?job=${"0".repeat(32)}&ticket=forged`);
+    await page.waitForFunction(
+      () => document.getElementById("status")?.textContent?.startsWith("disconnected"),
+      undefined,
+      { timeout: 30_000 },
+    );
+    expect(sockets).toBe(5);
+    expect(await page.textContent("#status")).toMatch(
+      /^disconnected: the live connection was refused before it opened \(code 1006\)\. The usual cause is an invalid or expired ticket/,
+    );
     await page.close();
   });
 });

@@ -5,7 +5,7 @@
 // Screenshots of each state go to test-output/playground/ (not committed) for a person to look at.
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type LiveStack, startLiveStack } from "../../bench/live/stack.ts";
 import { launchChromium } from "../support/chromium.ts";
@@ -201,6 +201,30 @@ describe("playground page in Chromium", () => {
     );
     expect(await page.$$eval("#results tbody tr", (trs) => trs.length)).toBe(2);
     await page.screenshot({ path: join(SHOTS, "5-bad-ticket.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("stops opening live sockets after 3 refusals in a row, says why and still shows the result", async () => {
+    const page = await freshPage();
+    // Fault injection: every ticket the session API hands out (at start and each refresh) is
+    // forged, so every live socket is refused.
+    const forge = async (route: Route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as { ticket: string };
+      await route.fulfill({ response: res, json: { ...body, ticket: `${body.ticket}x` } });
+    };
+    await page.route("**/play/api/jobs", forge);
+    await page.route("**/play/api/jobs/*/ticket", forge);
+    let sockets = 0;
+    page.on("websocket", () => {
+      sockets++;
+    });
+    expect(await runAndWait(page)).toBe("completed");
+    expect(sockets).toBe(3);
+    expect(await page.textContent("#notice")).toMatch(
+      /refused: The ticket's signature does not verify\. \(invalid_ticket\)/,
+    );
+    expect(await page.$$eval("#results tbody tr", (trs) => trs.length)).toBe(2);
     await page.close();
   });
 
