@@ -74,8 +74,9 @@ describe("live page in Chromium", () => {
     });
     // A job id that exists nowhere and a forged ticket: every upgrade is refused.
     await page.goto(`${stack.url}/live?job=${"0".repeat(32)}&ticket=forged`);
+    // A string: evaluated in the page (this file is compiled without the DOM's types).
     await page.waitForFunction(
-      () => document.getElementById("status")?.textContent?.startsWith("disconnected"),
+      "document.getElementById('status')?.textContent?.startsWith('disconnected')",
       undefined,
       { timeout: 30_000 },
     );
