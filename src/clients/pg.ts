@@ -134,6 +134,15 @@ export function serverParameter(client: Client, name: string): string | undefine
   return parameters.get(client)?.get(name);
 }
 
+/**
+ * The server's standard_conforming_strings as it last reported it (psql reads it after every
+ * query the same way): a lexer reads backslashes in '...' as escapes while it is off. On when
+ * there is no session yet (PostgreSQL's default).
+ */
+export function standardConformingStrings(client: Client | undefined): boolean {
+  return !client || serverParameter(client, "standard_conforming_strings") !== "off";
+}
+
 /** Records every ParameterStatus, from the startup ones on (the listener is there before them). */
 function trackParameters(client: Client): void {
   const seen = new Map<string, string>();

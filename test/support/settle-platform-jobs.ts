@@ -8,10 +8,11 @@
 // (seen in CI after test/jobs/layers.integration.test.ts, whose last test ends as three jobs do).
 // The waits are bounded and never fail a file: a test may have stopped the audit-log service.
 import { runInDurableObject } from "cloudflare:test";
-import { afterAll, inject } from "vitest";
+import { afterAll } from "vitest";
 import { DEFAULT_POOL } from "../../src/admission/config.ts";
 import { jobStub, poolStub } from "../admission/helpers.ts";
 import { type StartedJob, settleRunningJobs } from "../api/helpers.ts";
+import { auditOf } from "../telemetry/helpers.ts";
 
 const SETTLE_MS = 10_000;
 const POLL_MS = 25;
@@ -35,18 +36,12 @@ async function settleJob(job: StartedJob): Promise<void> {
     });
     return !place.granted && place.position === null;
   });
-  await until(async () => {
-    const res = await fetch(
-      `${inject("auditLogUrl")}/v1/audit?${new URLSearchParams({ job_id: job.jobId })}`,
-      { headers: { authorization: `Bearer ${inject("platformToken")}` } },
-    ).catch(() => null);
-    if (res?.status !== 200) {
-      await res?.body?.cancel();
-      return false;
-    }
-    const { records } = await res.json<{ records: { action: string }[] }>();
-    return records.some((r) => ENDED.has(r.action));
-  });
+  await until(() =>
+    auditOf({ job_id: job.jobId }).then(
+      (records) => records.some((r) => ENDED.has(r.action)),
+      () => false,
+    ),
+  );
 }
 
 /** Polls `done` until it answers true or SETTLE_MS passed. */

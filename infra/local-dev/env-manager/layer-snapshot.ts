@@ -21,7 +21,7 @@ import { logicalBytes } from "../layers/manifest.ts";
 import { EnvError } from "./errors.ts";
 import type { Instance, SnapshotWay } from "./instance.ts";
 import type { LayerStore, WrittenLayer } from "./layer-store.ts";
-import { quotaExceededError } from "./quota-watch.ts";
+import { markExceeded, quotaExceededError } from "./quota-watch.ts";
 
 export interface SnapshotDeps {
   layers: LayerStore;
@@ -86,11 +86,7 @@ export async function takeSnapshot(
       } catch (err) {
         if (!(err instanceof CaptureTooLargeError)) throw err;
         if (quotaFirst) {
-          instance.exceeded = {
-            limit: "max_data_bytes",
-            max_bytes: instance.maxDataBytes,
-            used_bytes: err.walkedBytes,
-          };
+          markExceeded(instance, err.walkedBytes);
           throw quotaExceededError(instance);
         }
         throw new EnvError(

@@ -84,12 +84,20 @@ export class QuotaWatch {
 export async function checkQuota(w: Watched): Promise<QuotaExceeded | null> {
   const used = await dirBytes(w.dataDir);
   if (used <= w.maxDataBytes) return null;
-  w.exceeded = { limit: "max_data_bytes", max_bytes: w.maxDataBytes, used_bytes: used };
+  markExceeded(w, used);
   await w.terminateUserSessions().catch(() => {});
   return w.exceeded;
 }
 
-/** The instance's quota crossed: marked, like the watchdog does, and refused with 409. */
+/** Marks `w` past its data quota at `usedBytes` (GET /v1/instances/:id then names it). */
+export function markExceeded(
+  w: Pick<Watched, "exceeded" | "maxDataBytes">,
+  usedBytes: number,
+): void {
+  w.exceeded = { limit: "max_data_bytes", max_bytes: w.maxDataBytes, used_bytes: usedBytes };
+}
+
+/** The 409 a snapshot of an instance past its quota answers. */
 export function quotaExceededError(w: Pick<Watched, "exceeded">): EnvError {
   const q = w.exceeded as QuotaExceeded;
   return new EnvError(
@@ -114,7 +122,7 @@ export async function refuseOverQuota(
   if (maxLayerBytes === null) return;
   const used = await dirBytes(w.dataDir);
   if (used > w.maxDataBytes) {
-    w.exceeded = { limit: "max_data_bytes", max_bytes: w.maxDataBytes, used_bytes: used };
+    markExceeded(w, used);
     throw quotaExceededError(w);
   }
   if (used > maxLayerBytes) {

@@ -4,6 +4,7 @@
 // on_error "continue" every statement runs (psql without ON_ERROR_STOP); with "stop" the first error
 // ends the script. Either way the result sets before the error are kept. It can also produce the
 // exact text psql -X -q prints (with -a's echo of input lines).
+import { standardConformingStrings } from "../../clients/pg.ts";
 import { ScriptError, type SourceLocation } from "../errors.ts";
 import { Expander, type Step } from "../expand.ts";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS } from "../result-builder.ts";
@@ -52,7 +53,7 @@ export async function runPsqlScript(opts: PsqlRunOptions): Promise<PsqlRunResult
     },
     ...(opts.variables ? { variables: opts.variables } : {}),
     ...(opts.env ? { env: opts.env } : {}),
-    standardStrings: () => session?.standardStrings ?? true,
+    standardStrings: () => standardConformingStrings(session?.client),
   });
   const out = new PsqlOutput(opts.maxOutputBytes ?? 8 * 1024 * 1024, (p) => exp.fileText(p));
   const caps = {
@@ -101,7 +102,8 @@ export async function runPsqlScript(opts: PsqlRunOptions): Promise<PsqlRunResult
         const stops = stopOnError(session.vars.get("ON_ERROR_STOP"));
         // Nothing is lexed ahead of a statement that may change how literals are lexed, nor while
         // backslashes escape (the scanner lexes as with standard_conforming_strings on).
-        const lexingSettles = session.standardStrings && !mayChangeStringSyntax(unit.text);
+        const lexingSettles =
+          standardConformingStrings(session.client) && !mayChangeStringSyntax(unit.text);
         if (scanner && !stops && !session.pipelining && !unit.send && !unit.copy && lexingSettles) {
           sendAhead(session, scanner, step, steps, queued);
         }

@@ -32,7 +32,6 @@ export interface AheadQuery {
   events: AheadEvent[];
 }
 
-const STRING_SYNTAX_WORDS = new Set(["standard_conforming_strings", "reset", "discard"]);
 const STRING_SYNTAX = /standard_conforming_strings|\breset\b|\bdiscard\b/i;
 
 /**
@@ -90,12 +89,12 @@ export class StatementScanner {
           break;
         case "word":
           if (empty && t.text.toLowerCase() === "copy") return n;
-          if (STRING_SYNTAX_WORDS.has(t.text.toLowerCase())) return n;
+          if (mayChangeStringSyntax(t.text)) return n;
           empty = false;
           break;
         case "string":
         case "quoted_ident":
-          if (STRING_SYNTAX.test(t.text)) return n;
+          if (mayChangeStringSyntax(t.text)) return n;
           empty = false;
           break;
         default:

@@ -5,7 +5,6 @@
 // names in column-type-names.ts.
 
 import type { Client } from "@neondatabase/serverless";
-import { serverParameter } from "../../clients/pg.ts";
 import { closeClient, connectAt, emptyStats, noticeEvent } from "../connection.ts";
 import { ScriptError, type SourceLocation } from "../errors.ts";
 import type { Expander } from "../expand.ts";
@@ -199,14 +198,6 @@ export class PsqlSession {
 
   get hasPendingSetup(): boolean {
     return this.pendingSetup !== undefined;
-  }
-
-  /**
-   * The server's standard_conforming_strings as it last reported it (psql reads it after every
-   * query the same way): the lexer reads backslashes in '...' as escapes while it is off.
-   */
-  get standardStrings(): boolean {
-    return !this.client || serverParameter(this.client, "standard_conforming_strings") !== "off";
   }
 
   /** Whether statements sent ahead are still unread (nothing else may be sent meanwhile). */

@@ -59,48 +59,7 @@ describe("exporter caps", () => {
   });
 });
 
-describe("exporter payload shape over HTTP", () => {
-  let exporter: ExporterHandle;
-  beforeAll(async () => {
-    exporter = await startExporter();
-  });
-  afterAll(async () => {
-    await exporter.close();
-  });
-
-  it("refuses a point with 65 attributes with 400 validation_failed naming the field", async () => {
-    const attributes = (n: number) =>
-      Array.from({ length: n }, (_, i) => ({ key: `a${i}`, value: { stringValue: "x" } }));
-    const body = (n: number) =>
-      JSON.stringify({
-        resourceMetrics: [
-          {
-            scopeMetrics: [
-              {
-                metrics: [
-                  {
-                    name: "attrs",
-                    gauge: { dataPoints: [{ attributes: attributes(n), asDouble: 1 }] },
-                  },
-                ],
-              },
-            ],
-          },
-        ],
-      });
-    const post = (n: number) =>
-      fetch(`${exporter.url}/v1/metrics`, { method: "POST", body: body(n) });
-    const over = await post(65);
-    expect(over.status).toBe(400);
-    const err = ((await over.json()) as { error: { code: string; message: string } }).error;
-    expect(err.code).toBe("validation_failed");
-    expect(err.message).toContain("attributes");
-    expect(err.message).toContain("64");
-    expect((await post(64)).status).toBe(200);
-  });
-});
-
-describe("exporter payload counts over HTTP", () => {
+describe("exporter payload shape and counts over HTTP", () => {
   let exporter: ExporterHandle;
   beforeAll(async () => {
     exporter = await startExporter();
@@ -136,6 +95,20 @@ describe("exporter payload counts over HTTP", () => {
         })),
       })),
     })),
+  });
+
+  it("refuses a point with 65 attributes with 400 validation_failed naming the field", async () => {
+    const attributes = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ key: `a${i}`, value: { stringValue: "x" } }));
+    const point = (n: number) =>
+      metrics([
+        [{ name: "attrs", gauge: { dataPoints: [{ attributes: attributes(n), asDouble: 1 }] } }],
+      ]);
+    const err = await refused(await post("/v1/metrics", point(65)));
+    expect(err.code).toBe("validation_failed");
+    expect(err.message).toContain("attributes");
+    expect(err.message).toContain("64");
+    expect((await post("/v1/metrics", point(64))).status).toBe(200);
   });
 
   it("takes 1,000 points of a metric and refuses 1,001 naming dataPoints", async () => {
