@@ -3,7 +3,7 @@
 // runs as one implicit transaction. Statements that refuse to run inside a transaction block, or
 // whose meaning depends on committing first, are sent alone; BEGIN starts a new batch. `\c` ends a batch; `\echo` lines ride
 // along and are logged once the statements before them have completed.
-import type { ConnectUnit, EchoUnit, SqlUnit, Unit } from "./units.ts";
+import { type ConnectUnit, copyBlocks, type EchoUnit, type SqlUnit, type Unit } from "./units.ts";
 
 export interface BatchStep {
   kind: "batch";
@@ -131,7 +131,7 @@ export function planSteps(units: readonly Unit[], limits: BatchLimits = {}): Ste
     if (unit.kind === "meta") continue;
     // A statement cut at end of file (no `;`) may end inside a quote: it never shares a batch.
     const alone = aloneReason(unit) !== undefined || !unit.text.endsWith(";");
-    const size = unit.text.length + (unit.copy?.data.length ?? 0);
+    const size = unit.text.length + copyBlocks(unit).reduce((n, b) => n + b.data.length, 0);
     if (
       alone ||
       startsTransaction(unit) ||

@@ -7,6 +7,11 @@ import type { SourceLocation } from "./errors.ts";
 import { lex } from "./lexer.ts";
 import type { SqlUnit } from "./units.ts";
 
+/** Whether `\copy <rest>` reads its rows from the script (up to `\.`). */
+export function copyMetaReadsScript(rest: string): boolean {
+  return /\bfrom\s+(stdin|pstdin)\b/i.test(rest);
+}
+
 /** The COPY statement a `\copy` line stands for, or an error message. */
 export function copyMetaUnit(
   rest: string,
@@ -16,7 +21,7 @@ export function copyMetaUnit(
   readFile?: (path: string) => string | undefined,
 ): SqlUnit | string {
   let body = rest.trim().replace(/;+$/, "");
-  const fromStdin = /\bfrom\s+(stdin|pstdin)\b/i.test(body);
+  const fromStdin = copyMetaReadsScript(body);
   const source = fromStdin ? undefined : clientCopyPath(body);
   const fileText = source && readFile ? readFile(source.path) : undefined;
   if (source && fileText === undefined && readFile) {

@@ -6,7 +6,7 @@
 import type { BatchStep } from "./batching.ts";
 import type { SourceLocation } from "./errors.ts";
 import { type Locator, locateInSegments, offsetOfCodePoint } from "./source-map.ts";
-import type { SqlUnit } from "./units.ts";
+import type { CopyBlock, SqlUnit } from "./units.ts";
 
 export interface FailureSite {
   statement: SqlUnit;
@@ -40,9 +40,15 @@ export function locateFailure(
   };
 }
 
-/** For errors while loading COPY data: "COPY actor, line 5" -> the file line of that data row. */
-export function copyDataLine(statement: SqlUnit, where: string | undefined): number | undefined {
-  if (!statement.copy || !where) return undefined;
+/**
+ * For errors while loading COPY data: "COPY actor, line 5" -> where that data row is in the script
+ * (`copy`: the data block the server was reading).
+ */
+export function copyDataLocation(
+  copy: CopyBlock | undefined,
+  where: string | undefined,
+): SourceLocation | undefined {
+  if (!copy || !where) return undefined;
   const m = /COPY [^,]+, line (\d+)/.exec(where);
-  return m ? statement.copy.line + Number(m[1]) - 1 : undefined;
+  return m ? { file: copy.file, line: copy.line + Number(m[1]) - 1, column: 1 } : undefined;
 }

@@ -7,7 +7,7 @@
 
 import { BranchStack } from "./conditionals.ts";
 import { SCRIPT_ENV_DEFAULTS, serverCopyFromProject } from "./copy-file.ts";
-import { copyPayload, isCopyFromStdin, lexCopyData } from "./copy-inline-data.ts";
+import { copyPayload, lexCopyData } from "./copy-inline-data.ts";
 import { ScriptError, type ScriptErrorCode, type SourceLocation } from "./errors.ts";
 import { lex, lexTokens, type Token } from "./lexer.ts";
 import { handleMeta, type MetaHost, type MetaOptions } from "./meta-script.ts";
@@ -15,7 +15,7 @@ import { normalizePath } from "./paths.ts";
 import { splitMetaLine } from "./runtime-meta.ts";
 import { LineIndex, type Locator } from "./source-map.ts";
 import { StatementBuffer } from "./statement-buffer.ts";
-import type { SqlUnit, Unit } from "./units.ts";
+import type { CopyBlock, SqlUnit, Unit } from "./units.ts";
 import { quoteIdent, quoteLiteral } from "./variables.ts";
 
 export interface ExpandOptions extends MetaOptions {
@@ -61,12 +61,19 @@ export class Expander implements MetaHost {
   private readonly visited: string[] = [];
   private readonly lineIndexes = new Map<string, LineIndex>();
   restrictKey: string | undefined;
-  /** The unit yielded last: COPY inline data (the next token) attaches to it. */
-  private lastUnit: Unit | undefined;
+  /** COPY FROM stdin blocks, in order, that the next copy_data tokens fill (expanding ahead). */
+  private awaitingData: CopyBlock[] = [];
   /** End of the token being expanded (where a COPY's statement ends). */
   private tokenEnd = 0;
   /** `file:offset` of COPY data the server asked for (the interpreter's mode). */
   private readonly copiesRead = new Set<string>();
+  /**
+   * Statements on one line share the lines after it: where the data the server took for the
+   * COPYs of the line starting at `origin` ends, so a later COPY of that line reads on from there.
+   */
+  private copyChain:
+    | { file: string; origin: number; end: number; blocks: Set<CopyBlock> }
+    | undefined;
   quit = false;
 
   readonly opts: ExpandOptions;
@@ -120,6 +127,8 @@ export class Expander implements MetaHost {
 
   private *walkFile(path: string, stack: string[]): Generator<Step> {
     if (!this.visited.includes(path)) this.visited.push(path);
+    // A file walked again (included twice) starts its lines afresh.
+    this.copyChain = undefined;
     const text = this.files.get(path) ?? "";
     const entryDepth = this.branches.depth;
     const buf = new StatementBuffer();
@@ -127,7 +136,6 @@ export class Expander implements MetaHost {
     let held: Step | undefined;
     const drain = function* (self: Expander, offset: number): Generator<Step> {
       if (self.units.length === 0) return;
-      self.lastUnit = self.units.at(-1);
       for (const unit of self.units.splice(0)) {
         if (held) yield held;
         held = undefined;
@@ -188,19 +196,11 @@ export class Expander implements MetaHost {
     if (!this.active) return;
     switch (tok.kind) {
       case "copy_data": {
-        const last = this.lastUnit;
-        if (
-          last?.kind === "sql" &&
-          last.copy &&
-          last.copy.data === "" &&
-          !last.copy.at &&
-          last.file === path
-        ) {
-          last.copy = {
-            data: copyPayload(tok),
-            file: path,
-            line: this.locate(path, tok.start).line,
-          };
+        // In the interpreter's mode the data was read ahead (attachCopies): nothing awaits it.
+        const block = this.awaitingData.shift();
+        if (block && block.file === path) {
+          block.data = copyPayload(tok);
+          block.line = this.locate(path, tok.start).line;
         }
         return;
       }
@@ -252,7 +252,9 @@ export class Expander implements MetaHost {
         column: buf.start.column,
         words: buf.words,
       };
-      if (isCopyFromStdin(buf.words)) unit.copy = this.copyData(unit);
+      const parts = buf.parts();
+      if (parts.statements > 1) unit.statements = parts.statements;
+      if (parts.copiesFromStdin > 0) this.attachCopies(unit, parts.copiesFromStdin);
       else if (buf.words[0] === "copy") this.copyFromProject(unit);
       if (send) unit.send = send;
       this.units.push(unit);
@@ -261,27 +263,54 @@ export class Expander implements MetaHost {
   }
 
   /**
-   * A COPY FROM stdin's inline data. Expanding ahead of time, it is the next token's; in the
-   * interpreter's mode it is read ahead from the lines after the statement, and the lexer treats
-   * them as data only once the interpreter says the server asked for it (consumeCopy).
+   * The data blocks of a query's COPY FROM stdin statements (one per statement; `a \\; b` may hold
+   * several). Expanding ahead of time, they are the next copy_data tokens'. In the interpreter's
+   * mode each is read ahead, the first from the line after the statement and each next one after
+   * the one before, and the lexer treats them as data only once the interpreter says the server
+   * asked for it (consumeCopy).
    */
-  private copyData(unit: SqlUnit): NonNullable<SqlUnit["copy"]> {
-    if (!this.opts.runtime) return { data: "", file: unit.file, line: unit.line };
-    const text = this.files.get(unit.file) ?? "";
-    const nl = text.indexOf("\n", this.tokenEnd);
-    const start = nl < 0 ? text.length : nl + 1;
-    const end = lexCopyData(text, start);
-    const data = copyPayload({ text: text.slice(start, end) });
-    const line = this.locate(unit.file, start).line;
-    return { data, file: unit.file, line, at: { start, end } };
+  private attachCopies(unit: SqlUnit, count: number): void {
+    const blocks: CopyBlock[] = [];
+    if (!this.opts.runtime) {
+      for (let k = 0; k < count; k++) blocks.push({ data: "", file: unit.file, line: unit.line });
+      this.awaitCopyData(blocks);
+    } else {
+      const text = this.files.get(unit.file) ?? "";
+      const nl = text.indexOf("\n", this.tokenEnd);
+      const origin = nl < 0 ? text.length : nl + 1;
+      let chain = this.copyChain;
+      if (chain?.file !== unit.file || chain.origin !== origin) {
+        chain = this.copyChain = { file: unit.file, origin, end: origin, blocks: new Set() };
+      }
+      let start = chain.end;
+      for (let k = 0; k < count; k++) {
+        const end = lexCopyData(text, start);
+        const data = copyPayload({ text: text.slice(start, end) });
+        const line = this.locate(unit.file, start).line;
+        const block = { data, file: unit.file, line, at: { start, end } };
+        chain.blocks.add(block);
+        blocks.push(block);
+        start = end;
+      }
+    }
+    unit.copy = blocks[0];
+    if (blocks.length > 1) unit.moreCopies = blocks.slice(1);
+  }
+
+  /** The next copy_data tokens are the data of `blocks`, in order. */
+  awaitCopyData(blocks: CopyBlock[]): void {
+    this.awaitingData = [...blocks];
   }
 
   /** The server asked for `copy`'s data (read ahead): the lexer skips it as psql does. */
-  consumeCopy(copy: NonNullable<SqlUnit["copy"]>): void {
-    if (copy.at) this.copiesRead.add(`${copy.file}:${copy.at.start}`);
+  consumeCopy(copy: CopyBlock): void {
+    if (!copy.at) return;
+    this.copiesRead.add(`${copy.file}:${copy.at.start}`);
+    const chain = this.copyChain;
+    if (chain?.blocks.has(copy)) chain.end = Math.max(chain.end, copy.at.end);
   }
 
-  copyWasRead(copy: NonNullable<SqlUnit["copy"]>): boolean {
+  copyWasRead(copy: CopyBlock): boolean {
     return copy.at !== undefined && this.copiesRead.has(`${copy.file}:${copy.at.start}`);
   }
 

@@ -158,7 +158,9 @@ export function* lexTokens(
   const n = text.length;
   let i = 0;
   let st = freshState();
-  let pendingCopy = false;
+  // COPY FROM stdin statements sent but not given their data yet: each takes the block after the
+  // one before (`copy a from stdin \; copy b from stdin;` is followed by two blocks).
+  let pendingCopy = 0;
   // Set by `\copy ... from stdin`, whose data is always the script's.
   let metaCopy = false;
   let ready: SourceToken[] = [];
@@ -181,17 +183,21 @@ export function* lexTokens(
       while (i < n && SPACE.has(text.charCodeAt(i))) {
         const ch = text.charCodeAt(i);
         i++;
-        if (ch === 10 && pendingCopy) break;
+        if (ch === 10 && pendingCopy > 0) break;
       }
       push("space", start, i);
-      if (pendingCopy && text.charCodeAt(i - 1) === 10) {
-        pendingCopy = false;
-        const gated = !metaCopy && copyGate !== undefined && !copyGate(i);
+      if (pendingCopy > 0 && text.charCodeAt(i - 1) === 10) {
+        const blocks = pendingCopy;
+        const fromMeta = metaCopy;
+        pendingCopy = 0;
         metaCopy = false;
-        if (gated) continue;
-        const dataEnd = lexCopyData(text, i);
-        if (dataEnd > i) push("copy_data", i, dataEnd);
-        i = dataEnd;
+        // A block the server did not ask for ends the query's data: the rest is SQL again.
+        for (let b = 0; b < blocks; b++) {
+          if (!fromMeta && copyGate !== undefined && !copyGate(i)) break;
+          const dataEnd = lexCopyData(text, i);
+          if (dataEnd > i) push("copy_data", i, dataEnd);
+          i = dataEnd;
+        }
       }
       continue;
     }
@@ -272,7 +278,7 @@ export function* lexTokens(
       push("escaped", start, i);
       // After `\;` psql starts counting words of a new statement (CREATE FUNCTION heuristic).
       if (text.charCodeAt(start + 1) === 59) {
-        if (isCopyFromStdin(st.words)) pendingCopy = true;
+        if (isCopyFromStdin(st.words)) pendingCopy++;
         st = freshState();
       }
       continue;
@@ -282,7 +288,10 @@ export function* lexTokens(
       while (i < n && text.charCodeAt(i) !== 10) i++;
       push("meta", start, i);
       // `\copy ... from stdin` reads its rows from the script, like COPY FROM stdin.
-      if (COPY_META_STDIN.test(text.slice(start, i))) pendingCopy = metaCopy = true;
+      if (COPY_META_STDIN.test(text.slice(start, i))) {
+        pendingCopy = 1;
+        metaCopy = true;
+      }
       continue;
     }
 
@@ -290,7 +299,7 @@ export function* lexTokens(
       i++;
       if (st.parenDepth === 0 && st.beginDepth === 0) {
         push("semicolon", start, i);
-        if (isCopyFromStdin(st.words)) pendingCopy = true;
+        if (isCopyFromStdin(st.words)) pendingCopy++;
         st = freshState();
       } else push("other", start, i);
       continue;

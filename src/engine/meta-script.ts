@@ -5,7 +5,7 @@
 
 import type { BranchStack } from "./conditionals.ts";
 import { connectTarget } from "./connect-target.ts";
-import { copyMetaUnit } from "./copy-meta.ts";
+import { copyMetaReadsScript, copyMetaUnit } from "./copy-meta.ts";
 import { ScriptError, type ScriptErrorCode, type SourceLocation } from "./errors.ts";
 import { INCLUDE_META, includeTarget } from "./includes.ts";
 import type { Token } from "./lexer.ts";
@@ -14,7 +14,7 @@ import { applyVariableMeta, VARIABLE_META } from "./meta-variables.ts";
 import { isRuntimeMeta, isSendMeta } from "./runtime-meta.ts";
 import type { Locator } from "./source-map.ts";
 import type { StatementBuffer } from "./statement-buffer.ts";
-import type { SqlUnit, Unit } from "./units.ts";
+import type { CopyBlock, SqlUnit, Unit } from "./units.ts";
 import { parseBool } from "./variables.ts";
 
 /** The expander's options the meta-commands read. */
@@ -46,6 +46,8 @@ export interface MetaHost {
   readonly files: ReadonlyMap<string, string>;
   /** Cuts the buffered statement into a unit (with the `\g`-family command that sends it). */
   flush(buf: StatementBuffer, send?: SqlUnit["send"]): void;
+  /** The next copy_data tokens are the data of `blocks`, in order. */
+  awaitCopyData(blocks: CopyBlock[]): void;
 }
 
 function fail(code: ScriptErrorCode, message: string, at: SourceLocation): never {
@@ -145,6 +147,8 @@ export function handleMeta(
     case "copy": {
       const unit = copyMetaUnit(rest, path, tok.start, where, (f) => host.files.get(f));
       if (typeof unit === "string") fail("unsupported_command", unit, where);
+      // `\copy ... from stdin`: its rows are the script's, whatever the mode.
+      if (unit.copy && copyMetaReadsScript(rest)) host.awaitCopyData([unit.copy]);
       host.units.push(unit);
       return;
     }

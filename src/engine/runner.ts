@@ -7,7 +7,7 @@ import type { Client, Submittable } from "@neondatabase/serverless";
 import { type BatchHandlers, BatchQuery } from "./batch-query.ts";
 import { type BatchLimits, type BatchStep, canCarrySetup, planSteps } from "./batching.ts";
 import { closeClient, connectAt, emptyStats, noticeEvent } from "./connection.ts";
-import { copyDataLine, locateFailure } from "./error-location.ts";
+import { copyDataLocation, locateFailure } from "./error-location.ts";
 import { errorText } from "./error-text.ts";
 import { ScriptError, type SourceLocation } from "./errors.ts";
 import { expandScript } from "./expand.ts";
@@ -15,7 +15,7 @@ import { ResultBuilder } from "./result-builder.ts";
 import { sessionSetupSql } from "./session.ts";
 import type { Locator } from "./source-map.ts";
 import type { ResultLimits, ResultSet, ScriptEvent, ScriptResult, ScriptStats } from "./types.ts";
-import type { SqlUnit } from "./units.ts";
+import { type CopyBlock, copyBlocks, type SqlUnit } from "./units.ts";
 
 export interface RunScriptOptions {
   /** Normalized project path -> file text; includes are looked up here. */
@@ -160,6 +160,10 @@ class Run {
   async batch(step: BatchStep): Promise<void> {
     const { collectResults, limits, onEvent } = this.opts;
     let completed = 0;
+    // CommandCompletes of the current unit so far, and the COPY data blocks it was sent.
+    let partsDone = 0;
+    let copiesSent = 0;
+    let sentCopy: CopyBlock | undefined;
     let itemIndex = 0;
     const builder = new ResultBuilder(limits?.maxRows, limits?.maxBytes);
     let partialLine = "";
@@ -199,7 +203,7 @@ class Run {
           inSetup = false;
           return;
         }
-        const stmt = step.statements[completed]!;
+        const stmt = step.statements[Math.min(completed, step.statements.length - 1)]!;
         if (collectResults) {
           if (partialLine) builder.copyOutLine(partialLine);
           partialLine = "";
@@ -207,6 +211,11 @@ class Run {
           this.sets.push(set);
           if (set.columns.some((c) => c.type.startsWith("oid:"))) this.untyped.push(set);
         }
+        // `a \; b` is one unit of several statements: it is done at its last CommandComplete.
+        if (++partsDone < (stmt.statements ?? 1)) return;
+        partsDone = 0;
+        copiesSent = 0;
+        sentCopy = undefined;
         completed++;
         itemIndex++;
         onEvent?.({
@@ -218,7 +227,11 @@ class Run {
         });
         emitEchoes();
       },
-      copyIn: () => step.statements[completed]?.copy?.data,
+      copyIn: () => {
+        const stmt = step.statements[completed];
+        sentCopy = stmt && copyBlocks(stmt)[copiesSent++];
+        return sentCopy?.data;
+      },
       copyOut: (chunk) => {
         if (!collectResults) return;
         const lines = (partialLine + decoder.decode(chunk, { stream: true })).split("\n");
@@ -243,10 +256,16 @@ class Run {
       if (this.opts.signal?.aborted) throw this.failure(step, completed, e, shift);
       throw setupFailure(setup.at, e);
     }
-    throw this.failure(step, completed, e, shift);
+    throw this.failure(step, completed, e, shift, sentCopy);
   }
 
-  private failure(step: BatchStep, completed: number, e: unknown, shift = 0): ScriptError {
+  private failure(
+    step: BatchStep,
+    completed: number,
+    e: unknown,
+    shift = 0,
+    copy?: CopyBlock,
+  ): ScriptError {
     const position = isDbError(e) && e.position ? Number(e.position) - shift : undefined;
     const site = locateFailure(step, completed, position, this.locate);
     const stmt: SqlUnit = site?.statement ?? step.statements[0]!;
@@ -257,11 +276,7 @@ class Run {
     if (!isDbError(e)) {
       return new ScriptError("connection_error", `${fmt(where)}: ${msg(e)}`, where);
     }
-    const dataLine = copyDataLine(stmt, e.where);
-    const at =
-      dataLine !== undefined && stmt.copy
-        ? { file: stmt.copy.file, line: dataLine, column: 1 }
-        : where;
+    const at = copyDataLocation(copy ?? stmt.copy, e.where) ?? where;
     return new ScriptError("sql_error", `${fmt(at)}: ${e.severity ?? "ERROR"}: ${e.message}`, {
       ...at,
       ...dbFields(e),

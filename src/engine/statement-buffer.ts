@@ -3,6 +3,7 @@
 // starts, its leading words at parenthesis depth 0 (what kind of statement it is) and where its
 // last significant token ends. expand.ts feeds it tokens and cuts it at psql's boundaries.
 
+import { isCopyFromStdin } from "./copy-inline-data.ts";
 import type { SourceLocation } from "./errors.ts";
 import type { Token } from "./lexer.ts";
 import type { Locator, Segment } from "./source-map.ts";
@@ -26,6 +27,15 @@ export class StatementBuffer {
   depth = 0;
   /** End of the last token that is not whitespace or a -- comment: [segment index, length]. */
   sigEnd: [number, number] = [0, 0];
+  /**
+   * `a \; b` is one query of two statements to the server (one result, one COPY data block each):
+   * the parts ended so far that hold a statement, the COPY FROM stdin among them, and the words
+   * of the part being collected.
+   */
+  private partsDone = 0;
+  private copiesDone = 0;
+  private partWords: string[] = [];
+  private partHasContent = false;
 
   /** Adds a token to the statement; `replacement` marks interpolated (non-verbatim) text. */
   append(tok: Token, path: string, locate: Locator, replacement?: string): void {
@@ -37,14 +47,20 @@ export class StatementBuffer {
       if (!this.hasContent || this.start === undefined) this.start = locate(path, tok.start);
       if (kind !== "semicolon") this.hasContent = true;
     }
+    if (kind === "escaped" && tok.text === "\\;" && this.depth === 0) this.endPart();
+    else if (!ignorable && kind !== "block_comment" && kind !== "semicolon") {
+      this.partHasContent = true;
+    }
     if (kind === "other") {
       if (tok.end - tok.start === 1 || replacement !== undefined) {
         const t = replacement ?? tok.text;
         if (t === "(") this.depth++;
         else if (t === ")" && this.depth > 0) this.depth--;
       }
-    } else if (kind === "word" && this.depth === 0 && this.words.length < MAX_WORDS) {
-      this.words.push((replacement ?? tok.text).toLowerCase());
+    } else if (kind === "word" && this.depth === 0) {
+      const word = (replacement ?? tok.text).toLowerCase();
+      if (this.words.length < MAX_WORDS) this.words.push(word);
+      if (this.partWords.length < MAX_WORDS) this.partWords.push(word);
     }
     const segs = this.segments;
     const last = segs.at(-1);
@@ -83,6 +99,23 @@ export class StatementBuffer {
     return segs;
   }
 
+  private endPart(): void {
+    if (this.partHasContent) this.partsDone++;
+    if (isCopyFromStdin(this.partWords)) this.copiesDone++;
+    this.partWords = [];
+    this.partHasContent = false;
+  }
+
+  /** The server statements in the buffer (parts split by `\;`), and how many are COPY FROM stdin. */
+  parts(): { statements: number; copiesFromStdin: number } {
+    const last = this.partHasContent ? 1 : 0;
+    const lastCopy = isCopyFromStdin(this.partWords) ? 1 : 0;
+    return {
+      statements: this.partsDone + last,
+      copiesFromStdin: this.copiesDone + lastCopy,
+    };
+  }
+
   /** The statement text collected so far (for `\p`). */
   text(files: ReadonlyMap<string, string>): string {
     return this.segments
@@ -97,5 +130,9 @@ export class StatementBuffer {
     this.words = [];
     this.depth = 0;
     this.sigEnd = [0, 0];
+    this.partsDone = 0;
+    this.copiesDone = 0;
+    this.partWords = [];
+    this.partHasContent = false;
   }
 }

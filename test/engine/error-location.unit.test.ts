@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type BatchStep, planSteps } from "../../src/engine/batching.ts";
-import { copyDataLine, locateFailure } from "../../src/engine/error-location.ts";
+import { copyDataLocation, locateFailure } from "../../src/engine/error-location.ts";
 import { expandScript } from "../../src/engine/expand.ts";
 
 function batchOf(files: Record<string, string>, entry: string, variables?: Record<string, string>) {
@@ -65,6 +65,23 @@ describe("error locations", () => {
 
   it("finds the data line of a failing COPY row", () => {
     const { step } = batchOf({ "m.sql": "SELECT 1;\nCOPY t FROM stdin;\na\nb\nc\n\\.\n" }, "m.sql");
-    expect(copyDataLine(step.statements[1]!, 'COPY t, line 3, column a: "c"')).toBe(5);
+    const where = 'COPY t, line 3, column a: "c"';
+    expect(copyDataLocation(step.statements[1]!.copy, where)).toEqual({
+      file: "m.sql",
+      line: 5,
+      column: 1,
+    });
+  });
+
+  it("finds the data line in the second COPY of a `\\;` query", () => {
+    const { step } = batchOf(
+      { "m.sql": "COPY t FROM stdin\\; COPY u FROM stdin;\na\n\\.\nb\nc\n\\.\n" },
+      "m.sql",
+    );
+    const unit = step.statements[0]!;
+    expect(unit.statements).toBe(2);
+    expect(unit.moreCopies?.map((b) => b.data)).toEqual(["b\nc\n"]);
+    const where = 'COPY u, line 2, column a: "c"';
+    expect(copyDataLocation(unit.moreCopies![0], where)).toMatchObject({ line: 5 });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { copyPayload } from "../../src/engine/copy-inline-data.ts";
-import { lex, type Token } from "../../src/engine/lexer.ts";
+import { lex, lexTokens, type Token } from "../../src/engine/lexer.ts";
 
 const kinds = (text: string) => lex(text).map((t) => [t.kind, t.text]);
 const statements = (text: string) => lex(text).filter((t) => t.kind === "semicolon").length;
@@ -109,6 +109,17 @@ describe("lexer", () => {
   it("ends COPY data at end of file without \\.", () => {
     const toks = lex("COPY t FROM STDIN;\n1\n2");
     expect(toks.at(-1)).toMatchObject({ kind: "copy_data", text: "1\n2" });
+  });
+
+  it("reads one data block per COPY FROM stdin of a \\; query, each after the one before", () => {
+    const text = "SELECT 0\\; COPY a FROM stdin\\; COPY b FROM stdin\\; SELECT 1;\n1\n\\.\n2\n\\.\nSELECT 2;\n";
+    const blocks = lex(text).filter((t) => t.kind === "copy_data");
+    expect(blocks.map((t) => t.text)).toEqual(["1\n\\.\n", "2\n\\.\n"]);
+    // The interpreter's gate: a block the server did not ask for ends the data; the rest is SQL.
+    const firstOnly = new Set([text.indexOf("1\n")]);
+    const gated = [...lexTokens(text, (start) => firstOnly.has(start))];
+    expect(gated.filter((t) => t.kind === "copy_data").map((t) => t.text)).toEqual(["1\n\\.\n"]);
+    expect(gated.some((t) => t.kind === "meta" && t.text === "\\.")).toBe(true);
   });
 
   it("does not see COPY TO STDOUT or COPY FROM a file as inline data", () => {

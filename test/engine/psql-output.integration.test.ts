@@ -228,4 +228,97 @@ COPY f FROM STDIN;
 COMMIT;
 `);
   });
+
+  it("gives each COPY FROM stdin of a \\; query its own data block, in order (copyselect.out 142-152)", async () => {
+    const script = String.raw`create temp table test3 (c int);
+select 0\; copy test3 from stdin\; copy test3 from stdin\; select 1; -- 0 1
+1
+\.
+2
+\.
+select * from test3;
+`;
+    expect(await psqlText(script, true)).toBe(`create temp table test3 (c int);
+select 0\\; copy test3 from stdin\\; copy test3 from stdin\\; select 1; -- 0 1
+ ?column? 
+----------
+        0
+(1 row)
+
+ ?column? 
+----------
+        1
+(1 row)
+
+select * from test3;
+ c 
+---
+ 1
+ 2
+(2 rows)
+
+`);
+  });
+
+  it("reads the second COPY's block as SQL when the first COPY of the \\; query fails", async () => {
+    // The server ends the query at the first error, so no data is asked for: psql reads the lines
+    // as SQL (as psql 15 does for this script).
+    const script = String.raw`create temp table t4 (c int);
+copy nosuch from stdin\; copy t4 from stdin;
+select 7;
+\.
+select count(*) from t4;
+`;
+    const out = await psqlText(script);
+    expect(out).toBe(`ERROR:  relation "nosuch" does not exist
+ ?column? 
+----------
+        7
+(1 row)
+
+invalid command \\.
+ count 
+-------
+     0
+(1 row)
+
+`);
+  });
+
+  it("writes COPY TO STDOUT rows as they arrive, between the notices of the statement's triggers (copydml.out 103-114)", async () => {
+    // The last COPY is sent ahead with the two statements after it (continue mode): its rows and
+    // notices are replayed in the order they arrived.
+    const script = String.raw`create temp table copydml_test (id serial, t text);
+create function pg_temp.qqq_trig() returns trigger as $$
+begin
+if tg_op in ('INSERT', 'UPDATE') then
+    raise notice '% % %', tg_when, tg_op, new.id;
+    return new;
+else
+    raise notice '% % %', tg_when, tg_op, old.id;
+    return old;
+end if;
+end
+$$ language plpgsql;
+create trigger qqqbef before insert or update or delete on copydml_test
+    for each row execute procedure pg_temp.qqq_trig();
+create trigger qqqaf after insert or update or delete on copydml_test
+    for each row execute procedure pg_temp.qqq_trig();
+copy (insert into copydml_test (t) values ('f') returning id) to stdout;
+copy (update copydml_test set t = 'g' where t = 'f' returning id) to stdout;
+copy (delete from copydml_test where t = 'g' returning id) to stdout;
+drop table copydml_test;
+drop function pg_temp.qqq_trig();
+`;
+    expect(await psqlText(script)).toBe(`NOTICE:  BEFORE INSERT 1
+1
+NOTICE:  AFTER INSERT 1
+NOTICE:  BEFORE UPDATE 1
+1
+NOTICE:  AFTER UPDATE 1
+NOTICE:  BEFORE DELETE 1
+1
+NOTICE:  AFTER DELETE 1
+`);
+  });
 });

@@ -202,6 +202,50 @@ describe("runScript", () => {
     expect(err).toMatchObject({ code: "sql_error", sqlstate: "22P02", file: "main.sql", line: 5 });
   });
 
+  it("runs a \\; query as one unit: a result per statement, a COPY data block per COPY FROM stdin", async () => {
+    // Before, the batch counted each CommandComplete as a unit of its own and failed with
+    // connection_error (502) on the unit after it, and the second block was read as SQL.
+    const events: ScriptEvent[] = [];
+    const res = await run(
+      {
+        "main.sql": [
+          "CREATE TABLE s (c int);",
+          "SELECT 1\\; SELECT 2;",
+          "SELECT 0\\; COPY s FROM stdin\\; COPY s FROM stdin\\; SELECT 3;",
+          "1",
+          "\\.",
+          "2",
+          "\\.",
+          "SELECT string_agg(c::text, ',' ORDER BY c) FROM s;",
+        ].join("\n"),
+      },
+      { onEvent: (e) => events.push(e) },
+    );
+    expect(res.sets.map((s) => s.tag)).toEqual([
+      "CREATE TABLE",
+      "SELECT 1",
+      "SELECT 1",
+      "SELECT 1",
+      "COPY 1",
+      "COPY 1",
+      "SELECT 1",
+      "SELECT 1",
+    ]);
+    expect(res.sets.map((s) => s.line)).toEqual([1, 2, 2, 3, 3, 3, 3, 8]);
+    expect(res.sets.at(-1)!.rows).toEqual([["1,2"]]);
+    const progress = events.flatMap((e) => (e.kind === "progress" ? [e.statements_done] : []));
+    expect(progress).toEqual([1, 2, 3, 4]);
+
+    const err = await failure(
+      run({
+        "main.sql":
+          "CREATE TABLE e (c int);\nCOPY e FROM stdin\\; COPY e FROM stdin;\n1\n\\.\n2\nx\n\\.\n",
+      }),
+    );
+    // The bad row is the second block's second line (line 6 of the file).
+    expect(err).toMatchObject({ code: "sql_error", sqlstate: "22P02", file: "main.sql", line: 6 });
+  });
+
   it("loads rows given to \\copy ... from stdin", async () => {
     const res = await run({
       "main.sql":

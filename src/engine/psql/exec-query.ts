@@ -31,7 +31,8 @@ export type QueryOutcome = { ok: true } | { ok: false; error: unknown };
 
 /**
  * Runs `text`; `copyData(i)` gives the inline data of the i-th COPY FROM STDIN of the query.
- * `onResult` sees every completed result in order.
+ * `onResult` sees every completed result in order; `onCopyOut` sees COPY TO STDOUT text as it
+ * arrives (psql writes it then, between the notices the statement raises).
  */
 export async function execQuery(
   client: Client,
@@ -40,8 +41,9 @@ export async function execQuery(
   caps: QueryCaps,
   onResult: (r: QueryResultSet) => void,
   signal?: AbortSignal,
+  onCopyOut?: (text: string) => void,
 ): Promise<QueryOutcome & { copyBytes: number }> {
-  const q = prepareQuery(text, copyData, caps, onResult, signal);
+  const q = prepareQuery(text, copyData, caps, onResult, signal, onCopyOut);
   client.query(q as unknown as Submittable);
   return await outcomeOf(q);
 }
@@ -58,6 +60,7 @@ export function prepareQuery(
   caps: QueryCaps,
   onResult: (r: QueryResultSet) => void,
   signal?: AbortSignal,
+  onCopyOut?: (text: string) => void,
 ): BatchQuery {
   let fields: FieldDescription[] = [];
   let tuples = false;
@@ -89,7 +92,11 @@ export function prepareQuery(
       },
       commandComplete: (tag) => {
         const r: QueryResultSet = { fields, rows, tag, tuples, truncated };
-        if (copyOut !== undefined) r.copyOut = copyOut + decoder.decode();
+        if (copyOut !== undefined) {
+          const rest = decoder.decode();
+          if (rest) onCopyOut?.(rest);
+          r.copyOut = copyOut + rest;
+        }
         fields = [];
         tuples = false;
         rows = [];
@@ -109,7 +116,9 @@ export function prepareQuery(
           return;
         }
         bytes += chunk.length;
-        copyOut = (copyOut ?? "") + decoder.decode(chunk, { stream: true });
+        const text = decoder.decode(chunk, { stream: true });
+        copyOut = (copyOut ?? "") + text;
+        if (text) onCopyOut?.(text);
       },
     },
     signal,

@@ -9,7 +9,7 @@ import { ScriptError, type SourceLocation } from "../errors.ts";
 import { Expander, type Step } from "../expand.ts";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS } from "../result-builder.ts";
 import type { ScriptStats } from "../types.ts";
-import type { SqlUnit } from "../units.ts";
+import { copyBlocks, type SqlUnit } from "../units.ts";
 import { parseBool } from "../variables.ts";
 import { expectedPaths, type TestVerdict, verdict } from "./expected-output.ts";
 import { runMeta } from "./meta.ts";
@@ -109,8 +109,10 @@ export async function runPsqlScript(opts: PsqlRunOptions): Promise<PsqlRunResult
         }
         await session.sql(unit);
         // Data read ahead is skipped only if the server took it (else psql reads it as SQL).
-        const at = unit.copy?.at;
-        if (at && session.exp.copyWasRead(unit.copy!)) out.skipTo(unit.copy!.file, at.end);
+        for (const block of copyBlocks(unit)) {
+          if (!block.at || !session.exp.copyWasRead(block)) break;
+          out.skipTo(block.file, block.at.end);
+        }
       } else if (unit.kind === "echo") {
         out.write(`${unit.text}\n`);
         opts.onEvent?.({

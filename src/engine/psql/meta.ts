@@ -5,6 +5,7 @@
 // on_error is continue).
 import type { MetaUnit, SqlUnit } from "../units.ts";
 import { parseBool } from "../variables.ts";
+import { isPsqlCommand } from "./command-names.ts";
 import { describe } from "./describe.ts";
 import { applyPset } from "./print-settings.ts";
 import type { PsqlSession } from "./session.ts";
@@ -97,7 +98,10 @@ export async function runMeta(s: PsqlSession, u: MetaUnit): Promise<void> {
       return;
   }
   if (await describe(s, u)) return;
-  s.metaError(u, `\\${u.name}: meta-command not supported`, "unsupported_command");
+  const text = isPsqlCommand(u.name)
+    ? `\\${u.name}: meta-command not supported`
+    : `invalid command \\${u.name}`;
+  s.metaError(u, text, "unsupported_command");
 }
 
 function report(s: PsqlSession, u: MetaUnit, err: string | undefined): void {

@@ -25,7 +25,11 @@ import type { ServerMessage } from "./messages.ts";
 export const MAX_IN_FLIGHT = 64;
 
 /** What arrived for a query sent ahead, in arrival order (replayed when the script reaches it). */
-export type AheadEvent = { result: QueryResultSet } | { notice: ServerMessage };
+/** What a query sent ahead received, in order (COPY TO STDOUT text comes between notices). */
+export type AheadEvent =
+  | { result: QueryResultSet }
+  | { notice: ServerMessage }
+  | { copyOut: string };
 
 export interface AheadQuery {
   query: BatchQuery;
@@ -71,6 +75,8 @@ export class StatementScanner {
     if (lo > 0 && toks[lo - 1]!.end > offset) return 0;
     let n = 0;
     let empty = true;
+    // After `\;`: a new statement of the same query starts (a COPY there is not plain either).
+    let partStart = false;
     for (let i = lo; i < toks.length && n < max; i++) {
       const t = toks[i]!;
       switch (t.kind) {
@@ -87,8 +93,13 @@ export class StatementScanner {
         case "line_comment":
         case "block_comment":
           break;
+        case "escaped":
+          partStart = t.text === "\\;";
+          empty = false;
+          break;
         case "word":
-          if (empty && t.text.toLowerCase() === "copy") return n;
+          if ((empty || partStart) && t.text.toLowerCase() === "copy") return n;
+          partStart = false;
           if (mayChangeStringSyntax(t.text)) return n;
           empty = false;
           break;
@@ -96,9 +107,11 @@ export class StatementScanner {
         case "quoted_ident":
           if (mayChangeStringSyntax(t.text)) return n;
           empty = false;
+          partStart = false;
           break;
         default:
           empty = false;
+          partStart = false;
       }
     }
     return n;

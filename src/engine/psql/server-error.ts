@@ -3,11 +3,11 @@
 // message text, and psql's error variables (ERROR, SQLSTATE, ROW_COUNT, LAST_ERROR_*). An error
 // that is not the server's (the connection went away) is a connection_error that ends the head.
 import type { BatchStep } from "../batching.ts";
-import { copyDataLine, locateFailure } from "../error-location.ts";
+import { copyDataLocation, locateFailure } from "../error-location.ts";
 import { errorText } from "../error-text.ts";
 import { ScriptError, type SourceLocation } from "../errors.ts";
 import type { Locator } from "../source-map.ts";
-import type { SqlUnit } from "../units.ts";
+import type { CopyBlock, SqlUnit } from "../units.ts";
 import {
   formatServerMessage,
   type ServerMessage,
@@ -28,8 +28,8 @@ export interface ServerErrorReport {
 }
 
 /**
- * The report of error `e` of `unit`, after `completed` of its statements succeeded; sets psql's
- * error variables in `vars` for a server error.
+ * The report of error `e` of `unit`, after `completed` of its statements succeeded (`copy`: the
+ * COPY data block last sent); sets psql's error variables in `vars` for a server error.
  */
 export function serverErrorReport(
   unit: SqlUnit,
@@ -39,6 +39,7 @@ export function serverErrorReport(
   vars: Map<string, string>,
   verbosity: Verbosity,
   showContext: ShowContext,
+  copy: CopyBlock | undefined = unit.copy,
 ): ServerErrorReport {
   const step: BatchStep = {
     kind: "batch",
@@ -58,9 +59,7 @@ export function serverErrorReport(
     );
     return { error, text: `${errorText(e)}\n`, fatal: true };
   }
-  const dataLine = copyDataLine(unit, e.where);
-  if (dataLine !== undefined && unit.copy)
-    where = { file: unit.copy.file, line: dataLine, column: 1 };
+  where = copyDataLocation(copy, e.where) ?? where;
   const init: ConstructorParameters<typeof ScriptError>[2] = { ...where };
   if (e.code) init.sqlstate = e.code;
   if (e.detail) init.detail = e.detail;

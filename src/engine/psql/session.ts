@@ -10,7 +10,7 @@ import { ScriptError, type SourceLocation } from "../errors.ts";
 import type { Expander } from "../expand.ts";
 import { setMetaBytes } from "../result-budget.ts";
 import type { ScriptStats } from "../types.ts";
-import type { ConnectUnit, SqlUnit } from "../units.ts";
+import { type ConnectUnit, type CopyBlock, copyBlocks, type SqlUnit } from "../units.ts";
 import { rowBytes } from "../utf8.ts";
 import { resolveTypeNames } from "./column-type-names.ts";
 import {
@@ -181,6 +181,8 @@ export class PsqlSession {
         () => undefined,
         caps,
         (r) => a.events.push({ result: r }),
+        undefined,
+        (text) => a.events.push({ copyOut: text }),
       );
       this.ahead.set(u, a);
       list.push(a);
@@ -219,7 +221,7 @@ export class PsqlSession {
     const rows: (string | null)[][] = [];
     for (const e of s.query.events)
       if ("result" in e) rows.push(e.result.rows[0] ?? []);
-      else this.notice(e.notice);
+      else if ("notice" in e) this.notice(e.notice);
     this.database = applySetup(this.vars, outcome, rows, s.at);
   }
 
@@ -230,7 +232,8 @@ export class PsqlSession {
     const send = unit.send?.name;
     const shown = send === "gx" ? { ...print, expanded: "on" as const } : print;
     const results: QueryResultSet[] = [];
-    const copies = unit.copy ? [unit.copy.data] : [];
+    const copies = copyBlocks(unit);
+    let sentCopy: CopyBlock | undefined;
     await this.finishSetup();
     this.stats.batches++;
     const t0 = Date.now();
@@ -251,9 +254,12 @@ export class PsqlSession {
       }
       flush();
       if (send === "gset" || send === "gexec") return;
-      // COPY TO STDOUT is written as it arrives (HandleCopyResult), not held.
-      if (r.copyOut !== undefined) this.out.write(r.copyOut);
-      else if (r.tuples) held = printResult(printable(r), shown);
+      if (r.copyOut === undefined && r.tuples) held = printResult(printable(r), shown);
+    };
+    // COPY TO STDOUT is written as it arrives (HandleCopyResult), not held.
+    const onCopyOut = (text: string) => {
+      flush();
+      if (send !== "gset" && send !== "gexec") this.out.write(text);
     };
     const ahead = this.ahead.get(unit);
     let outcome: QueryOutcome & { copyBytes: number };
@@ -265,6 +271,7 @@ export class PsqlSession {
       if (this.ahead.size === 0) this.receiving = undefined;
       for (const e of ahead.events)
         if ("result" in e) onResult(e.result);
+        else if ("copyOut" in e) onCopyOut(e.copyOut);
         else this.notice(e.notice);
     } else {
       this.stats.round_trips++;
@@ -274,12 +281,15 @@ export class PsqlSession {
         unit.text,
         (i) => {
           // The server asked for the data: psql reads those lines as COPY data, not as SQL.
-          if (unit.copy) this.exp.consumeCopy(unit.copy);
-          return copies[i];
+          const block = copies[i];
+          if (block) this.exp.consumeCopy(block);
+          sentCopy = block ?? sentCopy;
+          return block?.data;
         },
         this.queryCaps(),
         onResult,
         this.opts.signal,
+        onCopyOut,
       );
     }
     flush();
@@ -295,6 +305,7 @@ export class PsqlSession {
         this.vars,
         this.verbosity(),
         this.showContext(),
+        sentCopy,
       );
       this.report(r.error, r.text);
       if (r.fatal) this.stopped = true;
