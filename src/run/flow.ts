@@ -4,6 +4,7 @@
 // the deadline and error reporting.
 
 import type { PgConnection } from "../clients/contracts/pg-connection.ts";
+import { namesStringSyntax } from "../engine/psql/needs-interpreter.ts";
 import { ResultBudget } from "../engine/result-budget.ts";
 import { AppError } from "../errors.ts";
 import { storeResolver } from "../jobs/content-store.ts";
@@ -123,6 +124,10 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
     if (found.reused < tail.length || hidden.length > 0) {
       const replay = await run.stage("tail_replay", async () => {
         for (const step of hidden) replayedEvent(step, 0);
+        // The steps after one that names standard_conforming_strings (it may be their session
+        // default now) run in the interpreter, which lexes literals as the server says.
+        const stringSyntaxStep =
+          tail.find((s) => namesStringSyntax(plan.files, s.path))?.index ?? Infinity;
         for (const step of tail.slice(found.reused)) {
           checkAborted(run.signal);
           const t0 = performance.now();
@@ -130,6 +135,7 @@ export async function runFlow(run: JobRun): Promise<FlowResult> {
             await runStep({
               files: plan.files,
               entry: step.path,
+              interpret: step.index > stringSyntaxStep,
               variables: {},
               settings: plan.config.settings,
               seedHash: step.hash,

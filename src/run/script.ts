@@ -26,6 +26,8 @@ export interface SessionInput {
 
 export interface StepInput extends SessionInput {
   entry: string;
+  /** Run in the interpreter whatever the step holds (an earlier step may have changed how literals lex). */
+  interpret?: boolean;
 }
 
 /** Progress events are throttled: a step of 10,000 statements must not write 10,000 rows. */
@@ -96,7 +98,7 @@ export async function runStep(input: StepInput): Promise<void> {
       ? { knownTypes: { database: input.connection.database, names: input.connection.type_names } }
       : {}),
   };
-  if (!needsInterpreter(input.files, input.entry)) {
+  if (!input.interpret && !needsInterpreter(input.files, input.entry)) {
     await runScript({ ...common, collectResults: false });
     return;
   }

@@ -55,4 +55,22 @@ describe("tail steps that need the interpreter", () => {
     });
     expect(view.error?.message).toContain('relation "missing_table" does not exist');
   });
+
+  it("a step after one that turns standard_conforming_strings off for the database lexes as the server does", async () => {
+    // Step 2 does not name the setting, but its session starts with it off: `'a\\'b'` is one
+    // literal (a'b). Batched and lexed as with it on, the statement was cut in the wrong place.
+    const tag = crypto.randomUUID().slice(0, 8);
+    const tree = {
+      "init/01_off.sql": [
+        `-- ${tag}`,
+        "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET standard_conforming_strings = off', current_database()); END $$;",
+        "",
+      ].join("\n"),
+      "init/02_rows.sql": "CREATE TABLE lit AS SELECT 'a\\'b; c' AS v;\n",
+      "test/check.sql": "SELECT v, current_setting('standard_conforming_strings') AS scs FROM lit;",
+    };
+    const view = await runToEnd({ project_tree: tree, head_path: "test/check.sql" });
+    expect(view.error).toBeNull();
+    expect(view.result?.sets[0]?.rows).toEqual([["a'b; c", "off"]]);
+  });
 });

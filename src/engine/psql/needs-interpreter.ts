@@ -36,8 +36,8 @@ const AUTOMATIC_REFERENCE = new RegExp(`:(?:'|"|\\{\\?)?(?:${[...AUTOMATIC].join
 const META_VARIABLE = /:(?:'|"|\{\?)?([A-Za-z_][A-Za-z0-9_]*)/g;
 
 export function needsInterpreter(files: ReadonlyMap<string, string>, entry: string): boolean {
+  if (namesStringSyntax(files, entry)) return true;
   for (const [, text] of reachableFiles(files, entry)) {
-    if (/standard_conforming_strings/i.test(text)) return true;
     // Without a backslash (no meta-command) and no text like a reference to an automatic
     // variable, the answer is no without lexing (pg_dump's schemas are full of `::` casts).
     if (!text.includes("\\") && !AUTOMATIC_REFERENCE.test(text)) continue;
@@ -49,6 +49,18 @@ export function needsInterpreter(files: ReadonlyMap<string, string>, entry: stri
       // A meta-command's arguments are one token: `\if :ERROR`, `\echo :'DBNAME'`.
       for (const m of rest.matchAll(META_VARIABLE)) if (AUTOMATIC.has(m[1] ?? "")) return true;
     }
+  }
+  return false;
+}
+
+/**
+ * Whether the step (or a file it may include) names standard_conforming_strings. A step after
+ * one that does runs in the interpreter too: `ALTER DATABASE ... SET standard_conforming_strings
+ * = off` in one step is the next step's session default, which only the server knows.
+ */
+export function namesStringSyntax(files: ReadonlyMap<string, string>, entry: string): boolean {
+  for (const [, text] of reachableFiles(files, entry)) {
+    if (/standard_conforming_strings/i.test(text)) return true;
   }
   return false;
 }
