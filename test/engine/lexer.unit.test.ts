@@ -112,7 +112,8 @@ describe("lexer", () => {
   });
 
   it("reads one data block per COPY FROM stdin of a \\; query, each after the one before", () => {
-    const text = "SELECT 0\\; COPY a FROM stdin\\; COPY b FROM stdin\\; SELECT 1;\n1\n\\.\n2\n\\.\nSELECT 2;\n";
+    const text =
+      "SELECT 0\\; COPY a FROM stdin\\; COPY b FROM stdin\\; SELECT 1;\n1\n\\.\n2\n\\.\nSELECT 2;\n";
     const blocks = lex(text).filter((t) => t.kind === "copy_data");
     expect(blocks.map((t) => t.text)).toEqual(["1\n\\.\n", "2\n\\.\n"]);
     // The interpreter's gate: a block the server did not ask for ends the data; the rest is SQL.
