@@ -4,7 +4,7 @@
 import type { Token } from "./lexer.ts";
 
 /** Commands that send the query buffer (psql's `\g` family). */
-const SEND = new Set(["g", "gx", "gset", "gexec", "gdesc"]);
+const SEND = new Set(["g", "gx", "gset", "gexec", "gdesc", "crosstabview"]);
 
 /** Commands the interpreter runs itself (output settings, variables from the environment, `\d`...). */
 const RUNTIME = new Set([

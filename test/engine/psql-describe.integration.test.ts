@@ -190,6 +190,72 @@ create aggregate s2.hidden(int) (sfunc = int4pl, stype = int);
 `);
   });
 
+  it("\\dfn, \\dfp, \\dft, \\dfa and their combinations list the kinds asked (psql's describeFunctions)", async () => {
+    // The expected text is psql 15's for this script against PostgreSQL 18 (create_procedure.out
+    // 36-49 shows \\dfn and \\dfp the same way).
+    const out = await psqlText(`CREATE SCHEMA dfk;
+CREATE FUNCTION dfk.f1(a int) RETURNS int LANGUAGE sql AS 'SELECT a';
+CREATE PROCEDURE dfk.p1(x text) LANGUAGE sql AS 'SELECT 1';
+CREATE FUNCTION dfk.t1() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+CREATE AGGREGATE dfk.a1(int) (sfunc = int4pl, stype = int);
+\\dfn dfk.*
+\\dfp dfk.*
+\\dft dfk.*
+\\dfa dfk.*
+\\dfap dfk.*
+\\dfnt dfk.*
+\\df dfk.*
+`);
+    expect(out).toBe(`                       List of functions
+ Schema | Name | Result data type | Argument data types | Type 
+--------+------+------------------+---------------------+------
+ dfk    | f1   | integer          | a integer           | func
+(1 row)
+
+                       List of functions
+ Schema | Name | Result data type | Argument data types | Type 
+--------+------+------------------+---------------------+------
+ dfk    | p1   |                  | IN x text           | proc
+(1 row)
+
+                       List of functions
+ Schema | Name | Result data type | Argument data types | Type 
+--------+------+------------------+---------------------+------
+ dfk    | t1   | trigger          |                     | func
+(1 row)
+
+                       List of functions
+ Schema | Name | Result data type | Argument data types | Type 
+--------+------+------------------+---------------------+------
+ dfk    | a1   | integer          | integer             | agg
+(1 row)
+
+                       List of functions
+ Schema | Name | Result data type | Argument data types | Type 
+--------+------+------------------+---------------------+------
+ dfk    | a1   | integer          | integer             | agg
+ dfk    | p1   |                  | IN x text           | proc
+(2 rows)
+
+                       List of functions
+ Schema | Name | Result data type | Argument data types | Type 
+--------+------+------------------+---------------------+------
+ dfk    | f1   | integer          | a integer           | func
+ dfk    | t1   | trigger          |                     | func
+(2 rows)
+
+                       List of functions
+ Schema | Name | Result data type | Argument data types | Type 
+--------+------+------------------+---------------------+------
+ dfk    | a1   | integer          | integer             | agg
+ dfk    | f1   | integer          | a integer           | func
+ dfk    | p1   |                  | IN x text           | proc
+ dfk    | t1   | trigger          |                     | func
+(4 rows)
+
+`);
+  });
+
   it("\\dX lists extended statistics as psql does: kinds, expressions, a pattern's schema", async () => {
     // The expected text is what psql 15 printed for this script on the same PostgreSQL 18 server.
     const out = await psqlText(`create table t1 (a int, b int, c text);

@@ -198,10 +198,7 @@ describe("runPsqlScript", () => {
   });
 
   it("reports a meta-command it does not run where it stands and goes on", async () => {
-    const res = await run(
-      { "u.sql": "\\crosstabview\nselect 1 as one;\n" },
-      { onError: "continue" },
-    );
+    const res = await run({ "u.sql": "\\gdesc\nselect 1 as one;\n" }, { onError: "continue" });
     expect(res.errors[0]).toMatchObject({ code: "unsupported_command", line: 1 });
     expect(res.sets).toHaveLength(1);
   });

@@ -321,4 +321,40 @@ NOTICE:  BEFORE DELETE 1
 NOTICE:  AFTER DELETE 1
 `);
   });
+
+  it("\\crosstabview pivots the query it sends, or the previous one, and reports psql's errors", async () => {
+    // psql 15's output for this script from standard input (-X -q -a) against PostgreSQL 18.
+    const script = `SELECT v, h, c FROM (VALUES ('v0', 'h1', 'a'), ('v1', 'h0', 'b')) AS t(v, h, c) ORDER BY 1;
+ \\crosstabview
+SELECT 1 \\crosstabview
+SELECT 'x' AS k, 2 AS "H", 3 AS d
+  \\crosstabview k "H" d
+`;
+    expect(
+      await psqlText(script, true),
+    ).toBe(`SELECT v, h, c FROM (VALUES ('v0', 'h1', 'a'), ('v1', 'h0', 'b')) AS t(v, h, c) ORDER BY 1;
+ v  | h  | c 
+----+----+---
+ v0 | h1 | a
+ v1 | h0 | b
+(2 rows)
+
+ \\crosstabview
+ v  | h1 | h0 
+----+----+----
+ v0 | a  | 
+ v1 |    | b
+(2 rows)
+
+SELECT 1 \\crosstabview
+\\crosstabview: query must return at least three columns
+SELECT 'x' AS k, 2 AS "H", 3 AS d
+  \\crosstabview k "H" d
+ k | 2 
+---+---
+ x | 3
+(1 row)
+
+`);
+  });
 });

@@ -104,6 +104,8 @@ function listing(
 ): Listing | undefined {
   if (cmd === "d") return relations("tvmsE", system, plus, pattern, hideAm);
   if (/^d[tivmsE]+$/.test(cmd)) return relations(cmd.slice(1), system, plus, pattern, hideAm);
+  // `\df+`'s extra columns (volatility, owner, source...) are not built: reported, not dropped.
+  if (/^df[anptw]*$/.test(cmd)) return plus ? undefined : functions(cmd.slice(2), system, pattern);
   switch (cmd) {
     case "dn":
       return {
@@ -137,11 +139,6 @@ function listing(
         sql: `SELECT \nes.stxnamespace::pg_catalog.regnamespace::pg_catalog.text AS "Schema", \nes.stxname AS "Name", \npg_catalog.format('%s FROM %s', \n  pg_catalog.pg_get_statisticsobjdef_columns(es.oid), \n  es.stxrelid::pg_catalog.regclass) AS "Definition",\nCASE WHEN 'd' = any(es.stxkind) THEN 'defined' \nEND AS "Ndistinct", \nCASE WHEN 'f' = any(es.stxkind) THEN 'defined' \nEND AS "Dependencies",\nCASE WHEN 'm' = any(es.stxkind) THEN 'defined' \nEND AS "MCV"  \nFROM pg_catalog.pg_statistic_ext es \nWHERE true\n${patternClause(pattern, "es.stxnamespace::pg_catalog.regnamespace::pg_catalog.text", "es.stxname", "pg_catalog.pg_statistics_obj_is_visible(es.oid)")}ORDER BY 1, 2;`,
         title: "List of extended statistics",
       };
-    case "df":
-      return {
-        sql: `SELECT n.nspname as "Schema",\n  p.proname as "Name",\n  pg_catalog.pg_get_function_result(p.oid) as "Result data type",\n  pg_catalog.pg_get_function_arguments(p.oid) as "Argument data types",\n CASE p.prokind\n  WHEN 'a' THEN 'agg'\n  WHEN 'w' THEN 'window'\n  WHEN 'p' THEN 'proc'\n  ELSE 'func'\n END as "Type"\nFROM pg_catalog.pg_proc p\n     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace\nWHERE true\n${patternClause(pattern, "n.nspname", "p.proname", "pg_catalog.pg_function_is_visible(p.oid)")}${system || pattern ? "" : NOT_SYSTEM("n.nspname")}ORDER BY 1, 2, 4;`,
-        title: "List of functions",
-      };
     case "l":
       return {
         sql: `SELECT\n  d.datname as "Name",\n  pg_catalog.pg_get_userbyid(d.datdba) as "Owner",\n  pg_catalog.pg_encoding_to_char(d.encoding) as "Encoding",\n  CASE d.datlocprovider WHEN 'b' THEN 'builtin' WHEN 'c' THEN 'libc' WHEN 'i' THEN 'icu' END AS "Locale Provider",\n  d.datcollate as "Collate",\n  d.datctype as "Ctype",\n  d.datlocale as "Locale",\n  d.daticurules as "ICU Rules",\n  pg_catalog.array_to_string(d.datacl, E'\\n') AS "Access privileges"\nFROM pg_catalog.pg_database d\nWHERE true\n${patternClause(pattern, undefined, "d.datname", undefined)}ORDER BY 1;`,
@@ -161,6 +158,37 @@ function listing(
       };
   }
   return undefined;
+}
+
+/**
+ * psql's describeFunctions: `\df` with the kinds asked (`a` aggregates, `n` normal, `p`
+ * procedures, `t` trigger functions, `w` window functions; none: all). Asking for normal
+ * functions leaves out the kinds not asked; otherwise only the kinds asked are listed.
+ */
+function functions(kinds: string, system: boolean, pattern?: string): Listing {
+  const all = kinds === "" || ["a", "n", "p", "t", "w"].every((k) => kinds.includes(k));
+  const trigger = "p.prorettype = 'pg_catalog.trigger'::pg_catalog.regtype";
+  let filter = "";
+  if (!all && kinds.includes("n")) {
+    if (!kinds.includes("a")) filter += "      AND p.prokind != 'a'\n";
+    if (!kinds.includes("p")) filter += "      AND (p.prokind IS NULL OR p.prokind <> 'p')\n";
+    if (!kinds.includes("t"))
+      filter += `      AND p.prorettype <> 'pg_catalog.trigger'::pg_catalog.regtype\n`;
+    if (!kinds.includes("w")) filter += "      AND p.prokind <> 'w'\n";
+  } else if (!all) {
+    const asked: Record<string, string> = {
+      a: "p.prokind = 'a'",
+      t: trigger,
+      p: "p.prokind = 'p'",
+      w: "p.prokind = 'w'",
+    };
+    const terms = ["a", "t", "p", "w"].filter((k) => kinds.includes(k)).map((k) => asked[k]);
+    filter = `      AND (\n         ${terms.join("\n         OR ")}\n      )\n`;
+  }
+  return {
+    sql: `SELECT n.nspname as "Schema",\n  p.proname as "Name",\n  pg_catalog.pg_get_function_result(p.oid) as "Result data type",\n  pg_catalog.pg_get_function_arguments(p.oid) as "Argument data types",\n CASE p.prokind\n  WHEN 'a' THEN 'agg'\n  WHEN 'w' THEN 'window'\n  WHEN 'p' THEN 'proc'\n  ELSE 'func'\n END as "Type"\nFROM pg_catalog.pg_proc p\n     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace\nWHERE true\n${filter}${patternClause(pattern, "n.nspname", "p.proname", "pg_catalog.pg_function_is_visible(p.oid)")}${system || pattern ? "" : NOT_SYSTEM("n.nspname")}ORDER BY 1, 2, 4;`,
+    title: "List of functions",
+  };
 }
 
 /** psql's `\du` folds the role flags into one "Attributes" column. */

@@ -58,7 +58,8 @@ export async function runMeta(s: PsqlSession, u: MetaUnit): Promise<void> {
     case "g":
     case "gx":
     case "gset":
-    case "gexec": {
+    case "gexec":
+    case "crosstabview": {
       if (s.lastQuery === "") {
         if (u.name === "gset" || u.name === "gexec") return;
         s.metaError(u, "\\g: no query buffer");

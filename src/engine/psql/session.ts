@@ -13,6 +13,7 @@ import type { ScriptStats } from "../types.ts";
 import { type ConnectUnit, type CopyBlock, copyBlocks, type SqlUnit } from "../units.ts";
 import { rowBytes } from "../utf8.ts";
 import { resolveTypeNames } from "./column-type-names.ts";
+import { crosstab } from "./crosstab.ts";
 import {
   execQuery,
   outcomeOf,
@@ -32,7 +33,7 @@ import type { HeadError, PsqlRunOptions } from "./options.ts";
 import type { PsqlOutput } from "./output.ts";
 import { type AheadQuery, sendPipelined } from "./pipeline.ts";
 import { defaultPrintSettings, type PrintSettings } from "./print-settings.ts";
-import { printResult } from "./print-table.ts";
+import { type PrintableResult, printResult } from "./print-table.ts";
 import { type HeadResultSet, headResultSet, printable } from "./result-set.ts";
 import { serverErrorReport } from "./server-error.ts";
 import { applySetup, setupQuery } from "./session-setup.ts";
@@ -225,6 +226,14 @@ export class PsqlSession {
     this.database = applySetup(this.vars, outcome, rows, s.at);
   }
 
+  /** `\crosstabview`'s table, or "" after reporting why it cannot be made (psql's message). */
+  private crosstabText(unit: SqlUnit, r: PrintableResult, print: PrintSettings): string {
+    const pivoted = crosstab(r, unit.send?.args ?? [], print.null);
+    if (typeof pivoted !== "string") return printResult(pivoted, print);
+    this.metaError(unit, `\\crosstabview: ${pivoted}`);
+    return "";
+  }
+
   /** Runs one statement unit (with its `\g`-family command, if any). */
   async sql(unit: SqlUnit, print: PrintSettings = this.print): Promise<QueryResultSet[]> {
     this.current = unit;
@@ -254,7 +263,9 @@ export class PsqlSession {
       }
       flush();
       if (send === "gset" || send === "gexec") return;
-      if (r.copyOut === undefined && r.tuples) held = printResult(printable(r), shown);
+      if (r.copyOut !== undefined || !r.tuples) return;
+      if (send !== "crosstabview") held = printResult(printable(r), shown);
+      else held = this.crosstabText(unit, printable(r), shown);
     };
     // COPY TO STDOUT is written as it arrives (HandleCopyResult), not held.
     const onCopyOut = (text: string) => {
