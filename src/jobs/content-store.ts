@@ -5,6 +5,7 @@
 // user who sent that content themselves, so an etag of another user's file is `unknown_etag`
 // exactly like one nobody sent (docs/security.md, "Content by etag"). The store never lists keys.
 import { IsolateCache, stringBytes } from "../limits/isolate-cache.ts";
+import { LeaseMemo } from "../limits/lease-memo.ts";
 import { contentDigest, type Digest } from "./job-id.ts";
 import type { StoredEntry } from "./job-store.ts";
 
@@ -38,10 +39,11 @@ export function contentStore(bucket: R2Bucket, lease?: ContentLease): ContentSto
 
 /**
  * Contents this isolate leased and saw in R2, with the lease's end: until then the object is
- * there without asking (the warm path costs no I/O). Bounded by entries.
+ * there without asking (the warm path costs no I/O). Bounded by entries (the least recently
+ * written goes first).
  */
-const verified = new Map<string, number>();
-const VERIFIED_MAX = 50_000;
+export const VERIFIED_MAX = 50_000;
+const verified = new LeaseMemo(VERIFIED_MAX);
 /** A lease ending within this margin of what is needed is renewed. */
 const LEASE_SLACK_MS = 3_600_000;
 
@@ -53,14 +55,13 @@ function verifiedKey(lease: ContentLease, hex: string): string {
 function isVerified(store: ContentStore, hex: string): boolean {
   if (!store.lease) return false;
   const key = verifiedKey(store.lease, hex);
-  return (verified.get(key) ?? 0) + LEASE_SLACK_MS >= store.lease.until;
+  return verified.get(key) + LEASE_SLACK_MS >= store.lease.until;
 }
 
 function markVerified(store: ContentStore, hex: string): void {
   if (!store.lease) return;
   const key = verifiedKey(store.lease, hex);
-  if (verified.size >= VERIFIED_MAX) verified.clear();
-  verified.set(key, Math.max(verified.get(key) ?? 0, store.lease.until));
+  verified.set(key, store.lease.until);
 }
 
 /** Forgets what this isolate verified (after a sweep in the same isolate; tests). */
