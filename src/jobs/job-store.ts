@@ -1,6 +1,8 @@
 // Typed access to one JobObject's SQLite storage: the job row, files (chunked: a SQLite row in a
 // Durable Object holds at most 2 MB), numbered events, stages and the result. The job row's columns
 // are defined once, in job-row.ts.
+import { describeInternal, logLine } from "../telemetry/log.ts";
+import { BatchedInsert } from "./batched-insert.ts";
 import {
   decodeJobRow,
   insertJobRow,
@@ -57,9 +59,20 @@ export function ownedJob(store: JobStore, user: string): JobRow {
 
 export class JobStore {
   readonly sql: SqlStorage;
+  /**
+   * Called with events once they are written, in `seq` order (the live hub publishes them then,
+   * so a subscriber never sees an event that is not stored).
+   */
+  onEventsStored: (events: JobEvent[]) => void = () => {};
+  /** Events added and numbered but not written yet: one statement at the end of the turn. */
+  readonly #eventRows: BatchedInsert;
+  #queuedEvents: JobEvent[] = [];
+  /** The next event's `seq` (read once from storage: a resumed object continues the count). */
+  #nextSeq: number | null = null;
 
   constructor(sql: SqlStorage) {
     this.sql = sql;
+    this.#eventRows = new BatchedInsert(sql, "events", ["seq", "type", "ts", "data"]);
   }
 
   job(): JobRow | null {
@@ -174,19 +187,40 @@ export class JobStore {
 
   // --- events ----------------------------------------------------------------------------------
 
+  /**
+   * Numbers the event now and writes it with the others of this turn (a head's burst of NOTICEs
+   * arrives as many events per socket read: one INSERT per event cost the isolate tens of MB).
+   * Every read of events writes the queued ones first.
+   */
   addEvent(type: EventType, data: Record<string, unknown>, now = Date.now()): JobEvent {
-    const row = this.sql
-      .exec<{ seq: number }>(
-        "INSERT INTO events (type, ts, data) VALUES (?, ?, ?) RETURNING seq",
-        type,
-        now,
-        JSON.stringify(data),
-      )
-      .one();
-    return { seq: Number(row.seq), type, ts: new Date(now).toISOString(), data };
+    this.#nextSeq ??= this.#storedLastSeq() + 1;
+    const event: JobEvent = { seq: this.#nextSeq++, type, ts: new Date(now).toISOString(), data };
+    this.#eventRows.add([event.seq, type, now, JSON.stringify(data)]);
+    this.#queuedEvents.push(event);
+    if (this.#queuedEvents.length === 1) queueMicrotask(() => this.#flushLater());
+    return event;
+  }
+
+  /** The end-of-turn write has no caller to throw to: a failed write is logged, not thrown. */
+  #flushLater(): void {
+    try {
+      this.flushEvents();
+    } catch (err) {
+      logLine("error", "events_not_written", describeInternal(err));
+    }
+  }
+
+  /** Writes the queued events, then hands them to `onEventsStored`. */
+  flushEvents(): void {
+    if (this.#queuedEvents.length === 0) return;
+    const events = this.#queuedEvents;
+    this.#queuedEvents = [];
+    this.#eventRows.flush();
+    this.onEventsStored(events);
   }
 
   events(after: number, limit: number, type?: EventType): JobEvent[] {
+    this.flushEvents();
     const rows = type
       ? this.sql
           .exec<RawRow>(
@@ -207,6 +241,19 @@ export class JobStore {
   }
 
   lastSeq(): number {
+    this.flushEvents();
+    return this.#nextSeq === null ? this.#storedLastSeq() : this.#nextSeq - 1;
+  }
+
+  /** Log events stored (where a resumed object's event budget starts). */
+  countLogEvents(): number {
+    this.flushEvents();
+    return Number(
+      this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM events WHERE type = 'log'").one().n,
+    );
+  }
+
+  #storedLastSeq(): number {
     const row = this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM events").one();
     return Number(row.s ?? 0);
   }
@@ -265,17 +312,13 @@ export class JobStore {
 
   /** Stores a set's rows from row number `first` on (a row's JSON in chunks of 256 Ki chars). */
   putResultRows(setId: number, first: number, rows: readonly (string | null)[][]): void {
+    const insert = new BatchedInsert(this.sql, "result_rows", ["set_id", "row", "part", "data"]);
     rows.forEach((values, i) => {
       chunksOf(JSON.stringify(values)).forEach((data, part) => {
-        this.sql.exec(
-          "INSERT INTO result_rows (set_id, row, part, data) VALUES (?, ?, ?, ?)",
-          setId,
-          first + i,
-          part,
-          data,
-        );
+        insert.add([setId, first + i, part, data]);
       });
     });
+    insert.flush();
   }
 
   /** A set's stored rows from row number `after` on, read lazily (stop iterating to stop reading). */

@@ -62,10 +62,3 @@ export class EventBudget<T extends string> {
     return { ...data, message: message.slice(0, this.#caps.maxMessageChars), truncated: true };
   }
 }
-
-/** Log events a job's storage holds (where a resumed object's budget starts). */
-export function countLogEvents(sql: SqlStorage): number {
-  return Number(
-    sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM events WHERE type = 'log'").one().n,
-  );
-}

@@ -29,7 +29,7 @@ import {
 } from "../lifecycle/job-hooks.ts";
 import { JobLifecycle } from "../lifecycle/job-lifecycle.ts";
 import { instanceQuotaOf } from "../lifecycle/plans.ts";
-import { countLogEvents, EventBudget } from "../limits/event-budget.ts";
+import { EventBudget } from "../limits/event-budget.ts";
 import { Serial } from "../limits/serial.ts";
 import { answerClientClose, answerClientMessage, LiveHub } from "../live/hub.ts";
 import { acceptSubscriber, openStream } from "../live/subscribe.ts";
@@ -70,10 +70,13 @@ export class JobObject extends DurableObject<Env> {
   #running = false;
   readonly #creates = new Serial();
   /** Caps the stored log events (src/limits/event-budget.ts). */
-  readonly #events = new EventBudget<Parameters<Emit>[0]>(() => countLogEvents(this.#sql.sql));
+  readonly #events = new EventBudget<Parameters<Emit>[0]>(() => this.store.countLogEvents());
   readonly emit: Emit = (type, data) => this.#events.emit(type, data, this.#store);
   readonly #store: Emit = (type, data) => {
-    this.publish(this.store.addEvent(type, data));
+    this.store.addEvent(type, data);
+    // Log lines are written in batches at the end of the turn; any other event (a step, the
+    // status) is written at once, with the lines before it.
+    if (type !== "log") this.store.flushEvents();
     if (type === "status" && data.terminal === true) {
       queueTerminalWebhook(this.store);
       this.#view.finished();
@@ -85,6 +88,9 @@ export class JobObject extends DurableObject<Env> {
     this.#sql = countWrites(ctx.storage.sql);
     applyMigrations(this.#sql.sql);
     this.store = new JobStore(this.#sql.sql);
+    this.store.onEventsStored = (events) => {
+      for (const event of events) this.publish(event);
+    };
     this.#view = new ViewAnswer(this.#sql, this.store);
     this.budgetMs = Number(env.ALARM_BUDGET_MS) || 600_000;
     this.live = new LiveHub(ctx);

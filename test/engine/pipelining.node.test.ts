@@ -129,6 +129,51 @@ describe("pipelined heads", () => {
     expect(one.counts.turns).toBe(151);
   });
 
+  it("hands a statement's notices over while it runs, not once it ends", async () => {
+    // The second statement raises a NOTICE, then waits for an advisory lock this test holds; the
+    // test lets go when the NOTICE reaches the script. Kept until the statement ended (as they
+    // were: 60,000 of them held at once), it would wait for the 20 s fallback instead.
+    const db = await freshDb();
+    const holder = await connectPg(conn, db);
+    await holder.query("SELECT pg_advisory_lock(42)");
+    let released: "by the notice" | "by the fallback" | null = null;
+    const release = async (how: "by the notice" | "by the fallback") => {
+      if (released) return;
+      released = how;
+      await holder.query("SELECT pg_advisory_unlock(42)");
+    };
+    const fallback = setTimeout(() => void release("by the fallback"), 20_000);
+    const viaRelay = { ...conn, ws_proxy: relay.address };
+    relay.reset();
+    const res = await runPsqlScript({
+      files: new Map([
+        [
+          "h.sql",
+          "select 1 as one;\ndo $$ begin raise notice 'waiting'; perform pg_advisory_lock(42); end $$;\nselect 2 as two;\n",
+        ],
+      ]),
+      entry: "h.sql",
+      settings: { ...DEFAULT_SESSION_SETTINGS },
+      seed: 0.5,
+      connect: (d) => connectPg(viaRelay, d ?? db),
+      psqlOutput: true,
+      inputName: "h.sql",
+      onError: "continue",
+      onEvent: (e) => {
+        if (e.kind === "notice" && e.message === "waiting") void release("by the notice");
+      },
+    });
+    clearTimeout(fallback);
+    await holder.end();
+    expect(released).toBe("by the notice");
+    // All three went out together: the notice came from a statement sent ahead.
+    expect(relay.counts.maxInFlight).toBe(4);
+    expect(res.errors).toEqual([]);
+    expect(res.output).toBe(
+      " one \n-----\n   1\n(1 row)\n\npsql:h.sql:2: NOTICE:  waiting\n two \n-----\n   2\n(1 row)\n\n",
+    );
+  });
+
   it("stop: sends nothing ahead, and the statement after the error never runs", async () => {
     const script = `create table s (id int);
 insert into s values (1);

@@ -55,7 +55,12 @@ export async function runPsqlScript(opts: PsqlRunOptions): Promise<PsqlRunResult
     ...(opts.env ? { env: opts.env } : {}),
     standardStrings: () => standardConformingStrings(session?.client),
   });
-  const out = new PsqlOutput(opts.maxOutputBytes ?? 8 * 1024 * 1024, (p) => exp.fileText(p));
+  // The text is kept only when it is reported: a head raising 60,000 NOTICEs held 8 MB of
+  // notice lines for nothing.
+  const keepText = opts.psqlOutput === true || opts.test === true;
+  const out = new PsqlOutput(keepText ? (opts.maxOutputBytes ?? 8 * 1024 * 1024) : 0, (p) =>
+    exp.fileText(p),
+  );
   const caps = {
     maxRows: opts.limits?.maxRows ?? DEFAULT_MAX_ROWS,
     maxBytes: opts.limits?.maxBytes ?? DEFAULT_MAX_BYTES,
@@ -142,7 +147,7 @@ export async function runPsqlScript(opts: PsqlRunOptions): Promise<PsqlRunResult
     stats,
   };
   if (session.stoppedBy) result.stopped_by = session.stoppedBy;
-  if (opts.psqlOutput || opts.test) {
+  if (keepText) {
     result.output = out.text();
     if (out.truncated) result.output_truncated = true;
   }

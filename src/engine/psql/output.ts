@@ -14,13 +14,14 @@ export class PsqlOutput {
   private readonly maxBytes: number;
   readonly files: (path: string) => string | undefined;
 
+  /** `maxBytes` 0 keeps no text (nobody reads it); the file cursors still move. */
   constructor(maxBytes: number, files: (path: string) => string | undefined) {
     this.maxBytes = maxBytes;
     this.files = files;
   }
 
   write(text: string): void {
-    if (this.truncated || text === "") return;
+    if (this.truncated || text === "" || this.maxBytes === 0) return;
     if (this.size + text.length > this.maxBytes) {
       this.parts.push(text.slice(0, Math.max(0, this.maxBytes - this.size)));
       this.truncated = true;

@@ -24,7 +24,6 @@ import type { ServerMessage } from "./messages.ts";
 /** At most this many Query messages are written before the first of them is answered. */
 export const MAX_IN_FLIGHT = 64;
 
-/** What arrived for a query sent ahead, in arrival order (replayed when the script reaches it). */
 /** What a query sent ahead received, in order (COPY TO STDOUT text comes between notices). */
 export type AheadEvent =
   | { result: QueryResultSet }
@@ -33,7 +32,19 @@ export type AheadEvent =
 
 export interface AheadQuery {
   query: BatchQuery;
+  /** What arrived before the script reached the query (replayed then, in arrival order). */
   events: AheadEvent[];
+  /**
+   * Set once the script waits on this query: what arrives then is handled at once, as for a query
+   * not sent ahead. Kept instead, a statement raising 60,000 NOTICEs held them all until it ended.
+   */
+  live?: (e: AheadEvent) => void;
+}
+
+/** Hands `e` to the script if it waits on `a`, else keeps it for when it gets there. */
+export function arrived(a: AheadQuery, e: AheadEvent): void {
+  if (a.live) a.live(e);
+  else a.events.push(e);
 }
 
 const STRING_SYNTAX = /standard_conforming_strings|\breset\b|\bdiscard\b/i;

@@ -31,7 +31,7 @@ import {
 } from "./messages.ts";
 import type { HeadError, PsqlRunOptions } from "./options.ts";
 import type { PsqlOutput } from "./output.ts";
-import { type AheadQuery, sendPipelined } from "./pipeline.ts";
+import { type AheadEvent, type AheadQuery, arrived, sendPipelined } from "./pipeline.ts";
 import { defaultPrintSettings, type PrintSettings } from "./print-settings.ts";
 import { type PrintableResult, printResult } from "./print-table.ts";
 import { type HeadResultSet, headResultSet, printable } from "./result-set.ts";
@@ -103,7 +103,7 @@ export class PsqlSession {
     this.client = next;
     this.stats.connects++;
     next.on("notice", (n) => {
-      if (this.receiving) this.receiving.events.push({ notice: n as unknown as ServerMessage });
+      if (this.receiving) arrived(this.receiving, { notice: n as unknown as ServerMessage });
       else this.notice(n as unknown as ServerMessage);
     });
     this.current = at;
@@ -181,9 +181,9 @@ export class PsqlSession {
         u.text,
         () => undefined,
         caps,
-        (r) => a.events.push({ result: r }),
+        (r) => arrived(a, { result: r }),
         undefined,
-        (text) => a.events.push({ copyOut: text }),
+        (text) => arrived(a, { copyOut: text }),
       );
       this.ahead.set(u, a);
       list.push(a);
@@ -275,15 +275,27 @@ export class PsqlSession {
     const ahead = this.ahead.get(unit);
     let outcome: QueryOutcome & { copyBytes: number };
     if (ahead) {
-      // Sent ahead: its replies are (being) kept; they are replayed here, in the script's order.
+      // Sent ahead: what arrived so far is replayed now, the rest is handled as it arrives. A
+      // handler's error is thrown here, after the query ended, as the replay would have thrown it.
       this.ahead.delete(unit);
+      let failed: { error: unknown } | undefined;
+      const handle = (e: AheadEvent) => {
+        if (failed) return;
+        try {
+          if ("result" in e) onResult(e.result);
+          else if ("copyOut" in e) onCopyOut(e.copyOut);
+          else this.notice(e.notice);
+        } catch (error) {
+          failed = { error };
+        }
+      };
+      for (const e of ahead.events.splice(0)) handle(e);
+      ahead.live = handle;
       outcome = await outcomeOf(ahead.query);
+      ahead.live = undefined;
       // The last one read: later notices belong to whatever runs next.
       if (this.ahead.size === 0) this.receiving = undefined;
-      for (const e of ahead.events)
-        if ("result" in e) onResult(e.result);
-        else if ("copyOut" in e) onCopyOut(e.copyOut);
-        else this.notice(e.notice);
+      if (failed) throw failed.error;
     } else {
       this.stats.round_trips++;
       this.receiving = undefined;
