@@ -33,6 +33,8 @@ export interface StackOptions {
 export interface StackHandle {
   url: string;
   platform: PlatformHandle;
+  /** wrangler's inspector (Chrome DevTools protocol at `ws://127.0.0.1:<port>/ws`): heap figures. */
+  inspectorPort: number;
   /** SIGKILL to `wrangler dev` and its workerd processes (a crash, for the reliability suite). */
   kill(): Promise<void>;
   close(): Promise<void>;
@@ -70,6 +72,7 @@ export async function startStack(opts: StackOptions): Promise<StackHandle> {
   // A platform the caller passed in stays up when this Worker stops.
   const closePlatform = () => (opts.shared ? Promise.resolve() : platform.close());
   const port = opts.port === 0 ? await freePort() : opts.port;
+  const inspectorPort = await freePort();
   const args = [
     "wrangler",
     "dev",
@@ -78,7 +81,7 @@ export async function startStack(opts: StackOptions): Promise<StackHandle> {
     "--port",
     String(port),
     "--inspector-port",
-    String(await freePort()),
+    String(inspectorPort),
     "--show-interactive-dev-session=false",
     // Exposes /__scheduled, through which local-cron.ts fires the Cron Trigger's handler.
     "--test-scheduled",
@@ -137,6 +140,7 @@ export async function startStack(opts: StackOptions): Promise<StackHandle> {
   return {
     url,
     platform,
+    inspectorPort,
     async kill() {
       if (child.exitCode !== null || child.pid === undefined) return;
       const exited = new Promise((r) => child.once("exit", r));

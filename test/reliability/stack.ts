@@ -17,6 +17,8 @@ import { freePort, type StackHandle, startStack } from "../../infra/local-dev/st
 export interface ReliabilityStack {
   url: string;
   port: number;
+  /** The Worker's inspector port (changes when the Worker is started again). */
+  inspectorPort(): number;
   platform: PlatformHandle;
   /** SIGKILL to the Worker (wrangler dev and workerd), then the same Worker again. */
   crashWorker(): Promise<void>;
@@ -37,6 +39,7 @@ export async function startReliabilityStack(
   return {
     url: stack.url,
     port,
+    inspectorPort: () => stack.inspectorPort,
     platform,
     async crashWorker() {
       await stack.kill();
