@@ -14,10 +14,13 @@ describe("PsqlOutput", () => {
     out.write("67890abc");
     expect(out.text()).toBe("1234567890");
     expect(out.truncated).toBe(true);
+    expect(out.keeps).toBe(false);
   });
 
   it("keeps nothing with a cap of 0, and does not call that a cut", () => {
     const out = new PsqlOutput(0, text);
+    expect(out.keeps).toBe(false);
+    expect(new PsqlOutput(1, text).keeps).toBe(true);
     for (let i = 0; i < 1000; i++) out.write(`NOTICE:  notice ${i}\n`);
     out.echoTo("h.sql", 20);
     expect(out.text()).toBe("");

@@ -20,6 +20,11 @@ export class PsqlOutput {
     this.files = files;
   }
 
+  /** Whether written text is kept (false: nobody reads it, so callers need not build it). */
+  get keeps(): boolean {
+    return this.maxBytes > 0 && !this.truncated;
+  }
+
   write(text: string): void {
     if (this.truncated || text === "" || this.maxBytes === 0) return;
     if (this.size + text.length > this.maxBytes) {

@@ -139,9 +139,11 @@ export class PsqlSession {
     // libpq builds a notice's text as an error's, with the statement sent last as the query, so a
     // notice with a position gets the same `LINE n:` excerpt and cursor.
     const query = this.lastQuery === "" ? undefined : this.lastQuery;
-    this.out.write(
-      this.prefix() + formatServerMessage(n, query, this.verbosity(), this.showContext(), false),
-    );
+    if (this.out.keeps) {
+      this.out.write(
+        this.prefix() + formatServerMessage(n, query, this.verbosity(), this.showContext(), false),
+      );
+    }
     this.opts.onEvent?.(noticeEvent(n, this.current));
   }
 
